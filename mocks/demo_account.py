@@ -1,0 +1,613 @@
+#!/usr/bin/env python3
+"""The stance demo account: a moto server seeded with a realistic serverless estate.
+
+    python mocks/demo_account.py serve [--port 0] [--account demo|large] [--latency-ms N] [--deny SERVICE]...
+
+Runs moto in-process (so resources can be created under a frozen clock and come back from the API with
+realistic ages), seeds it, prints one line `READY http://HOST:PORT` on stdout and serves until stdin closes
+or the process is terminated.
+
+A small WSGI layer in front of moto simulates what a local emulator lacks:
+  --latency-ms N     every request waits N ms (real AWS is not local)
+  --deny SERVICE     every request signed for SERVICE (the SigV4 credential scope: iam, lambda, apigateway,
+                     sts, ...) is answered with that protocol's AccessDenied error
+and counts requests: GET /_stance/stats answers {"requests": N, "max_in_flight": M, "by_operation": {...}}.
+
+Accounts:
+  demo   several teams' functions, roles and APIs in us-east-1 and eu-west-1, users with keys of different
+         ages, a mix of sound and risky configuration (see SEEDED below)
+  large  the scan benchmark: 500 functions, 800 roles, 100 REST APIs (plus the demo account)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import re
+import sys
+import threading
+import time
+import zipfile
+
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from freezegun import freeze_time  # noqa: E402
+from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+ACCOUNT = "123456789012"
+REGIONS = ("us-east-1", "eu-west-1")
+# Resources that need an age are created under a clock frozen this many days before "now".
+NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+# Secret values planted in the demo account. Tests grep every file stance writes for them: they must
+# never appear in clear.
+PLANTED_SECRETS = {
+    "DB_PASSWORD": "hunter2-Pr0d-Passw0rd!",
+    "STRIPE_SECRET_KEY": "sk_live_51HdemoNotARealKey0000000000",
+    "SLACK_TOKEN": "xoxb-000000000000-demo-token-not-real",
+}
+
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+QUERY_PROTOCOL_SERVICES = {"iam", "sts"}
+
+
+def days_ago(days: int) -> dt.datetime:
+    return NOW - dt.timedelta(days=days)
+
+
+class EmulatorLayer:
+    """WSGI middleware in front of moto: latency, denied services, request counting."""
+
+    def __init__(self, app, latency_ms: int, denied: set[str]):
+        self.app = app
+        self.latency = latency_ms / 1000.0
+        self.denied = denied
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.by_operation: dict[str, int] = {}
+
+    def stats(self) -> dict:
+        with self.lock:
+            return {
+                "requests": self.requests,
+                "max_in_flight": self.max_in_flight,
+                "by_operation": dict(sorted(self.by_operation.items())),
+            }
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests = 0
+            self.max_in_flight = 0
+            self.by_operation = {}
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_stance/"):
+            if path == "/_stance/reset-stats":
+                self.reset()
+            body = json.dumps(self.stats()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+
+        match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service = match.group(2) if match else "unsigned"
+        operation = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {path}"
+        if service in QUERY_PROTOCOL_SERVICES:
+            operation = self._query_action(environ) or operation
+        with self.lock:
+            self.requests += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            key = f"{service} {operation}"
+            self.by_operation[key] = self.by_operation.get(key, 0) + 1
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            if service in self.denied:
+                return self._access_denied(service, start_response)
+            return self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    @staticmethod
+    def _query_action(environ) -> str | None:
+        """Peek at the Action of a query-protocol request without consuming the body moto needs."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if not length:
+            return None
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        found = re.search(rb"Action=([A-Za-z]+)", body)
+        return found.group(1).decode() if found else None
+
+    @staticmethod
+    def _access_denied(service: str, start_response):
+        message = f"User: arn:aws:sts::{ACCOUNT}:assumed-role/auditor/stance is not authorized (simulated deny of {service})"
+        if service in QUERY_PROTOCOL_SERVICES:
+            body = (
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                f"<Message>{message}</Message></Error><RequestId>denied-0001</RequestId></ErrorResponse>"
+            ).encode()
+            headers = [("Content-Type", "text/xml")]
+        else:
+            body = json.dumps({"Message": message, "message": message}).encode()
+            headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")]
+        headers.append(("Content-Length", str(len(body))))
+        start_response("403 Forbidden", headers)
+        return [body]
+
+
+def lambda_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("handler.py", "def handler(event, context):\n    return {'statusCode': 200}\n")
+    return buf.getvalue()
+
+
+class Seeder:
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        self.config = Config(retries={"max_attempts": 1})
+        self.zip = lambda_zip()
+
+    def client(self, service: str, region: str = "us-east-1", **kwargs):
+        return boto3.client(service, region_name=region, endpoint_url=self.endpoint, config=self.config, **kwargs)
+
+    # ---- IAM -------------------------------------------------------------------------------------------------
+    def role(self, name: str, trust: dict, *, managed=(), inline: dict | None = None, path="/") -> str:
+        iam = self.client("iam")
+        arn = iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        for policy_arn in managed:
+            iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+        for policy_name, document in (inline or {}).items():
+            iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document))
+        return arn
+
+    @staticmethod
+    def lambda_trust() -> dict:
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        }
+
+    def seed_iam(self) -> dict[str, str]:
+        iam = self.client("iam")
+        roles: dict[str, str] = {}
+
+        deploy_policy = iam.create_policy(
+            PolicyName="team-deploy",
+            Path="/teams/",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]}
+            ),
+        )["Policy"]["Arn"]
+        # A second version becomes the default: the collector must read the default version's document.
+        iam.create_policy_version(
+            PolicyArn=deploy_policy,
+            SetAsDefault=True,
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Sid": "DeployFunctions", "Effect": "Allow", "Action": ["lambda:UpdateFunctionCode", "lambda:GetFunction"], "Resource": f"arn:aws:lambda:*:{ACCOUNT}:function:orders-*"},
+                        {"Sid": "PassOrdersRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/orders-api-role"},
+                    ],
+                }
+            ),
+        )
+
+        # Execution roles of the teams' functions.
+        roles["orders"] = self.role(
+            "orders-api-role",
+            self.lambda_trust(),
+            managed=["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+            inline={
+                "orders-table": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Sid": "OrdersTable", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], "Resource": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"}],
+                }
+            },
+        )
+        roles["payments"] = self.role(
+            "payments-processor-role", self.lambda_trust(), managed=["arn:aws:iam::aws:policy/AdministratorAccess"]
+        )
+        roles["reports"] = self.role(
+            "reports-generator-role",
+            self.lambda_trust(),
+            inline={
+                "reports": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"},
+                        {"Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::acme-reports", "arn:aws:s3:::acme-reports/*"]},
+                    ],
+                }
+            },
+        )
+        roles["webhook"] = self.role(
+            "webhook-handler-role",
+            self.lambda_trust(),
+            inline={
+                "notaction": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Sid": "EverythingButIam", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+                        {"Sid": "NoKms", "Effect": "Deny", "NotAction": "kms:Decrypt", "Resource": f"arn:aws:kms:*:{ACCOUNT}:key/*"},
+                    ],
+                }
+            },
+        )
+        roles["eu"] = self.role(
+            "eu-orders-role", self.lambda_trust(), managed=["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+        )
+        roles["thumbnailer"] = self.role(
+            "thumbnailer-role",
+            self.lambda_trust(),
+            inline={"s3": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}},
+        )
+
+        # Trust policies, risky and their look-alikes.
+        self.role(
+            "legacy-break-glass",
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]},
+            managed=["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        )
+        self.role(
+            "org-shared-reader",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}
+                ],
+            },
+            managed=["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        )
+        self.role(
+            "vendor-audit",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "acme-7f3a"}}}
+                ],
+            },
+            managed=["arn:aws:iam::aws:policy/SecurityAudit"],
+        )
+        self.role(
+            "partner-integration",
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root"]}, "Action": "sts:AssumeRole"}]},
+            inline={"deploy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"], "Resource": "*"}]}},
+        )
+        self.role(
+            "github-actions-deploy",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+                        "Action": "sts:AssumeRoleWithWebIdentity",
+                        "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/orders:*"}},
+                    }
+                ],
+            },
+            managed=[deploy_policy],
+        )
+
+        # Groups.
+        iam.create_group(GroupName="admins")
+        iam.attach_group_policy(GroupName="admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        iam.create_group(GroupName="developers")
+        iam.put_group_policy(
+            GroupName="developers",
+            PolicyName="dev-access",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["lambda:Get*", "lambda:List*", "logs:*"], "Resource": "*"}]}),
+        )
+
+        # Users and their credentials.
+        iam.create_user(UserName="alice")
+        iam.add_user_to_group(UserName="alice", GroupName="admins")
+        iam.create_login_profile(UserName="alice", Password="Alice-Console-Pw-1!")
+        mfa = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-mfa")["VirtualMFADevice"]["SerialNumber"]
+        iam.enable_mfa_device(UserName="alice", SerialNumber=mfa, AuthenticationCode1="123456", AuthenticationCode2="654321")
+        iam.create_access_key(UserName="alice")
+
+        iam.add_user_to_group(UserName="bob", GroupName="developers")
+        iam.create_login_profile(UserName="bob", Password="Bob-Console-Pw-1!")
+
+        iam.create_user(UserName="svc-reporting", Path="/service/")
+        iam.put_user_policy(
+            UserName="svc-reporting",
+            PolicyName="read-reports",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-reports/*"}]}),
+        )
+
+        iam.update_account_password_policy(MinimumPasswordLength=14, RequireSymbols=True, RequireNumbers=True, MaxPasswordAge=90)
+        return roles
+
+    def seed_aged_iam(self) -> None:
+        """Keys and roles with realistic ages: created under a frozen clock."""
+        with freeze_time(days_ago(400)):
+            iam = self.client("iam")
+            iam.create_user(UserName="ci-deployer", Path="/service/")
+            iam.attach_user_policy(UserName="ci-deployer", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+            iam.create_access_key(UserName="ci-deployer")
+            self.role("legacy-etl-role", self.lambda_trust(), managed=["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"])
+        with freeze_time(days_ago(200)):
+            iam = self.client("iam")
+            iam.create_user(UserName="bob")
+            iam.create_access_key(UserName="bob")
+        with freeze_time(days_ago(150)):
+            iam = self.client("iam")
+            iam.create_user(UserName="old-contractor")
+            stale = iam.create_access_key(UserName="old-contractor")["AccessKey"]["AccessKeyId"]
+            iam.update_access_key(UserName="old-contractor", AccessKeyId=stale, Status="Inactive")
+        with freeze_time(days_ago(5)):
+            iam = self.client("iam")
+            # bob is mid-rotation: a new key next to the old one.
+            iam.create_access_key(UserName="bob")
+
+    # ---- Lambda ----------------------------------------------------------------------------------------------
+    def function(self, region: str, name: str, role: str, runtime: str, *, env=None, tracing="PassThrough", **extra) -> str:
+        lam = self.client("lambda", region)
+        kwargs = dict(
+            FunctionName=name,
+            Runtime=runtime,
+            Role=role,
+            Handler="handler.handler",
+            Code={"ZipFile": self.zip},
+            TracingConfig={"Mode": tracing},
+            Architectures=extra.pop("architectures", ["x86_64"]),
+        )
+        if env:
+            kwargs["Environment"] = {"Variables": env}
+        kwargs.update(extra)
+        return lam.create_function(**kwargs)["FunctionArn"]
+
+    def seed_lambda(self, roles: dict[str, str]) -> dict[str, str]:
+        fns: dict[str, str] = {}
+        us = "us-east-1"
+        fns["orders"] = self.function(
+            us, "orders-api", roles["orders"], "python3.12", tracing="Active",
+            env={"TABLE_NAME": "orders", "DB_SECRET_ARN": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:orders-db-AbCdEf", "PASSWORD_MIN_LENGTH": "12"},
+        )
+        fns["payments"] = self.function(
+            us, "payments-processor", roles["payments"], "nodejs16.x",
+            env={"DB_PASSWORD": PLANTED_SECRETS["DB_PASSWORD"], "STRIPE_SECRET_KEY": PLANTED_SECRETS["STRIPE_SECRET_KEY"], "STAGE": "prod"},
+            DeadLetterConfig={"TargetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:payments-dlq"},
+        )
+        layer = self.client("lambda", us).publish_layer_version(
+            LayerName="pandas", Content={"ZipFile": self.zip}, CompatibleRuntimes=["python3.8"]
+        )["LayerVersionArn"]
+        fns["reports"] = self.function(
+            us, "reports-generator", roles["reports"], "python3.8",
+            env={"SLACK_TOKEN": PLANTED_SECRETS["SLACK_TOKEN"], "REPORT_BUCKET": "acme-reports"},
+            Layers=[layer],
+            KMSKeyArn=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        )
+        fns["webhook"] = self.function(us, "public-webhook", roles["webhook"], "python3.11", architectures=["arm64"])
+        fns["internal"] = self.function(
+            us, "internal-worker", roles["orders"], "python3.12", tracing="Active",
+            VpcConfig={"SubnetIds": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]},
+        )
+        fns["eu-orders"] = self.function("eu-west-1", "eu-orders-api", roles["eu"], "python3.12", tracing="Active")
+        fns["thumbnailer"] = self.function("eu-west-1", "thumbnailer", roles["thumbnailer"], "nodejs20.x")
+
+        lam = self.client("lambda", us)
+        # Anyone may invoke the webhook, through its unauthenticated function URL.
+        lam.create_function_url_config(FunctionName="public-webhook", AuthType="NONE", Cors={"AllowOrigins": ["*"], "AllowMethods": ["POST"]})
+        lam.add_permission(FunctionName="public-webhook", StatementId="FunctionURLAllowPublicAccess", Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
+        # Look-alike: Principal * restricted to one account's S3 bucket notifications.
+        lam.add_permission(FunctionName="internal-worker", StatementId="s3-invoke", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::acme-uploads", SourceAccount=ACCOUNT)
+        # A foreign account may invoke reports-generator without any condition.
+        lam.add_permission(FunctionName="reports-generator", StatementId="partner-invoke", Action="lambda:InvokeFunction", Principal="444455556666")
+        # Payments may be invoked by anyone: a public resource policy without a condition.
+        lam.add_permission(FunctionName="payments-processor", StatementId="public-invoke", Action="lambda:InvokeFunction", Principal="*")
+
+        eu = self.client("lambda", "eu-west-1")
+        eu.create_function_url_config(FunctionName="thumbnailer", AuthType="AWS_IAM")
+        return fns
+
+    # ---- API Gateway REST ------------------------------------------------------------------------------------
+    @staticmethod
+    def lambda_uri(region: str, function_arn: str) -> str:
+        return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+    def rest_method(self, api, region, api_id, resource_id, verb, *, auth="NONE", authorizer=None, api_key=False, function_arn=None):
+        kwargs = dict(restApiId=api_id, resourceId=resource_id, httpMethod=verb, authorizationType=auth, apiKeyRequired=api_key)
+        if authorizer:
+            kwargs["authorizerId"] = authorizer
+        api.put_method(**kwargs)
+        if function_arn:
+            api.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod=verb, type="AWS_PROXY", integrationHttpMethod="POST", uri=self.lambda_uri(region, function_arn))
+        else:
+            api.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod=verb, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+
+    def seed_rest(self, fns: dict[str, str]) -> None:
+        region = "us-east-1"
+        api = self.client("apigateway", region)
+        orders = api.create_rest_api(name="orders-api", description="Orders service", endpointConfiguration={"types": ["REGIONAL"]})["id"]
+        root = api.get_resources(restApiId=orders)["items"][0]["id"]
+        orders_res = api.create_resource(restApiId=orders, parentId=root, pathPart="orders")["id"]
+        health = api.create_resource(restApiId=orders, parentId=root, pathPart="health")["id"]
+        admin = api.create_resource(restApiId=orders, parentId=root, pathPart="admin")["id"]
+        authorizer = api.create_authorizer(
+            restApiId=orders, name="orders-token", type="TOKEN", identitySource="method.request.header.Authorization",
+            authorizerUri=self.lambda_uri(region, fns["internal"]),
+        )["id"]
+        self.rest_method(api, region, orders, orders_res, "GET", function_arn=fns["orders"])
+        self.rest_method(api, region, orders, orders_res, "POST", auth="CUSTOM", authorizer=authorizer, function_arn=fns["orders"])
+        self.rest_method(api, region, orders, orders_res, "OPTIONS")
+        self.rest_method(api, region, orders, health, "GET")
+        self.rest_method(api, region, orders, admin, "POST", auth="AWS_IAM", function_arn=fns["payments"])
+        self.rest_method(api, region, orders, admin, "GET", api_key=True, function_arn=fns["reports"])
+        api.create_deployment(restApiId=orders, stageName="prod")
+        api.update_stage(
+            restApiId=orders, stageName="prod",
+            patchOperations=[
+                {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:orders-api-access"},
+                {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+                {"op": "replace", "path": "/tracingEnabled", "value": "true"},
+                {"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"},
+            ],
+        )
+        api.create_deployment(restApiId=orders, stageName="dev")
+
+        partner = api.create_rest_api(
+            name="partner-api",
+            endpointConfiguration={"types": ["EDGE"]},
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}),
+        )["id"]
+        proot = api.get_resources(restApiId=partner)["items"][0]["id"]
+        ship = api.create_resource(restApiId=partner, parentId=proot, pathPart="shipments")["id"]
+        self.rest_method(api, region, partner, ship, "GET", function_arn=fns["reports"])
+        api.create_deployment(restApiId=partner, stageName="v1")
+
+        private = api.create_rest_api(
+            name="internal-admin-api",
+            endpointConfiguration={"types": ["PRIVATE"]},
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d"}}}]}),
+        )["id"]
+        iroot = api.get_resources(restApiId=private)["items"][0]["id"]
+        self.rest_method(api, region, private, iroot, "GET", function_arn=fns["internal"])
+
+        with freeze_time(days_ago(180)):
+            old_key = self.client("apigateway", region).create_api_key(name="partner-acme", enabled=True)["id"]
+        new_key = api.create_api_key(name="mobile-app", enabled=True)["id"]
+        api.create_api_key(name="retired-integration", enabled=False)
+        plan = api.create_usage_plan(
+            name="partners", apiStages=[{"apiId": orders, "stage": "prod"}], throttle={"rateLimit": 10.0, "burstLimit": 20}
+        )["id"]
+        api.create_usage_plan_key(usagePlanId=plan, keyId=old_key, keyType="API_KEY")
+        api.create_usage_plan_key(usagePlanId=plan, keyId=new_key, keyType="API_KEY")
+        api.create_domain_name(domainName="api.acme.example", regionalCertificateArn=f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/abc", endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy="TLS_1_0")
+
+        eu = self.client("apigateway", "eu-west-1")
+        eu_api = eu.create_rest_api(name="eu-orders-api", endpointConfiguration={"types": ["REGIONAL"]})["id"]
+        eroot = eu.get_resources(restApiId=eu_api)["items"][0]["id"]
+        eres = eu.create_resource(restApiId=eu_api, parentId=eroot, pathPart="orders")["id"]
+        self.rest_method(eu, "eu-west-1", eu_api, eres, "GET", auth="AWS_IAM", function_arn=fns["eu-orders"])
+        eu.create_deployment(restApiId=eu_api, stageName="prod")
+
+    # ---- API Gateway HTTP / WebSocket ------------------------------------------------------------------------
+    def seed_http(self, fns: dict[str, str]) -> None:
+        v2 = self.client("apigatewayv2", "us-east-1")
+        http = v2.create_api(Name="payments-http", ProtocolType="HTTP")["ApiId"]
+        jwt = v2.create_authorizer(
+            ApiId=http, Name="cognito", AuthorizerType="JWT", IdentitySource=["$request.header.Authorization"],
+            JwtConfiguration={"Audience": ["payments"], "Issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_demo"},
+        )["AuthorizerId"]
+        pay = v2.create_integration(ApiId=http, IntegrationType="AWS_PROXY", IntegrationUri=fns["payments"], PayloadFormatVersion="2.0")["IntegrationId"]
+        orders = v2.create_integration(
+            ApiId=http, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+            IntegrationUri=self.lambda_uri("us-east-1", fns["orders"]),
+        )["IntegrationId"]
+        v2.create_route(ApiId=http, RouteKey="POST /pay", AuthorizationType="JWT", AuthorizerId=jwt, Target=f"integrations/{pay}")
+        v2.create_route(ApiId=http, RouteKey="GET /status", AuthorizationType="NONE", Target=f"integrations/{pay}")
+        v2.create_route(ApiId=http, RouteKey="GET /orders", AuthorizationType="AWS_IAM", Target=f"integrations/{orders}")
+        v2.create_stage(ApiId=http, StageName="$default", AutoDeploy=True)
+        v2.create_stage(
+            ApiId=http, StageName="prod",
+            AccessLogSettings={"DestinationArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:payments-http", "Format": "$context.requestId"},
+        )
+
+        ws = v2.create_api(Name="notifications-ws", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+        ws_int = v2.create_integration(ApiId=ws, IntegrationType="AWS_PROXY", IntegrationUri=self.lambda_uri("us-east-1", fns["webhook"]))["IntegrationId"]
+        v2.create_route(ApiId=ws, RouteKey="$connect", AuthorizationType="NONE", Target=f"integrations/{ws_int}")
+        v2.create_route(ApiId=ws, RouteKey="sendmessage", ApiKeyRequired=True, Target=f"integrations/{ws_int}")
+        v2.create_stage(ApiId=ws, StageName="live")
+
+        eu = self.client("apigatewayv2", "eu-west-1")
+        eu_http = eu.create_api(Name="thumbnails-http", ProtocolType="HTTP")["ApiId"]
+        thumb = eu.create_integration(ApiId=eu_http, IntegrationType="AWS_PROXY", IntegrationUri=fns["thumbnailer"], PayloadFormatVersion="2.0")["IntegrationId"]
+        eu.create_route(ApiId=eu_http, RouteKey="POST /thumbnails", AuthorizationType="AWS_IAM", Target=f"integrations/{thumb}")
+        eu.create_stage(ApiId=eu_http, StageName="$default", AutoDeploy=True)
+
+    # ---- the benchmark's bulk ----------------------------------------------------------------------------
+    def seed_bulk(self, functions: int, roles: int, rest_apis: int) -> None:
+        iam = self.client("iam")
+        role_arns = []
+        for i in range(roles):
+            arn = iam.create_role(RoleName=f"bulk-role-{i:04d}", AssumeRolePolicyDocument=json.dumps(self.lambda_trust()))["Role"]["Arn"]
+            if i % 4 == 0:
+                iam.put_role_policy(
+                    RoleName=f"bulk-role-{i:04d}", PolicyName="table",
+                    PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}),
+                )
+            role_arns.append(arn)
+        for i in range(functions):
+            region = REGIONS[i % 2]
+            self.function(region, f"bulk-fn-{i:04d}", role_arns[i % len(role_arns)], "python3.12", env={"INDEX": str(i)})
+        for i in range(rest_apis):
+            region = REGIONS[i % 2]
+            api = self.client("apigateway", region)
+            api_id = api.create_rest_api(name=f"bulk-api-{i:03d}")["id"]
+            root = api.get_resources(restApiId=api_id)["items"][0]["id"]
+            for part in ("items", "users"):
+                rid = api.create_resource(restApiId=api_id, parentId=root, pathPart=part)["id"]
+                self.rest_method(api, region, api_id, rid, "GET")
+            api.create_deployment(restApiId=api_id, stageName="prod")
+
+    def seed(self, account: str) -> None:
+        self.seed_aged_iam()
+        roles = self.seed_iam()
+        fns = self.seed_lambda(roles)
+        self.seed_rest(fns)
+        self.seed_http(fns)
+        if account == "large":
+            self.seed_bulk(functions=500, roles=800, rest_apis=100)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start moto, seed it, serve until stdin closes")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--account", choices=("demo", "large", "empty"), default="demo")
+    serve.add_argument("--latency-ms", type=int, default=0)
+    serve.add_argument("--deny", action="append", default=[], metavar="SERVICE")
+    sub.add_parser("secrets", help="print the planted secret values as JSON (for tests)")
+    args = parser.parse_args()
+
+    if args.command == "secrets":
+        print(json.dumps(PLANTED_SECRETS))
+        return 0
+
+    layer = EmulatorLayer(DomainDispatcherApplication(create_backend_app), 0, set())
+    server = make_server(args.host, args.port, layer, threaded=True)
+    host, port = server.server_address[:2]
+    endpoint = f"http://{host}:{port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    started = time.monotonic()
+    if args.account != "empty":
+        Seeder(endpoint).seed(args.account)
+    # Latency and denials apply to the scanner, not to seeding.
+    layer.latency = args.latency_ms / 1000.0
+    layer.denied = set(args.deny)
+    layer.reset()
+    print(f"seeded {args.account} account in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    print(f"READY {endpoint}", flush=True)
+
+    try:
+        sys.stdin.read()  # serve until the parent closes our stdin (or kills us)
+    except KeyboardInterrupt:
+        pass
+    server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+//! Argument parsing only: what the user can ask for, in clap's derive form.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "stance", version, about = "Audit the security posture of an AWS account's serverless estate")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan an account (read-only) and write its inventory.
+    ///
+    /// Exit status: 0 the scan saw everything; 3 it finished with coverage gaps (denied or failed calls,
+    /// listed on stderr and recorded in the output); 1 it failed (no usable credentials, an unwritable
+    /// output); 2 bad arguments.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    /// Region to scan (repeatable). Default: the profile's region.
+    #[arg(long = "region", value_name = "REGION", conflicts_with = "all_regions")]
+    pub regions: Vec<String>,
+
+    /// Scan every standard commercial region; regions the account has not enabled are recorded as skipped.
+    #[arg(long)]
+    pub all_regions: bool,
+
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// Write the inventory (JSON) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Evaluate time-based checks at this instant (RFC 3339) instead of now, for reproducible results.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// Named profile from the AWS config files (SSO profiles included).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+
+    /// Send every AWS call to this endpoint (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Assume this role first (to audit another account).
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// External id for --role-arn.
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
+
+    /// Attempts per call, the first included (adaptive retry backs off on throttling).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+
+    /// Seconds one attempt of a call may take.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    pub attempt_timeout: u64,
+
+    /// Seconds one call may take, retries included.
+    #[arg(long, default_value_t = 90, value_name = "SECONDS")]
+    pub call_timeout: u64,
+}
+
+fn parse_rfc3339(value: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("expected an RFC 3339 time such as 2026-11-29T12:00:00Z ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn scan_flags() {
+        let cli = Cli::try_parse_from([
+            "stance", "scan", "--region", "us-east-1", "--region", "eu-west-1", "--endpoint-url", "http://127.0.0.1:5000",
+            "--role-arn", "arn:aws:iam::1:role/audit", "--external-id", "x", "--concurrency", "8", "--out", "inv.json",
+            "--as-of", "2026-11-29T12:00:00Z",
+        ])
+        .unwrap();
+        let Command::Scan(args) = cli.command;
+        assert_eq!(args.regions, ["us-east-1", "eu-west-1"]);
+        assert_eq!(args.concurrency, 8);
+        assert_eq!(args.as_of.map(|t| t.to_rfc3339()), Some("2026-11-29T12:00:00+00:00".into()));
+        assert_eq!(args.aws.external_id.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn bad_flags_are_refused() {
+        assert!(Cli::try_parse_from(["stance", "scan", "--as-of", "yesterday"]).is_err());
+        assert!(Cli::try_parse_from(["stance", "scan", "--external-id", "x"]).is_err());
+        assert!(Cli::try_parse_from(["stance", "scan", "--region", "us-east-1", "--all-regions"]).is_err());
+        assert!(Cli::try_parse_from(["stance", "scan", "--concurrency", "0"]).is_err());
+    }
+}

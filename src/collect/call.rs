@@ -1,0 +1,293 @@
+//! Every AWS call goes through [`Ctx`]: a permit from the request semaphore (the `--concurrency` bound), the
+//! error classified into an [`ErrorKind`], and a coverage record when the caller cannot do without it.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::sync::Mutex;
+
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use tokio::sync::{Semaphore, SemaphorePermit, mpsc::UnboundedSender};
+
+use super::ScanEvent;
+use crate::inventory::{CoverageRecord, ErrorKind, Observed, Redactor};
+
+/// What a call is, for its coverage record.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub service: &'static str,
+    pub region: String,
+    pub operation: &'static str,
+    pub resource: Option<String>,
+}
+
+impl Call {
+    pub fn new(service: &'static str, region: &str, operation: &'static str) -> Self {
+        Self { service, region: region.to_owned(), operation, resource: None }
+    }
+    pub fn on(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+}
+
+/// A failed call, classified.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CallFailure {
+    pub kind: ErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+    /// The service said the resource does not exist (which often means "none", e.g. no resource policy).
+    pub not_found: bool,
+}
+
+impl CallFailure {
+    fn record(self, call: &Call) -> CoverageRecord {
+        CoverageRecord {
+            service: call.service.to_owned(),
+            region: call.region.clone(),
+            operation: call.operation.to_owned(),
+            resource: call.resource.clone(),
+            error_kind: self.kind,
+            code: self.code,
+            message: self.message,
+        }
+    }
+}
+
+const NOT_FOUND_CODES: &[&str] = &["NoSuchEntity", "ResourceNotFoundException", "NotFoundException", "NoSuchEntityException"];
+
+fn kind_of_code(code: &str) -> Option<ErrorKind> {
+    Some(match code {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" | "Forbidden" => {
+            ErrorKind::AccessDenied
+        }
+        "InvalidClientTokenId" | "UnrecognizedClientException" | "AuthFailure" | "ExpiredToken" | "ExpiredTokenException"
+        | "InvalidSignatureException" | "SignatureDoesNotMatch" | "UnauthorizedException" | "RegionDisabledException"
+        | "OptInRequired" => ErrorKind::AuthFailure,
+        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" | "SlowDown"
+        | "RequestThrottled" | "RequestThrottledException" | "ProvisionedThroughputExceededException" => ErrorKind::Throttled,
+        "NotImplemented" | "NotImplementedException" | "UnknownOperationException" | "InvalidAction" => ErrorKind::Unsupported,
+        _ => return None,
+    })
+}
+
+fn kind_of_status(status: u16, message: &str) -> ErrorKind {
+    let lower = message.to_ascii_lowercase();
+    if status == 501 || lower.contains("not yet implemented") || lower.contains("not implemented") {
+        ErrorKind::Unsupported
+    } else if status == 404 {
+        // A 404 without an error code of the service's own: the endpoint has no such operation.
+        ErrorKind::Unsupported
+    } else if status == 403 {
+        ErrorKind::AccessDenied
+    } else if status == 429 {
+        ErrorKind::Throttled
+    } else {
+        ErrorKind::ServiceError
+    }
+}
+
+/// One line of text: error messages are stored in records and printed in summaries.
+fn one_line(text: &str) -> String {
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() > 300 { collapsed.chars().take(300).collect::<String>() + "…" } else { collapsed }
+}
+
+pub(crate) fn classify<E>(error: &SdkError<E, HttpResponse>) -> CallFailure
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let failure = |kind, code: Option<&str>, message: String| CallFailure {
+        kind,
+        code: code.map(str::to_owned),
+        message: one_line(&message),
+        not_found: code.is_some_and(|c| NOT_FOUND_CODES.contains(&c)),
+    };
+    match error {
+        SdkError::ServiceError(context) => {
+            let err = context.err();
+            let status = context.raw().status().as_u16();
+            let message = err.message().map(str::to_owned).unwrap_or_else(|| format!("HTTP {status}"));
+            let code = err.code();
+            let kind = match code.and_then(kind_of_code) {
+                Some(kind) => kind,
+                None if code.is_some_and(|c| NOT_FOUND_CODES.contains(&c)) => ErrorKind::ServiceError,
+                None => kind_of_status(status, &message),
+            };
+            failure(kind, code, message)
+        }
+        SdkError::ResponseError(context) => {
+            let status = context.raw().status().as_u16();
+            let message = format!("unreadable HTTP {status} response: {}", DisplayErrorContext(error));
+            let kind = match status {
+                404 | 501 => ErrorKind::Unsupported,
+                429 => ErrorKind::Throttled,
+                403 => ErrorKind::AccessDenied,
+                _ => ErrorKind::MalformedResponse,
+            };
+            failure(kind, None, message)
+        }
+        SdkError::TimeoutError(_) => failure(ErrorKind::Timeout, None, DisplayErrorContext(error).to_string()),
+        SdkError::DispatchFailure(dispatch) => {
+            let kind = if dispatch.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Network };
+            failure(kind, None, DisplayErrorContext(error).to_string())
+        }
+        _ => failure(ErrorKind::ServiceError, None, DisplayErrorContext(error).to_string()),
+    }
+}
+
+/// The shared state of one scan's collectors.
+pub(crate) struct Ctx {
+    requests: Semaphore,
+    concurrency: usize,
+    coverage: Mutex<Vec<CoverageRecord>>,
+    events: Option<UnboundedSender<ScanEvent>>,
+    pub redactor: Redactor,
+}
+
+impl Ctx {
+    pub fn new(concurrency: usize, redactor: Redactor, events: Option<UnboundedSender<ScanEvent>>) -> Self {
+        Self { requests: Semaphore::new(concurrency.max(1)), concurrency: concurrency.max(1), coverage: Mutex::default(), events, redactor }
+    }
+
+    /// How many per-resource calls to keep queued at once: enough to keep every permit busy.
+    pub fn fanout(&self) -> usize {
+        self.concurrency
+    }
+
+    async fn permit(&self) -> Option<SemaphorePermit<'_>> {
+        // The semaphore is never closed, so acquiring only fails if it were; then run unbounded.
+        self.requests.acquire().await.ok()
+    }
+
+    pub fn into_coverage(self) -> Vec<CoverageRecord> {
+        self.coverage.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn record(&self, call: &Call, failure: CallFailure) {
+        let record = failure.record(call);
+        tracing::debug!(%record, "coverage gap");
+        if let Some(events) = &self.events {
+            let _ = events.send(ScanEvent::Gap(record.clone()));
+        }
+        match self.coverage.lock() {
+            Ok(mut coverage) => coverage.push(record),
+            Err(poisoned) => poisoned.into_inner().push(record),
+        }
+    }
+
+    /// Sends one request; the caller decides what a failure means.
+    pub async fn send<T, E>(&self, request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>) -> Result<T, CallFailure>
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let _permit = self.permit().await;
+        request.await.map_err(|error| classify(&error))
+    }
+
+    /// Sends one request; a failure is recorded and gives `None`.
+    pub async fn fetch<T, E>(&self, call: Call, request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>) -> Option<T>
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        match self.send(request).await {
+            Ok(output) => Some(output),
+            Err(failure) => {
+                self.record(&call, failure);
+                None
+            }
+        }
+    }
+
+    /// Sends a request for something that may not exist: "not found" is `Absent`, not a gap.
+    pub async fn fetch_observed<T, E>(
+        &self,
+        call: Call,
+        request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Observed<T>
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        match self.send(request).await {
+            Ok(output) => Observed::Present(output),
+            Err(failure) if failure.not_found => Observed::Absent,
+            Err(failure) => {
+                self.record(&call, failure);
+                Observed::Unknown
+            }
+        }
+    }
+
+    /// Drains an SDK paginator, holding one request permit (pages are sequential): the pages that came, and
+    /// the failure that stopped it, if one did.
+    pub async fn try_pages<P, E>(&self, mut stream: PaginationStream<Result<P, SdkError<E, HttpResponse>>>) -> (Vec<P>, Option<CallFailure>)
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let _permit = self.permit().await;
+        let mut pages = Vec::new();
+        while let Some(page) = stream.next().await {
+            match page {
+                Ok(page) => pages.push(page),
+                Err(error) => return (pages, Some(classify(&error))),
+            }
+        }
+        (pages, None)
+    }
+
+    /// [`Ctx::try_pages`], recording a failure. A failure after some pages keeps those pages; `None` only
+    /// when not even the first page came.
+    pub async fn pages<P, E>(&self, call: Call, stream: PaginationStream<Result<P, SdkError<E, HttpResponse>>>) -> Option<Vec<P>>
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let (pages, failure) = self.try_pages(stream).await;
+        self.settle_pages(&call, pages, failure)
+    }
+
+    /// Token pagination for operations the SDK has no paginator for: `request(token)` fetches one page,
+    /// `next_token` reads the page's continuation token. Same partial-result rules as [`Ctx::pages`].
+    pub async fn token_pages<P, E, F, Fut>(&self, call: Call, mut request: F, next_token: impl Fn(&P) -> Option<String>) -> Option<Vec<P>>
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<P, SdkError<E, HttpResponse>>>,
+    {
+        let _permit = self.permit().await;
+        let mut pages: Vec<P> = Vec::new();
+        let mut token: Option<String> = None;
+        let failure = loop {
+            match request(token.take()).await {
+                Ok(page) => {
+                    token = next_token(&page).filter(|t| !t.is_empty());
+                    pages.push(page);
+                    if token.is_none() {
+                        break None;
+                    }
+                }
+                Err(error) => break Some(classify(&error)),
+            }
+        };
+        self.settle_pages(&call, pages, failure)
+    }
+
+    fn settle_pages<P>(&self, call: &Call, pages: Vec<P>, failure: Option<CallFailure>) -> Option<Vec<P>> {
+        let Some(mut failure) = failure else { return Some(pages) };
+        if pages.is_empty() {
+            self.record(call, failure);
+            return None;
+        }
+        failure.message = format!("listing incomplete after {} page(s): {}", pages.len(), failure.message);
+        self.record(call, failure);
+        Some(pages)
+    }
+}
+
+/// `aws_smithy_types::DateTime` → chrono.
+pub(crate) fn timestamp(value: &aws_smithy_types::DateTime) -> Option<crate::inventory::Timestamp> {
+    chrono::DateTime::from_timestamp(value.secs(), value.subsec_nanos())
+}

@@ -1,0 +1,66 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Observed, PolicyDocument, SecretValue};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LambdaInventory {
+    /// By function ARN (unqualified), across regions.
+    pub functions: BTreeMap<String, LambdaFunction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LambdaFunction {
+    pub arn: String,
+    pub name: String,
+    pub region: String,
+    /// `None` for container-image functions.
+    pub runtime: Option<String>,
+    pub package_type: Option<String>,
+    pub handler: Option<String>,
+    /// The execution role's ARN.
+    pub role: Option<String>,
+    /// Variable name → its redacted value, sorted by name.
+    pub environment: BTreeMap<String, SecretValue>,
+    pub kms_key_arn: Option<String>,
+    /// `Active` or `PassThrough`.
+    pub tracing_mode: Option<String>,
+    pub vpc: Option<VpcConfig>,
+    pub layers: Vec<String>,
+    pub dead_letter_target: Option<String>,
+    pub architectures: Vec<String>,
+    pub memory_mb: Option<i32>,
+    pub timeout_s: Option<i32>,
+    pub last_modified: Option<String>,
+    /// The function's resource-based policy (`GetPolicy`); `Absent` when it has none.
+    pub resource_policy: Observed<PolicyDocument>,
+    /// Function URLs, of the function and of its aliases; `None` when they could not be listed.
+    pub function_urls: Option<Vec<FunctionUrl>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VpcConfig {
+    pub vpc_id: Option<String>,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionUrl {
+    pub url: String,
+    /// The function or alias ARN the URL invokes.
+    pub function_arn: String,
+    /// `NONE` or `AWS_IAM`.
+    pub auth_type: String,
+    pub invoke_mode: Option<String>,
+    pub cors: Option<Cors>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub allow_credentials: Option<bool>,
+}

@@ -1,0 +1,179 @@
+mod cli;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use stance::aws::{AwsOptions, load_config};
+use stance::collect::{RegionSelection, ScanEvent, ScanOptions, Scanner};
+use stance::inventory::{Inventory, Redactor, RegionStatus};
+
+use cli::{Cli, Command, ScanArgs};
+
+/// Exit statuses (documented in `stance scan --help` and the README).
+const EXIT_FAILED: u8 = 1;
+const EXIT_PARTIAL: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => runtime.block_on(scan(args)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).try_init();
+}
+
+/// The key of the redaction hashes: `STANCE_REDACTION_KEY`, else a random key kept in the user's config
+/// directory (created on first use, mode 0600), so that scans on one machine hash alike and nobody
+/// without the key can test guesses against a snapshot's hashes.
+fn redactor() -> Result<Redactor> {
+    if let Ok(material) = std::env::var("STANCE_REDACTION_KEY") {
+        return Ok(Redactor::from_key_material(material.as_bytes()));
+    }
+    let dir = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .map(|config| config.join("stance"));
+    let Some(dir) = dir else {
+        tracing::warn!("no HOME or XDG_CONFIG_HOME: value hashes use a one-off key and will differ between scans");
+        return Ok(Redactor::from_key_material(&random_key()?));
+    };
+    let path = dir.join("redaction.key");
+    match std::fs::read(&path) {
+        Ok(key) if key.len() >= 32 => Ok(Redactor::from_key_material(&key)),
+        Ok(_) => anyhow::bail!("{}: redaction key is shorter than 32 bytes; delete it to make a new one", path.display()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = random_key()?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            stance::fsutil::write_private_atomic(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+            Ok(Redactor::from_key_material(&key))
+        }
+        Err(error) => Err(error).with_context(|| format!("reading redaction key {}", path.display())),
+    }
+}
+
+fn random_key() -> Result<[u8; 32]> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness for a redaction key: {e}"))?;
+    Ok(key)
+}
+
+async fn scan(args: ScanArgs) -> Result<ExitCode> {
+    let options = AwsOptions {
+        profile: args.aws.profile.clone(),
+        region: args.regions.first().cloned(),
+        endpoint_url: args.aws.endpoint_url.clone(),
+        role_arn: args.aws.role_arn.clone(),
+        external_id: args.aws.external_id.clone(),
+        max_attempts: args.aws.max_attempts,
+        attempt_timeout: Duration::from_secs(args.aws.attempt_timeout.max(1)),
+        call_timeout: Duration::from_secs(args.aws.call_timeout.max(1)),
+    };
+    let config = load_config(&options).await;
+    let regions = if args.all_regions {
+        RegionSelection::AllStandard
+    } else if args.regions.is_empty() {
+        RegionSelection::Listed(vec![config.region().map(|r| r.to_string()).unwrap_or_else(|| stance::aws::DEFAULT_REGION.into())])
+    } else {
+        RegionSelection::Listed(args.regions.clone())
+    };
+    let scanner = Scanner::new(config, ScanOptions { regions, concurrency: usize::from(args.concurrency), as_of: args.as_of }, redactor()?);
+
+    let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let scanner = scanner.with_events(events);
+    let progress = tokio::spawn(async move {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let mut gaps = 0usize;
+        while let Some(event) = receiver.recv().await {
+            match event {
+                ScanEvent::Identity(identity) => {
+                    bar.println(format!("Scanning account {} ({}) as {}", identity.account_id, identity.partition, identity.caller_arn))
+                }
+                ScanEvent::Planned { tasks } => bar.set_length(tasks as u64),
+                ScanEvent::RegionSkipped { region, reason } => bar.println(format!("skipped {region}: {reason}")),
+                ScanEvent::TaskStarted { service, region } => bar.set_message(format!("{service} {region}")),
+                ScanEvent::TaskFinished { service, region, resources } => {
+                    bar.inc(1);
+                    bar.set_message(format!("{service} {region}: {resources} done"));
+                }
+                ScanEvent::Gap(_) => {
+                    gaps += 1;
+                    bar.set_message(format!("{gaps} coverage gap(s)"));
+                }
+            }
+        }
+        bar.finish_and_clear();
+    });
+
+    let result = scanner.run().await;
+    drop(scanner); // closes the event channel, so the progress task ends
+    let _ = progress.await;
+    let inventory = result.context("scan failed")?;
+
+    if let Some(path) = &args.out {
+        let json = serde_json::to_vec_pretty(&inventory).context("serializing the inventory")?;
+        stance::fsutil::write_private_atomic(path, &json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    print_summary(&inventory, args.out.as_deref());
+    Ok(if inventory.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
+}
+
+fn print_summary(inventory: &Inventory, out: Option<&std::path::Path>) {
+    let scanned: Vec<&str> = inventory
+        .scan
+        .regions
+        .iter()
+        .filter(|r| matches!(r, RegionStatus::Scanned { .. }))
+        .map(RegionStatus::region)
+        .collect();
+    let skipped = inventory.scan.regions.len() - scanned.len();
+    let seconds = (inventory.scan.finished_at - inventory.scan.started_at).num_milliseconds() as f64 / 1000.0;
+    eprintln!("Account {}: regions {}{}", inventory.account.account_id, scanned.join(", "), if skipped > 0 { format!(" ({skipped} skipped)") } else { String::new() });
+    let counts: Vec<String> = inventory.counts().iter().map(|(kind, n)| format!("{kind} {n}")).collect();
+    eprintln!("Inventory: {}", counts.join(", "));
+    let requests = &inventory.scan.requests;
+    eprintln!("Requests: {} calls, {} sent ({} retries) in {seconds:.1}s", requests.calls, requests.attempts, requests.retries);
+    if inventory.coverage.is_empty() {
+        eprintln!("Coverage: complete");
+    } else {
+        eprintln!("Coverage: {} gap(s) — what the scan could not see:", inventory.coverage.len());
+        const SHOWN: usize = 20;
+        for record in inventory.coverage.iter().take(SHOWN) {
+            eprintln!("  {record}");
+        }
+        if inventory.coverage.len() > SHOWN {
+            eprintln!("  … and {} more (all in the output file)", inventory.coverage.len() - SHOWN);
+        }
+    }
+    if let Some(path) = out {
+        eprintln!("Wrote {}", path.display());
+    }
+}
