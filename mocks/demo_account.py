@@ -11,6 +11,8 @@ A small WSGI layer in front of moto simulates what a local emulator lacks:
   --latency-ms N     every request waits N ms (real AWS is not local)
   --deny SERVICE     every request signed for SERVICE (the SigV4 credential scope: iam, lambda, apigateway,
                      sts, ...) is answered with that protocol's AccessDenied error
+  --disable-region R every request signed for region R is refused as AWS refuses calls to a region the
+                     account has not enabled (InvalidClientTokenId / UnrecognizedClientException)
 and counts requests: GET /_stance/stats answers {"requests": N, "max_in_flight": M, "by_operation": {...}}.
 
 Accounts:
@@ -42,6 +44,9 @@ from botocore.config import Config  # noqa: E402
 from freezegun import freeze_time  # noqa: E402
 from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
+import logging  # noqa: E402
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 ACCOUNT = "123456789012"
 REGIONS = ("us-east-1", "eu-west-1")
@@ -67,10 +72,11 @@ def days_ago(days: int) -> dt.datetime:
 class EmulatorLayer:
     """WSGI middleware in front of moto: latency, denied services, request counting."""
 
-    def __init__(self, app, latency_ms: int, denied: set[str]):
+    def __init__(self, app, latency_ms: int, denied: set[str], disabled_regions: set[str] | None = None):
         self.app = app
         self.latency = latency_ms / 1000.0
         self.denied = denied
+        self.disabled_regions = disabled_regions or set()
         self.lock = threading.Lock()
         self.requests = 0
         self.in_flight = 0
@@ -101,6 +107,7 @@ class EmulatorLayer:
             return [body]
 
         match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region = match.group(1) if match else ""
         service = match.group(2) if match else "unsigned"
         operation = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {path}"
         if service in QUERY_PROTOCOL_SERVICES:
@@ -114,6 +121,8 @@ class EmulatorLayer:
         try:
             if self.latency:
                 time.sleep(self.latency)
+            if region in self.disabled_regions:
+                return self._region_disabled(service, start_response)
             if service in self.denied:
                 return self._access_denied(service, start_response)
             return self.app(environ, start_response)
@@ -133,20 +142,28 @@ class EmulatorLayer:
         return found.group(1).decode() if found else None
 
     @staticmethod
-    def _access_denied(service: str, start_response):
-        message = f"User: arn:aws:sts::{ACCOUNT}:assumed-role/auditor/stance is not authorized (simulated deny of {service})"
+    def _error(service: str, start_response, query_code: str, json_code: str, message: str):
+        """An error in the protocol's own shape: query XML for IAM/STS, REST-JSON for the others."""
         if service in QUERY_PROTOCOL_SERVICES:
             body = (
-                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                f"<Message>{message}</Message></Error><RequestId>denied-0001</RequestId></ErrorResponse>"
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{query_code}</Code>"
+                f"<Message>{message}</Message></Error><RequestId>stance-0001</RequestId></ErrorResponse>"
             ).encode()
             headers = [("Content-Type", "text/xml")]
         else:
             body = json.dumps({"Message": message, "message": message}).encode()
-            headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException")]
+            headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", json_code)]
         headers.append(("Content-Length", str(len(body))))
         start_response("403 Forbidden", headers)
         return [body]
+
+    def _access_denied(self, service: str, start_response):
+        message = f"User: arn:aws:sts::{ACCOUNT}:assumed-role/auditor/stance is not authorized (simulated deny of {service})"
+        return self._error(service, start_response, "AccessDenied", "AccessDeniedException", message)
+
+    def _region_disabled(self, service: str, start_response):
+        message = "The security token included in the request is invalid."
+        return self._error(service, start_response, "InvalidClientTokenId", "UnrecognizedClientException", message)
 
 
 def lambda_zip() -> bytes:
@@ -578,6 +595,7 @@ def main() -> int:
     serve.add_argument("--account", choices=("demo", "large", "empty"), default="demo")
     serve.add_argument("--latency-ms", type=int, default=0)
     serve.add_argument("--deny", action="append", default=[], metavar="SERVICE")
+    serve.add_argument("--disable-region", action="append", default=[], metavar="REGION")
     sub.add_parser("secrets", help="print the planted secret values as JSON (for tests)")
     args = parser.parse_args()
 
@@ -597,6 +615,7 @@ def main() -> int:
     # Latency and denials apply to the scanner, not to seeding.
     layer.latency = args.latency_ms / 1000.0
     layer.denied = set(args.deny)
+    layer.disabled_regions = set(args.disable_region)
     layer.reset()
     print(f"seeded {args.account} account in {time.monotonic() - started:.1f}s", file=sys.stderr)
     print(f"READY {endpoint}", flush=True)

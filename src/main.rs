@@ -111,14 +111,16 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(120));
+        // Without a terminal the bar is hidden, and so would be its println: lines go straight to stderr then.
+        let say = |line: String| if bar.is_hidden() { eprintln!("{line}") } else { bar.println(line) };
         let mut gaps = 0usize;
         while let Some(event) = receiver.recv().await {
             match event {
                 ScanEvent::Identity(identity) => {
-                    bar.println(format!("Scanning account {} ({}) as {}", identity.account_id, identity.partition, identity.caller_arn))
+                    say(format!("Scanning account {} ({}) as {}", identity.account_id, identity.partition, identity.caller_arn))
                 }
                 ScanEvent::Planned { tasks } => bar.set_length(tasks as u64),
-                ScanEvent::RegionSkipped { region, reason } => bar.println(format!("skipped {region}: {reason}")),
+                ScanEvent::RegionSkipped { region, reason } => say(format!("skipped {region}: {reason}")),
                 ScanEvent::TaskStarted { service, region } => bar.set_message(format!("{service} {region}")),
                 ScanEvent::TaskFinished { service, region, resources } => {
                     bar.inc(1);

@@ -20,6 +20,11 @@ pub fn is_read_only_operation(operation: &str) -> bool {
         || operation == "GenerateCredentialReport"
 }
 
+/// The IAM-style prefix of an SDK service name ("API Gateway" → "apigateway", "IAM" → "iam").
+fn service_prefix(service: &str) -> String {
+    service.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+}
+
 /// Calls (executions) and attempts, per `service:Operation`.
 #[derive(Debug, Default)]
 pub struct CallCounters {
@@ -83,7 +88,7 @@ impl Intercept for ReadOnlyGuard {
         }
         self.counters.calls.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut map) = self.counters.per_operation.lock() {
-            *map.entry(format!("{}:{}", metadata.service(), operation)).or_default() += 1;
+            *map.entry(format!("{}:{}", service_prefix(metadata.service()), operation)).or_default() += 1;
         }
         Ok(())
     }
@@ -111,5 +116,41 @@ mod tests {
         for op in ["CreateRole", "PutRolePolicy", "UpdateFunctionCode", "DeleteUser", "Invoke", "TagResource", "AttachRolePolicy"] {
             assert!(!is_read_only_operation(op), "{op}");
         }
+    }
+}
+
+#[cfg(test)]
+mod client_tests {
+    use aws_sdk_iam::Client;
+    use aws_sdk_iam::operation::{create_role::CreateRoleOutput, list_roles::ListRolesOutput};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_mutating_call_is_refused_before_it_is_sent_and_reads_are_counted() {
+        let create = mock!(Client::create_role).then_output(|| CreateRoleOutput::builder().build());
+        let list = mock!(Client::list_roles)
+            .sequence()
+            .http_status(503, None)
+            .output(|| ListRolesOutput::builder().set_roles(Some(vec![])).build().expect("complete"))
+            .build();
+        let counters = Arc::new(CallCounters::default());
+        let guard = ReadOnlyGuard::new(counters.clone());
+        let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&create, &list], |c| c
+            .interceptor(guard.clone())
+            .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(3)));
+
+        let refused = client.create_role().role_name("x").assume_role_policy_document("{}").send().await;
+        let message = format!("{:?}", refused.expect_err("refused"));
+        assert!(message.contains("refuses to call") && message.contains("CreateRole"), "{message}");
+        assert_eq!(counters.attempts(), 0, "no attempt was made: nothing was sent");
+        assert_eq!(counters.calls(), 0);
+
+        client.list_roles().send().await.expect("retried to success");
+        assert_eq!(counters.calls(), 1);
+        assert_eq!(counters.attempts(), 2, "the 503 was retried once");
+        assert_eq!(counters.retries(), 1);
+        assert_eq!(counters.per_operation().into_iter().collect::<Vec<_>>(), [("iam:ListRoles".to_owned(), 1)]);
     }
 }

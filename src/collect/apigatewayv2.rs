@@ -272,3 +272,57 @@ async fn domain_names(ctx: &Ctx, client: &Client, region: &str) -> Vec<DomainNam
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_apigatewayv2::operation::{
+        get_apis::GetApisOutput, get_authorizer::GetAuthorizerOutput, get_domain_names::GetDomainNamesOutput,
+        get_integrations::GetIntegrationsOutput, get_routes::GetRoutesOutput, get_stages::GetStagesOutput,
+    };
+    use aws_sdk_apigatewayv2::types::{Api, AuthorizationType, Integration as SdkIntegration, IntegrationType, ProtocolType, Route as SdkRoute};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::collect::call::test_support::{ctx, rest_json_error};
+    use crate::inventory::ErrorKind;
+
+    fn api(id: &str) -> Api {
+        Api::builder().api_id(id).name(id).protocol_type(ProtocolType::Http).route_selection_expression("$request.method $request.path").build()
+    }
+
+    #[tokio::test]
+    async fn token_pages_routes_resolved_and_authorizers_read_one_by_one_when_listing_fails() {
+        let page1 = mock!(Client::get_apis).match_requests(|r| r.next_token().is_none()).then_output(|| GetApisOutput::builder().items(api("a1")).next_token("t2").build());
+        let page2 = mock!(Client::get_apis).match_requests(|r| r.next_token() == Some("t2")).then_output(|| GetApisOutput::builder().items(api("a2")).build());
+        let routes = mock!(Client::get_routes).then_output(|| {
+            GetRoutesOutput::builder()
+                .items(SdkRoute::builder().route_id("r1").route_key("GET /open").authorization_type(AuthorizationType::None).target("integrations/i1").build())
+                .items(SdkRoute::builder().route_id("r2").route_key("POST /pay").authorization_type(AuthorizationType::Jwt).authorizer_id("au1").target("integrations/i1").build())
+                .build()
+        });
+        let integrations = mock!(Client::get_integrations).then_output(|| {
+            GetIntegrationsOutput::builder()
+                .items(SdkIntegration::builder().integration_id("i1").integration_type(IntegrationType::AwsProxy).integration_uri("arn:aws:lambda:us-east-1:123456789012:function:pay").build())
+                .build()
+        });
+        let authorizers = mock!(Client::get_authorizers).then_http_response(|| rest_json_error(500, "InternalServerError", "boom"));
+        let one = mock!(Client::get_authorizer).then_output(|| GetAuthorizerOutput::builder().authorizer_id("au1").name("cognito").build());
+        let stages = mock!(Client::get_stages).then_output(|| GetStagesOutput::builder().build());
+        let domains = mock!(Client::get_domain_names).then_output(|| GetDomainNamesOutput::builder().build());
+        let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&page1, &page2, &routes, &integrations, &authorizers, &one, &stages, &domains]);
+        let ctx = ctx();
+        let inventory = collect(&ctx, &client, "us-east-1").await;
+
+        assert_eq!(inventory.apis.len(), 2, "both pages of APIs");
+        let a1 = &inventory.apis["arn:aws:apigateway:us-east-1::/apis/a1"];
+        let routes = a1.routes.as_ref().expect("routes");
+        assert_eq!(routes[0].route_key, "GET /open");
+        assert_eq!(routes[0].arn, "arn:aws:apigateway:us-east-1::/apis/a1/routes/r1");
+        assert_eq!(routes[0].lambda_arn.as_deref(), Some("arn:aws:lambda:us-east-1:123456789012:function:pay"));
+        assert_eq!(routes[1].authorization_type, "JWT");
+        assert_eq!(a1.authorizers.as_ref().map(|a| a[0].name.as_deref()), Some(Some("cognito")), "fallback read the referenced authorizer");
+        let coverage = ctx.into_coverage();
+        assert_eq!(coverage.len(), 2, "one GetAuthorizers gap per API: {coverage:#?}");
+        assert!(coverage.iter().all(|r| r.operation == "GetAuthorizers" && r.error_kind == ErrorKind::ServiceError));
+    }
+}

@@ -291,3 +291,40 @@ impl Ctx {
 pub(crate) fn timestamp(value: &aws_smithy_types::DateTime) -> Option<crate::inventory::Timestamp> {
     chrono::DateTime::from_timestamp(value.secs(), value.subsec_nanos())
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::Ctx;
+    use crate::inventory::Redactor;
+
+    pub fn ctx() -> Ctx {
+        Ctx::new(4, Redactor::from_key_material(b"unit tests"), None)
+    }
+
+    /// An error response in the REST-JSON protocols' shape (Lambda, API Gateway).
+    pub fn rest_json_error(status: u16, error_type: &str, message: &str) -> HttpResponse {
+        let mut response = HttpResponse::new(
+            StatusCode::try_from(status).expect("valid status"),
+            SdkBody::from(format!(r#"{{"message":"{message}","Message":"{message}"}}"#)),
+        );
+        response.headers_mut().insert("x-amzn-ErrorType", error_type.to_owned());
+        response.headers_mut().insert("content-type", "application/json");
+        response
+    }
+
+    /// An error response in the AWS query protocol's shape (IAM, STS).
+    pub fn query_error(status: u16, code: &str, message: &str) -> HttpResponse {
+        let mut response = HttpResponse::new(
+            StatusCode::try_from(status).expect("valid status"),
+            SdkBody::from(format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+            )),
+        );
+        response.headers_mut().insert("content-type", "text/xml");
+        response
+    }
+}

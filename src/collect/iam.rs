@@ -382,3 +382,115 @@ async fn account_summary(ctx: &Ctx, iam: &Client) -> Observed<BTreeMap<String, i
         None => Observed::Unknown,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_iam::operation::generate_credential_report::GenerateCredentialReportOutput;
+    use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput;
+    use aws_sdk_iam::operation::get_credential_report::GetCredentialReportOutput;
+    use aws_sdk_iam::operation::list_access_keys::ListAccessKeysOutput;
+    use aws_sdk_iam::operation::list_mfa_devices::ListMfaDevicesOutput;
+    use aws_sdk_iam::types::{AccessKeyMetadata, RoleDetail, StatusType, UserDetail};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::Blob;
+
+    use super::*;
+    use crate::collect::call::test_support::{ctx, query_error};
+
+    const TRUST: &str = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A444455556666%3Aroot%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+
+    #[tokio::test]
+    async fn authorization_details_pages_merge_and_user_credentials_are_read() {
+        let page1 = mock!(Client::get_account_authorization_details).match_requests(|r| r.marker().is_none()).then_output(|| {
+            GetAccountAuthorizationDetailsOutput::builder()
+                .user_detail_list(UserDetail::builder().user_name("bob").arn("arn:aws:iam::123456789012:user/bob").user_id("U1").build())
+                .is_truncated(true)
+                .marker("next")
+                .build()
+        });
+        let page2 = mock!(Client::get_account_authorization_details).match_requests(|r| r.marker() == Some("next")).then_output(|| {
+            GetAccountAuthorizationDetailsOutput::builder()
+                .role_detail_list(
+                    RoleDetail::builder().role_name("partner").arn("arn:aws:iam::123456789012:role/partner").assume_role_policy_document(TRUST).build(),
+                )
+                .is_truncated(false)
+                .build()
+        });
+        let keys = mock!(Client::list_access_keys).then_output(|| {
+            ListAccessKeysOutput::builder()
+                .access_key_metadata(AccessKeyMetadata::builder().access_key_id("AKIAEXAMPLE1").status(StatusType::Active).build())
+                .is_truncated(false)
+                .build()
+                .expect("complete")
+        });
+        let last_used = mock!(Client::get_access_key_last_used)
+            .then_http_response(|| query_error(403, "AccessDenied", "not authorized to perform iam:GetAccessKeyLastUsed"));
+        let mfa = mock!(Client::list_mfa_devices).then_output(|| ListMfaDevicesOutput::builder().set_mfa_devices(Some(vec![])).build().expect("complete"));
+        let login = mock!(Client::get_login_profile).then_http_response(|| query_error(404, "NoSuchEntity", "Login Profile for User bob cannot be found."));
+        let generate = mock!(Client::generate_credential_report)
+            .sequence()
+            .output(|| GenerateCredentialReportOutput::builder().state(ReportStateType::Started).build())
+            .output(|| GenerateCredentialReportOutput::builder().state(ReportStateType::Complete).build())
+            .build();
+        let report = mock!(Client::get_credential_report).then_output(|| {
+            GetCredentialReportOutput::builder().content(Blob::new("user,arn,mfa_active\nbob,arn:aws:iam::123456789012:user/bob,false\n")).build()
+        });
+        let password = mock!(Client::get_account_password_policy)
+            .then_http_response(|| query_error(404, "NoSuchEntity", "The Password Policy with domain name 123456789012 cannot be found."));
+        let summary = mock!(Client::get_account_summary)
+            .then_http_response(|| query_error(400, "Throttling", "Rate exceeded"));
+        let client = mock_client!(
+            aws_sdk_iam,
+            RuleMode::MatchAny,
+            [&page1, &page2, &keys, &last_used, &mfa, &login, &generate, &report, &password, &summary]
+        );
+        let ctx = ctx();
+        let inventory = collect(&ctx, &client, "aws").await;
+
+        assert_eq!(generate.num_calls(), 2, "polled until complete");
+        let bob = &inventory.users["arn:aws:iam::123456789012:user/bob"];
+        assert_eq!(bob.console_access, Observed::Absent);
+        let keys = bob.access_keys.as_ref().expect("keys listed");
+        assert_eq!(keys[0].id, "AKIAEXAMPLE1");
+        assert!(keys[0].last_used.is_unknown(), "denied GetAccessKeyLastUsed is unknown, not never-used");
+        let role = &inventory.roles["arn:aws:iam::123456789012:role/partner"];
+        assert_eq!(role.trust_policy.statements()[0]["Principal"]["AWS"], "arn:aws:iam::444455556666:root", "URL-decoded");
+        assert_eq!(inventory.password_policy, Observed::Absent);
+        assert_eq!(inventory.credential_report.present().map(|r| r.rows[0].mfa_active), Some(Some(false)));
+        assert!(inventory.account_summary.is_unknown());
+
+        let coverage = ctx.into_coverage();
+        let kinds: Vec<(&str, ErrorKind)> = coverage.iter().map(|r| (r.operation.as_str(), r.error_kind)).collect();
+        assert_eq!(kinds.len(), 2, "{coverage:#?}");
+        assert!(kinds.contains(&("GetAccessKeyLastUsed", ErrorKind::AccessDenied)));
+        assert!(kinds.contains(&("GetAccountSummary", ErrorKind::Throttled)));
+    }
+
+    #[tokio::test]
+    async fn denied_authorization_details_is_one_gap_and_the_rest_goes_on() {
+        let denied = mock!(Client::get_account_authorization_details)
+            .then_http_response(|| query_error(403, "AccessDenied", "not authorized to perform iam:GetAccountAuthorizationDetails"));
+        let generate = mock!(Client::generate_credential_report)
+            .then_output(|| GenerateCredentialReportOutput::builder().state(ReportStateType::Complete).build());
+        let report = mock!(Client::get_credential_report).then_output(|| GetCredentialReportOutput::builder().content(Blob::new("not,a,report\n")).build());
+        let password = mock!(Client::get_account_password_policy).then_http_response(|| query_error(403, "AccessDenied", "denied"));
+        let summary = mock!(Client::get_account_summary).then_output(|| {
+            aws_sdk_iam::operation::get_account_summary::GetAccountSummaryOutput::builder()
+                .summary_map(aws_sdk_iam::types::SummaryKeyType::AccountMfaEnabled, 1)
+                .build()
+        });
+        let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&denied, &generate, &report, &password, &summary]);
+        let ctx = ctx();
+        let inventory = collect(&ctx, &client, "aws").await;
+        assert!(inventory.users.is_empty() && inventory.roles.is_empty());
+        assert_eq!(inventory.account_summary.present().and_then(|m| m.get("AccountMFAEnabled")), Some(&1));
+        let coverage = ctx.into_coverage();
+        let operations: Vec<&str> = coverage.iter().map(|r| r.operation.as_str()).collect();
+        assert_eq!(operations.len(), 3, "{coverage:#?}");
+        assert!(operations.contains(&"GetAccountAuthorizationDetails"));
+        assert!(operations.contains(&"GetAccountPasswordPolicy"));
+        let report_gap = coverage.iter().find(|r| r.operation == "GetCredentialReport").expect("malformed report recorded");
+        assert_eq!(report_gap.error_kind, ErrorKind::MalformedResponse);
+        assert!(report_gap.message.contains("missing column `user`"), "{}", report_gap.message);
+    }
+}

@@ -162,3 +162,99 @@ async fn function_urls(ctx: &Ctx, lambda: &Client, region: &str, arn: &str, list
         Observed::Unknown => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_lambda::operation::{get_policy::GetPolicyOutput, list_function_url_configs::ListFunctionUrlConfigsOutput, list_functions::ListFunctionsOutput};
+    use aws_sdk_lambda::types::{DeadLetterConfig, EnvironmentResponse, FunctionConfiguration, FunctionUrlAuthType, FunctionUrlConfig, Runtime};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::collect::call::test_support::{ctx, rest_json_error};
+
+    fn function(name: &str) -> FunctionConfiguration {
+        FunctionConfiguration::builder()
+            .function_name(name)
+            .function_arn(format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"))
+            .runtime(Runtime::Python312)
+            .role("arn:aws:iam::123456789012:role/r")
+            .environment(EnvironmentResponse::builder().variables("DB_PASSWORD", "s3cr3t-value").variables("TABLE", "orders").build())
+            .kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/k1")
+            .dead_letter_config(DeadLetterConfig::builder().target_arn("arn:aws:sqs:us-east-1:123456789012:dlq").build())
+            .build()
+    }
+
+    #[tokio::test]
+    async fn pages_policies_and_urls() {
+        let page1 = mock!(Client::list_functions)
+            .match_requests(|r| r.marker().is_none())
+            .then_output(|| ListFunctionsOutput::builder().functions(function("a")).next_marker("m1").build());
+        let page2 = mock!(Client::list_functions)
+            .match_requests(|r| r.marker() == Some("m1"))
+            .then_output(|| ListFunctionsOutput::builder().functions(function("b")).build());
+        let policy_a = mock!(Client::get_policy)
+            .match_requests(|r| r.function_name().is_some_and(|f| f.ends_with(":a")))
+            .then_output(|| GetPolicyOutput::builder().policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction"}]}"#).build());
+        let policy_b = mock!(Client::get_policy)
+            .match_requests(|r| r.function_name().is_some_and(|f| f.ends_with(":b")))
+            .then_http_response(|| rest_json_error(404, "ResourceNotFoundException", "The resource you requested does not exist."));
+        let urls = mock!(Client::list_function_url_configs).then_output(|| {
+            ListFunctionUrlConfigsOutput::builder()
+                .function_url_configs(
+                    FunctionUrlConfig::builder()
+                        .function_url("https://x.lambda-url.us-east-1.on.aws/")
+                        .function_arn("arn:aws:lambda:us-east-1:123456789012:function:a:live")
+                        .auth_type(FunctionUrlAuthType::None)
+                        .creation_time("t")
+                        .last_modified_time("t")
+                        .build()
+                        .expect("complete url config"),
+                )
+                .build()
+                .expect("complete output")
+        });
+        let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&page1, &page2, &policy_a, &policy_b, &urls]);
+        let ctx = ctx();
+        let inventory = collect(&ctx, &client, "us-east-1").await;
+
+        assert_eq!(page1.num_calls() + page2.num_calls(), 2, "both pages read");
+        assert_eq!(inventory.functions.len(), 2);
+        let a = &inventory.functions["arn:aws:lambda:us-east-1:123456789012:function:a"];
+        assert_eq!(a.resource_policy.present().map(|p| p.statements().len()), Some(1));
+        assert_eq!(a.function_urls.as_ref().map(|u| u[0].auth_type.as_str()), Some("NONE"));
+        assert_eq!(a.environment["DB_PASSWORD"].kind, crate::inventory::ValueKind::SecretByName);
+        assert_eq!(a.kms_key_arn.as_deref(), Some("arn:aws:kms:us-east-1:123456789012:key/k1"));
+        assert_eq!(a.dead_letter_target.as_deref(), Some("arn:aws:sqs:us-east-1:123456789012:dlq"));
+        let b = &inventory.functions["arn:aws:lambda:us-east-1:123456789012:function:b"];
+        assert_eq!(b.resource_policy, Observed::Absent, "no policy is not a gap");
+        assert!(ctx.into_coverage().is_empty());
+    }
+
+    #[tokio::test]
+    async fn denied_and_unsupported_calls_become_coverage() {
+        let list = mock!(Client::list_functions).then_output(|| ListFunctionsOutput::builder().functions(function("a")).build());
+        let denied = mock!(Client::get_policy)
+            .then_http_response(|| rest_json_error(403, "AccessDeniedException", "not authorized to perform lambda:GetPolicy"));
+        let unsupported = mock!(Client::list_function_url_configs).then_http_response(|| {
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(404).expect("status"),
+                aws_smithy_types::body::SdkBody::from("<html>404 Not Found</html>"),
+            )
+        });
+        let single = mock!(Client::get_function_url_config).then_http_response(|| rest_json_error(404, "ResourceNotFoundException", "no url"));
+        let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list, &denied, &unsupported, &single]);
+        let ctx = ctx();
+        let inventory = collect(&ctx, &client, "us-east-1").await;
+        let function = inventory.functions.values().next().expect("the function is still inventoried");
+        assert!(function.resource_policy.is_unknown());
+        assert_eq!(function.function_urls, Some(Vec::new()), "fallback says: no URL");
+        let coverage = ctx.into_coverage();
+        assert_eq!(coverage.len(), 2, "{coverage:#?}");
+        let policy = coverage.iter().find(|r| r.operation == "GetPolicy").expect("GetPolicy gap");
+        assert_eq!(policy.error_kind, ErrorKind::AccessDenied);
+        assert_eq!(policy.code.as_deref(), Some("AccessDeniedException"));
+        assert_eq!(policy.resource.as_deref(), Some(function.arn.as_str()));
+        let urls = coverage.iter().find(|r| r.operation == "ListFunctionUrlConfigs").expect("listing gap");
+        assert_eq!(urls.error_kind, ErrorKind::Unsupported);
+    }
+}
