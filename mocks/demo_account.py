@@ -86,6 +86,8 @@ class EmulatorLayer:
     def stats(self) -> dict:
         with self.lock:
             return {
+                # CPU seconds this emulator process has used: tells whether it, not the scanner, set the pace.
+                "cpu_s": round(time.process_time(), 3),
                 "requests": self.requests,
                 "max_in_flight": self.max_in_flight,
                 "by_operation": dict(sorted(self.by_operation.items())),

@@ -14,12 +14,29 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan an account (read-only) and write its inventory.
+    /// Scan an account (read-only), analyze it, and write the inventory and findings.
     ///
     /// Exit status: 0 the scan saw everything; 3 it finished with coverage gaps (denied or failed calls,
     /// listed on stderr and recorded in the output); 1 it failed (no usable credentials, an unwritable
     /// output); 2 bad arguments.
     Scan(ScanArgs),
+    /// List the rules: id, category, severity, title.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print one rule's documentation: what it checks, what does not trigger it, how to fix it.
+    Explain {
+        /// A rule id, as `stance rules` lists them (e.g. iam-role-trust-any-principal).
+        rule_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -98,12 +115,27 @@ mod tests {
     #[test]
     fn scan_flags() {
         let cli = Cli::try_parse_from([
-            "stance", "scan", "--region", "us-east-1", "--region", "eu-west-1", "--endpoint-url", "http://127.0.0.1:5000",
-            "--role-arn", "arn:aws:iam::1:role/audit", "--external-id", "x", "--concurrency", "8", "--out", "inv.json",
-            "--as-of", "2026-11-29T12:00:00Z",
+            "stance",
+            "scan",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--endpoint-url",
+            "http://127.0.0.1:5000",
+            "--role-arn",
+            "arn:aws:iam::1:role/audit",
+            "--external-id",
+            "x",
+            "--concurrency",
+            "8",
+            "--out",
+            "inv.json",
+            "--as-of",
+            "2026-11-29T12:00:00Z",
         ])
         .unwrap();
-        let Command::Scan(args) = cli.command;
+        let Command::Scan(args) = cli.command else { panic!("parsed as scan") };
         assert_eq!(args.regions, ["us-east-1", "eu-west-1"]);
         assert_eq!(args.concurrency, 8);
         assert_eq!(args.as_of.map(|t| t.to_rfc3339()), Some("2026-11-29T12:00:00+00:00".into()));

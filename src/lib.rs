@@ -3,7 +3,19 @@
 //! The pipeline (ARCHITECTURE.md): [`collect`] turns AWS APIs into an [`inventory::Inventory`]; analysis,
 //! scoring, snapshots and the TUI build on it. [`aws`] holds the SDK configuration every client shares.
 
+pub mod analyze;
 pub mod aws;
 pub mod collect;
-pub mod inventory;
 pub mod fsutil;
+pub mod inventory;
+pub mod rules;
+pub mod score;
+
+/// What `stance scan --out` writes: the inventory and its analysis, side by side at the top level.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScanReport {
+    #[serde(flatten)]
+    pub inventory: inventory::Inventory,
+    #[serde(flatten)]
+    pub analysis: analyze::Analysis,
+}

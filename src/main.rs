@@ -12,7 +12,8 @@ use stance::aws::{AwsOptions, load_config};
 use stance::collect::{RegionSelection, ScanEvent, ScanOptions, Scanner};
 use stance::inventory::{Inventory, Redactor, RegionStatus};
 
-use cli::{Cli, Command, ScanArgs};
+use cli::{Cli, Command, ListFormat, ScanArgs};
+use stance::rules::{RULES, find_rule};
 
 /// Exit statuses (documented in `stance scan --help` and the README).
 const EXIT_FAILED: u8 = 1;
@@ -30,6 +31,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => runtime.block_on(scan(args)),
+        Command::Rules { format } => list_rules(format),
+        Command::Explain { rule_id } => explain(&rule_id),
     };
     match result {
         Ok(code) => code,
@@ -42,8 +45,12 @@ fn main() -> ExitCode {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).try_init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,aws_config=error"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 /// The key of the redaction hashes: `STANCE_REDACTION_KEY`, else a random key kept in the user's config
@@ -64,7 +71,9 @@ fn redactor() -> Result<Redactor> {
     let path = dir.join("redaction.key");
     match std::fs::read(&path) {
         Ok(key) if key.len() >= 32 => Ok(Redactor::from_key_material(&key)),
-        Ok(_) => anyhow::bail!("{}: redaction key is shorter than 32 bytes; delete it to make a new one", path.display()),
+        Ok(_) => {
+            anyhow::bail!("{}: redaction key is shorter than 32 bytes; delete it to make a new one", path.display())
+        }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let key = random_key()?;
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -96,11 +105,17 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     let regions = if args.all_regions {
         RegionSelection::AllStandard
     } else if args.regions.is_empty() {
-        RegionSelection::Listed(vec![config.region().map(|r| r.to_string()).unwrap_or_else(|| stance::aws::DEFAULT_REGION.into())])
+        RegionSelection::Listed(vec![
+            config.region().map(|r| r.to_string()).unwrap_or_else(|| stance::aws::DEFAULT_REGION.into()),
+        ])
     } else {
         RegionSelection::Listed(args.regions.clone())
     };
-    let scanner = Scanner::new(config, ScanOptions { regions, concurrency: usize::from(args.concurrency), as_of: args.as_of }, redactor()?);
+    let scanner = Scanner::new(
+        config,
+        ScanOptions { regions, concurrency: usize::from(args.concurrency), as_of: args.as_of },
+        redactor()?,
+    );
 
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let scanner = scanner.with_events(events);
@@ -116,9 +131,10 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
         let mut gaps = 0usize;
         while let Some(event) = receiver.recv().await {
             match event {
-                ScanEvent::Identity(identity) => {
-                    say(format!("Scanning account {} ({}) as {}", identity.account_id, identity.partition, identity.caller_arn))
-                }
+                ScanEvent::Identity(identity) => say(format!(
+                    "Scanning account {} ({}) as {}",
+                    identity.account_id, identity.partition, identity.caller_arn
+                )),
                 ScanEvent::Planned { tasks } => bar.set_length(tasks as u64),
                 ScanEvent::RegionSkipped { region, reason } => say(format!("skipped {region}: {reason}")),
                 ScanEvent::TaskStarted { service, region } => bar.set_message(format!("{service} {region}")),
@@ -139,13 +155,82 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     drop(scanner); // closes the event channel, so the progress task ends
     let _ = progress.await;
     let inventory = result.context("scan failed")?;
+    let analysis = stance::analyze::analyze(&inventory, inventory.scan.as_of);
+    let report = stance::ScanReport { inventory, analysis };
 
     if let Some(path) = &args.out {
-        let json = serde_json::to_vec_pretty(&inventory).context("serializing the inventory")?;
+        let json = serde_json::to_vec_pretty(&report).context("serializing the report")?;
         stance::fsutil::write_private_atomic(path, &json).with_context(|| format!("writing {}", path.display()))?;
     }
-    print_summary(&inventory, args.out.as_deref());
-    Ok(if inventory.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
+    print_summary(&report.inventory, args.out.as_deref());
+    print_findings(&report.analysis);
+    Ok(if report.inventory.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
+}
+
+fn print_findings(analysis: &stance::analyze::Analysis) {
+    let posture = &analysis.posture;
+    let counts: Vec<String> =
+        posture.findings_by_severity.iter().rev().map(|(severity, n)| format!("{n} {severity}")).collect();
+    eprintln!(
+        "Posture {}/100: {} finding(s){}",
+        posture.score,
+        analysis.findings.len(),
+        if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) }
+    );
+    const TOP: usize = 10;
+    for finding in analysis.findings.iter().take(TOP) {
+        eprintln!("  {:>3} {:<8} {}", finding.score, finding.severity.as_str(), finding.title);
+    }
+    if analysis.findings.len() > TOP {
+        eprintln!("  … and {} more", analysis.findings.len() - TOP);
+    }
+    if !analysis.policy_problems.is_empty() {
+        eprintln!("Policy documents that could not be fully read: {}", analysis.policy_problems.len());
+        for problem in analysis.policy_problems.iter().take(5) {
+            eprintln!("  {} ({}): {}", problem.resource_arn, problem.policy, problem.problem);
+        }
+    }
+}
+
+fn list_rules(format: ListFormat) -> Result<ExitCode> {
+    match format {
+        ListFormat::Text => {
+            println!("{:<46} {:<44} {:<8} TITLE", "ID", "CATEGORY", "SEVERITY");
+            for rule in RULES {
+                let m = &rule.meta;
+                println!("{:<46} {:<44} {:<8} {}", m.id, m.category.as_str(), m.severity.as_str(), m.title);
+            }
+        }
+        ListFormat::Json => {
+            let rules: Vec<serde_json::Value> = RULES
+                .iter()
+                .map(|r| {
+                    let m = &r.meta;
+                    serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "title": m.title,
+                        "rationale": m.rationale, "remediation": m.remediation, "references": m.references})
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&rules)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(rule_id: &str) -> Result<ExitCode> {
+    let Some(rule) = find_rule(rule_id) else {
+        eprintln!("error: no rule `{rule_id}`; `stance rules` lists them");
+        return Ok(ExitCode::from(2));
+    };
+    let m = &rule.meta;
+    println!("{} — {}\n", m.id, m.title);
+    println!("category: {}    severity: {}\n", m.category, m.severity);
+    println!("{}\n", m.rationale);
+    println!("Remediation: {}\n", m.remediation);
+    println!("References:");
+    for reference in m.references {
+        println!("  - {reference}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_summary(inventory: &Inventory, out: Option<&std::path::Path>) {
@@ -158,11 +243,19 @@ fn print_summary(inventory: &Inventory, out: Option<&std::path::Path>) {
         .collect();
     let skipped = inventory.scan.regions.len() - scanned.len();
     let seconds = (inventory.scan.finished_at - inventory.scan.started_at).num_milliseconds() as f64 / 1000.0;
-    eprintln!("Account {}: regions {}{}", inventory.account.account_id, scanned.join(", "), if skipped > 0 { format!(" ({skipped} skipped)") } else { String::new() });
+    eprintln!(
+        "Account {}: regions {}{}",
+        inventory.account.account_id,
+        scanned.join(", "),
+        if skipped > 0 { format!(" ({skipped} skipped)") } else { String::new() }
+    );
     let counts: Vec<String> = inventory.counts().iter().map(|(kind, n)| format!("{kind} {n}")).collect();
     eprintln!("Inventory: {}", counts.join(", "));
     let requests = &inventory.scan.requests;
-    eprintln!("Requests: {} calls, {} sent ({} retries) in {seconds:.1}s", requests.calls, requests.attempts, requests.retries);
+    eprintln!(
+        "Requests: {} calls, {} sent ({} retries) in {seconds:.1}s",
+        requests.calls, requests.attempts, requests.retries
+    );
     if inventory.coverage.is_empty() {
         eprintln!("Coverage: complete");
     } else {

@@ -13,9 +13,8 @@ fn scan(emulator: &Emulator, extra: &[&str]) -> (std::process::Output, Value, te
     let mut args = vec!["scan", "--endpoint-url", &emulator.endpoint, "--max-attempts", "1", "--out", "inv.json"];
     args.extend_from_slice(extra);
     let output = stance(&args, dir.path());
-    let text = std::fs::read_to_string(dir.path().join("inv.json")).unwrap_or_else(|_| {
-        panic!("no inventory written; stderr: {}", String::from_utf8_lossy(&output.stderr))
-    });
+    let text = std::fs::read_to_string(dir.path().join("inv.json"))
+        .unwrap_or_else(|_| panic!("no inventory written; stderr: {}", String::from_utf8_lossy(&output.stderr)));
     let inventory: Value = serde_json::from_str(&text).expect("inventory is JSON");
     (output, inventory, dir)
 }
@@ -44,38 +43,63 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
 
     assert_eq!(inv["account"]["account_id"], "123456789012");
     assert_eq!(inv["account"]["partition"], "aws");
-    let regions: Vec<&str> = inv["scan"]["regions"].as_array().unwrap().iter().map(|r| r["region"].as_str().unwrap()).collect();
+    let regions: Vec<&str> =
+        inv["scan"]["regions"].as_array().unwrap().iter().map(|r| r["region"].as_str().unwrap()).collect();
     assert_eq!(regions, ["us-east-1", "eu-west-1"]);
 
     // Every seeded resource, by kind.
     let iam = &inv["iam"];
-    let names = |map: &Value| -> BTreeSet<String> { map.as_object().unwrap().values().map(|v| v["name"].as_str().unwrap().to_owned()).collect() };
-    assert_eq!(names(&iam["users"]), BTreeSet::from(["alice", "bob", "ci-deployer", "old-contractor", "svc-reporting"].map(String::from)));
+    let names = |map: &Value| -> BTreeSet<String> {
+        map.as_object().unwrap().values().map(|v| v["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(
+        names(&iam["users"]),
+        BTreeSet::from(["alice", "bob", "ci-deployer", "old-contractor", "svc-reporting"].map(String::from))
+    );
     assert_eq!(names(&iam["groups"]), BTreeSet::from(["admins", "developers"].map(String::from)));
     assert_eq!(iam["roles"].as_object().unwrap().len(), 12);
     assert_eq!(names(&inv["lambda"]["functions"]).len(), 7);
-    assert_eq!(names(&inv["apigateway"]["apis"]), BTreeSet::from(["orders-api", "partner-api", "internal-admin-api", "eu-orders-api"].map(String::from)));
+    assert_eq!(
+        names(&inv["apigateway"]["apis"]),
+        BTreeSet::from(["orders-api", "partner-api", "internal-admin-api", "eu-orders-api"].map(String::from))
+    );
     assert_eq!(inv["apigateway"]["api_keys"].as_object().unwrap().len(), 3);
     assert_eq!(inv["apigateway"]["usage_plans"].as_object().unwrap().len(), 1);
-    assert_eq!(names(&inv["apigatewayv2"]["apis"]), BTreeSet::from(["payments-http", "notifications-ws", "thumbnails-http"].map(String::from)));
+    assert_eq!(
+        names(&inv["apigatewayv2"]["apis"]),
+        BTreeSet::from(["payments-http", "notifications-ws", "thumbnails-http"].map(String::from))
+    );
 
     // IAM: trust policies decoded and parsed, with their conditions.
     let vendor = by_name(&iam["roles"], "vendor-audit");
-    assert_eq!(vendor["trust_policy"]["json"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], "acme-7f3a");
-    assert_eq!(by_name(&iam["roles"], "legacy-break-glass")["trust_policy"]["json"]["Statement"][0]["Principal"]["AWS"], "*");
+    assert_eq!(
+        vendor["trust_policy"]["json"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        "acme-7f3a"
+    );
+    assert_eq!(
+        by_name(&iam["roles"], "legacy-break-glass")["trust_policy"]["json"]["Statement"][0]["Principal"]["AWS"],
+        "*"
+    );
     // Managed policies: the customer policy's *default* version, and the AWS managed policies attached.
     let deploy = &iam["managed_policies"]["arn:aws:iam::123456789012:policy/teams/team-deploy"];
     assert_eq!(deploy["default_version_id"], "v2");
     assert_eq!(deploy["document"]["json"]["Statement"][0]["Sid"], "DeployFunctions");
-    assert_eq!(iam["managed_policies"]["arn:aws:iam::aws:policy/AdministratorAccess"]["document"]["json"]["Statement"][0]["Action"], "*");
+    assert_eq!(
+        iam["managed_policies"]["arn:aws:iam::aws:policy/AdministratorAccess"]["document"]["json"]["Statement"][0]["Action"],
+        "*"
+    );
     // Users: groups, console access, MFA, keys with realistic ages.
     let bob = by_name(&iam["users"], "bob");
     assert_eq!(bob["groups"], serde_json::json!(["developers"]));
     assert_eq!(bob["console_access"]["state"], "present");
     assert_eq!(bob["mfa_devices"], serde_json::json!([]));
-    let mut bob_key_ages: Vec<i64> = bob["access_keys"].as_array().unwrap().iter().map(|k| age_days(&k["create_date"])).collect();
+    let mut bob_key_ages: Vec<i64> =
+        bob["access_keys"].as_array().unwrap().iter().map(|k| age_days(&k["create_date"])).collect();
     bob_key_ages.sort();
-    assert!(bob_key_ages.len() == 2 && (4..=6).contains(&bob_key_ages[0]) && (199..=201).contains(&bob_key_ages[1]), "{bob_key_ages:?}");
+    assert!(
+        bob_key_ages.len() == 2 && (4..=6).contains(&bob_key_ages[0]) && (199..=201).contains(&bob_key_ages[1]),
+        "{bob_key_ages:?}"
+    );
     let alice = by_name(&iam["users"], "alice");
     assert_eq!(alice["mfa_devices"].as_array().unwrap().len(), 1);
     let contractor_key = &by_name(&iam["users"], "old-contractor")["access_keys"][0];
@@ -85,7 +109,13 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
     assert_eq!(by_name(&iam["users"], "svc-reporting")["console_access"]["state"], "absent");
     assert_eq!(iam["password_policy"]["value"]["minimum_length"], 14);
     assert_eq!(iam["credential_report"]["state"], "present");
-    assert!(iam["credential_report"]["value"]["rows"].as_array().unwrap().iter().any(|r| r["user"] == "bob" && r["password_enabled"] == true));
+    assert!(
+        iam["credential_report"]["value"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["user"] == "bob" && r["password_enabled"] == true)
+    );
 
     // Lambda: configuration, resource policies, function URLs; environment values never in clear.
     let functions = &inv["lambda"]["functions"];
@@ -114,12 +144,22 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
     let rest = by_name(&inv["apigateway"]["apis"], "orders-api");
     let method = |path: &str, verb: &str| -> Value {
         rest["resources"].as_array().unwrap().iter().find(|r| r["path"] == path).unwrap()["methods"]
-            .as_array().unwrap().iter().find(|m| m["http_method"] == verb).cloned().unwrap_or_else(|| panic!("{verb} {path}"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["http_method"] == verb)
+            .cloned()
+            .unwrap_or_else(|| panic!("{verb} {path}"))
     };
     let get_orders = method("/orders", "GET");
     assert_eq!(get_orders["authorization_type"], "NONE");
     assert_eq!(get_orders["integration"]["lambda_arn"], "arn:aws:lambda:us-east-1:123456789012:function:orders-api");
-    assert!(get_orders["arn"].as_str().unwrap().starts_with(&format!("arn:aws:apigateway:us-east-1::/restapis/{}/resources/", rest["id"].as_str().unwrap())));
+    assert!(
+        get_orders["arn"].as_str().unwrap().starts_with(&format!(
+            "arn:aws:apigateway:us-east-1::/restapis/{}/resources/",
+            rest["id"].as_str().unwrap()
+        ))
+    );
     assert!(get_orders["arn"].as_str().unwrap().ends_with("/methods/GET"));
     let post_orders = method("/orders", "POST");
     assert_eq!(post_orders["authorization_type"], "CUSTOM");
@@ -134,15 +174,24 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
     assert_eq!(prod["tracing_enabled"], true);
     let dev = rest["stages"].as_array().unwrap().iter().find(|s| s["name"] == "dev").unwrap();
     assert!(dev["access_log"].is_null());
-    assert_eq!(by_name(&inv["apigateway"]["apis"], "partner-api")["resource_policy"]["json"]["Statement"][0]["Principal"], "*");
-    assert_eq!(by_name(&inv["apigateway"]["apis"], "internal-admin-api")["endpoint_types"], serde_json::json!(["PRIVATE"]));
+    assert_eq!(
+        by_name(&inv["apigateway"]["apis"], "partner-api")["resource_policy"]["json"]["Statement"][0]["Principal"],
+        "*"
+    );
+    assert_eq!(
+        by_name(&inv["apigateway"]["apis"], "internal-admin-api")["endpoint_types"],
+        serde_json::json!(["PRIVATE"])
+    );
     let old_key = by_name(&inv["apigateway"]["api_keys"], "partner-acme");
     assert!((179..=181).contains(&age_days(&old_key["created_date"])));
     assert!(old_key["arn"].as_str().unwrap().starts_with("arn:aws:apigateway:us-east-1::/apikeys/"));
     assert_eq!(by_name(&inv["apigateway"]["api_keys"], "retired-integration")["enabled"], false);
     let plan = inv["apigateway"]["usage_plans"].as_object().unwrap().values().next().unwrap();
     assert_eq!(plan["key_ids"].as_array().unwrap().len(), 2);
-    assert_eq!(inv["apigateway"]["domain_names"].as_object().unwrap().values().next().unwrap()["security_policies"], serde_json::json!(["TLS_1_0"]));
+    assert_eq!(
+        inv["apigateway"]["domain_names"].as_object().unwrap().values().next().unwrap()["security_policies"],
+        serde_json::json!(["TLS_1_0"])
+    );
 
     // HTTP / WebSocket APIs: routes with auth type and target Lambda; the JWT authorizer read one by one.
     let http = by_name(&inv["apigatewayv2"]["apis"], "payments-http");
@@ -154,15 +203,31 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
     let jwt = &http["authorizers"][0];
     assert_eq!(jwt["authorizer_type"], "JWT");
     assert_eq!(jwt["jwt_audience"], serde_json::json!(["payments"]));
-    assert_eq!(http["stages"].as_array().unwrap().iter().find(|s| s["name"] == "prod").unwrap()["access_log"]["format"], "$context.requestId");
+    assert_eq!(
+        http["stages"].as_array().unwrap().iter().find(|s| s["name"] == "prod").unwrap()["access_log"]["format"],
+        "$context.requestId"
+    );
     let ws = by_name(&inv["apigatewayv2"]["apis"], "notifications-ws");
     assert_eq!(ws["protocol_type"], "WEBSOCKET");
-    assert!(ws["routes"].as_array().unwrap().iter().any(|r| r["route_key"] == "$connect" && r["authorization_type"] == "NONE"));
-    assert!(ws["routes"].as_array().unwrap().iter().any(|r| r["route_key"] == "sendmessage" && r["api_key_required"] == true));
+    assert!(
+        ws["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["route_key"] == "$connect" && r["authorization_type"] == "NONE")
+    );
+    assert!(
+        ws["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["route_key"] == "sendmessage" && r["api_key_required"] == true)
+    );
 
     // Coverage: what moto does not implement, recorded per call, never fatal.
     let coverage = inv["coverage"].as_array().unwrap();
-    let authorizer_gaps = coverage.iter().filter(|r| r["service"] == "apigatewayv2" && r["operation"] == "GetAuthorizers").count();
+    let authorizer_gaps =
+        coverage.iter().filter(|r| r["service"] == "apigatewayv2" && r["operation"] == "GetAuthorizers").count();
     assert_eq!(authorizer_gaps, 3, "one per HTTP/WebSocket API: {coverage:#?}");
     assert!(coverage.iter().any(|r| r["operation"] == "ListFunctionUrlConfigs" && r["error_kind"] == "unsupported"));
 
@@ -189,7 +254,11 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
         };
         assert!(read, "a non-read request reached AWS: {operation}");
     }
-    assert_eq!(stats["requests"].as_u64(), inv["scan"]["requests"]["attempts"].as_u64(), "every request sent is counted");
+    assert_eq!(
+        stats["requests"].as_u64(),
+        inv["scan"]["requests"]["attempts"].as_u64(),
+        "every request sent is counted"
+    );
 }
 
 #[test]
@@ -210,7 +279,12 @@ fn a_denied_service_leaves_a_recorded_gap_and_the_others_are_still_inventoried()
         .unwrap()
         .iter()
         .filter(|r| r["error_kind"] == "access_denied")
-        .map(|r| (r["service"].as_str().unwrap().to_owned(), format!("{} {}", r["region"].as_str().unwrap(), r["operation"].as_str().unwrap())))
+        .map(|r| {
+            (
+                r["service"].as_str().unwrap().to_owned(),
+                format!("{} {}", r["region"].as_str().unwrap(), r["operation"].as_str().unwrap()),
+            )
+        })
         .collect();
     for expected in [
         ("lambda", "us-east-1 ListFunctions"),
@@ -220,7 +294,10 @@ fn a_denied_service_leaves_a_recorded_gap_and_the_others_are_still_inventoried()
         ("iam", "global GetAccountPasswordPolicy"),
         ("iam", "global GetAccountSummary"),
     ] {
-        assert!(denied.contains(&(expected.0.to_owned(), expected.1.to_owned())), "missing {expected:?} in {denied:#?}");
+        assert!(
+            denied.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "missing {expected:?} in {denied:#?}"
+        );
     }
 }
 
@@ -252,4 +329,22 @@ fn no_reachable_endpoint_is_a_clean_failure() {
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].contains("sts:GetCallerIdentity"), "{stderr}");
     assert!(!dir.path().join("inv.json").exists(), "nothing written on failure");
+}
+
+#[test]
+fn no_credentials_is_a_clean_failure_that_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["scan", "--endpoint-url", "http://127.0.0.1:9", "--max-attempts", "1", "--out", "inv.json"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("no usable AWS credentials") && stderr.contains("aws sso login"), "{stderr}");
+    assert!(!dir.path().join("inv.json").exists());
 }

@@ -87,7 +87,10 @@ fn every_aws_operation_named_outside_tests_is_a_read() {
         }
     }
     assert!(offenders.is_empty(), "mutating operations named in src/:\n{}", offenders.join("\n"));
-    assert!(called.len() >= 25 && called.contains("get_account_authorization_details"), "the scanner's operations were recognized: {called:?}");
+    assert!(
+        called.len() >= 25 && called.contains("get_account_authorization_details"),
+        "the scanner's operations were recognized: {called:?}"
+    );
 }
 
 #[test]

@@ -79,12 +79,7 @@ impl Intercept for ReadOnlyGuard {
         };
         let operation = metadata.name();
         if !is_read_only_operation(operation) {
-            return Err(format!(
-                "stance is read-only and refuses to call {}:{}",
-                metadata.service(),
-                operation
-            )
-            .into());
+            return Err(format!("stance is read-only and refuses to call {}:{}", metadata.service(), operation).into());
         }
         self.counters.calls.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut map) = self.counters.per_operation.lock() {
@@ -113,7 +108,15 @@ mod tests {
         for op in ["ListRoles", "GetPolicy", "DescribeRegions", "GenerateCredentialReport"] {
             assert!(is_read_only_operation(op), "{op}");
         }
-        for op in ["CreateRole", "PutRolePolicy", "UpdateFunctionCode", "DeleteUser", "Invoke", "TagResource", "AttachRolePolicy"] {
+        for op in [
+            "CreateRole",
+            "PutRolePolicy",
+            "UpdateFunctionCode",
+            "DeleteUser",
+            "Invoke",
+            "TagResource",
+            "AttachRolePolicy",
+        ] {
             assert!(!is_read_only_operation(op), "{op}");
         }
     }

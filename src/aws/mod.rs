@@ -51,9 +51,7 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 /// The HTTPS client every SDK client uses: one rustls + ring stack (the SDK's default features would build
 /// aws-lc's C code and a second TLS stack).
 pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https()
 }
 
 /// Loads the shared SDK configuration: the standard credential chain (environment, profiles, SSO, web
@@ -84,17 +82,13 @@ pub async fn load_config(options: &AwsOptions) -> SdkConfig {
     }
 
     if let Some(role_arn) = &options.role_arn {
-        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-            .session_name("stance-audit")
-            .configure(&config);
+        let mut builder =
+            aws_config::sts::AssumeRoleProvider::builder(role_arn).session_name("stance-audit").configure(&config);
         if let Some(external_id) = &options.external_id {
             builder = builder.external_id(external_id);
         }
         let provider = builder.build().await;
-        config = config
-            .into_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .build();
+        config = config.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
     }
     config
 }
@@ -128,10 +122,7 @@ mod tests {
         assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
         assert_eq!(config.endpoint_url(), Some("http://127.0.0.1:1"));
         assert_eq!(config.retry_config().map(|r| r.max_attempts()), Some(2));
-        assert_eq!(
-            config.timeout_config().and_then(|t| t.operation_attempt_timeout()),
-            Some(Duration::from_secs(20))
-        );
+        assert_eq!(config.timeout_config().and_then(|t| t.operation_attempt_timeout()), Some(Duration::from_secs(20)));
         let moved = for_region(&config, "ap-south-1");
         assert_eq!(moved.region().map(|r| r.as_ref()), Some("ap-south-1"));
     }

@@ -33,8 +33,12 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, region: &str) -> RestInv
             .collect::<Vec<_>>()
             .await
     };
-    let (apis, api_keys, usage_plans, domain_names) =
-        tokio::join!(apis, api_keys(ctx, client, region), usage_plans(ctx, client, region), domain_names(ctx, client, region));
+    let (apis, api_keys, usage_plans, domain_names) = tokio::join!(
+        apis,
+        api_keys(ctx, client, region),
+        usage_plans(ctx, client, region),
+        domain_names(ctx, client, region)
+    );
     RestInventory {
         apis: apis.into_iter().map(|a| (a.arn.clone(), a)).collect(),
         api_keys: api_keys.into_iter().map(|k| (k.arn.clone(), k)).collect(),
@@ -49,7 +53,10 @@ fn rest_api(api: &aws_sdk_apigateway::types::RestApi, region: &str) -> Option<Re
         arn: arn::rest_api(region, &id),
         name: api.name().unwrap_or_default().to_owned(),
         region: region.to_owned(),
-        endpoint_types: api.endpoint_configuration().map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect()).unwrap_or_default(),
+        endpoint_types: api
+            .endpoint_configuration()
+            .map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect())
+            .unwrap_or_default(),
         created_date: api.created_date().and_then(timestamp),
         resource_policy: api.policy().filter(|p| !p.trim().is_empty()).map(PolicyDocument::parse),
         api_key_source: api.api_key_source().map(|s| s.as_str().to_owned()),
@@ -67,8 +74,11 @@ async fn api_details(ctx: &Ctx, client: &Client, region: &str, mut api: RestApi)
         // `embed=methods` returns each method with its integration: one listing instead of two calls per method.
         let listing = client.get_resources().rest_api_id(&id).embed("methods").limit(500).into_paginator().send();
         let pages = ctx.pages(call(region, "GetResources").on(&api.arn), listing).await?;
-        let mut resources: Vec<RestResource> =
-            pages.into_iter().flat_map(|p| p.items.unwrap_or_default()).filter_map(|r| rest_resource(&r, region, &id)).collect();
+        let mut resources: Vec<RestResource> = pages
+            .into_iter()
+            .flat_map(|p| p.items.unwrap_or_default())
+            .filter_map(|r| rest_resource(&r, region, &id))
+            .collect();
         resources.sort_by(|a, b| a.path.cmp(&b.path));
         Some(resources)
     };
@@ -93,7 +103,10 @@ async fn api_details(ctx: &Ctx, client: &Client, region: &str, mut api: RestApi)
                     authorizer_type: a.r#type().map(|t| t.as_str().to_owned()),
                     lambda_arn: uri.as_deref().and_then(arn::lambda_from_integration_uri),
                     authorizer_uri: uri,
-                    identity_source: a.identity_source().map(|s| s.split(',').map(|p| p.trim().to_owned()).collect()).unwrap_or_default(),
+                    identity_source: a
+                        .identity_source()
+                        .map(|s| s.split(',').map(|p| p.trim().to_owned()).collect())
+                        .unwrap_or_default(),
                     provider_arns: a.provider_arns().to_vec(),
                     jwt_issuer: None,
                     jwt_audience: Vec::new(),
@@ -104,7 +117,8 @@ async fn api_details(ctx: &Ctx, client: &Client, region: &str, mut api: RestApi)
         Some(authorizers)
     };
     let stages = async {
-        let output = ctx.fetch(call(region, "GetStages").on(&api.arn), client.get_stages().rest_api_id(&id).send()).await?;
+        let output =
+            ctx.fetch(call(region, "GetStages").on(&api.arn), client.get_stages().rest_api_id(&id).send()).await?;
         let mut stages: Vec<RestStage> = output.item().iter().filter_map(|s| rest_stage(s, region, &id)).collect();
         stages.sort_by(|a, b| a.name.cmp(&b.name));
         Some(stages)
@@ -176,10 +190,10 @@ fn rest_stage(stage: &aws_sdk_apigateway::types::Stage, region: &str, api_id: &s
         name,
         deployment_id: stage.deployment_id().map(str::to_owned),
         method_settings,
-        access_log: stage
-            .access_log_settings()
-            .filter(|a| a.destination_arn().is_some())
-            .map(|a| AccessLog { destination_arn: a.destination_arn().map(str::to_owned), format: a.format().map(str::to_owned) }),
+        access_log: stage.access_log_settings().filter(|a| a.destination_arn().is_some()).map(|a| AccessLog {
+            destination_arn: a.destination_arn().map(str::to_owned),
+            format: a.format().map(str::to_owned),
+        }),
         tracing_enabled: stage.tracing_enabled(),
         web_acl_arn: stage.web_acl_arn().map(str::to_owned),
         client_certificate_id: stage.client_certificate_id().map(str::to_owned),
@@ -227,7 +241,8 @@ async fn usage_plans(ctx: &Ctx, client: &Client, region: &str) -> Vec<UsagePlan>
             let plan_arn = arn::usage_plan(region, &id);
             let listing = client.get_usage_plan_keys().usage_plan_id(&id).limit(500).into_paginator().send();
             let key_ids = ctx.pages(call(region, "GetUsagePlanKeys").on(&plan_arn), listing).await.map(|pages| {
-                let mut ids: Vec<String> = pages.iter().flat_map(|p| p.items()).filter_map(|k| k.id().map(str::to_owned)).collect();
+                let mut ids: Vec<String> =
+                    pages.iter().flat_map(|p| p.items()).filter_map(|k| k.id().map(str::to_owned)).collect();
                 ids.sort();
                 ids
             });
@@ -266,8 +281,15 @@ async fn domain_names(ctx: &Ctx, client: &Client, region: &str) -> Vec<DomainNam
                 name,
                 region: region.to_owned(),
                 security_policies: d.security_policy().map(|p| vec![p.as_str().to_owned()]).unwrap_or_default(),
-                endpoint_types: d.endpoint_configuration().map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect()).unwrap_or_default(),
-                certificate_arns: [d.certificate_arn(), d.regional_certificate_arn()].into_iter().flatten().map(str::to_owned).collect(),
+                endpoint_types: d
+                    .endpoint_configuration()
+                    .map(|e| e.types().iter().map(|t| t.as_str().to_owned()).collect())
+                    .unwrap_or_default(),
+                certificate_arns: [d.certificate_arn(), d.regional_certificate_arn()]
+                    .into_iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect(),
             })
         })
         .collect()

@@ -10,8 +10,8 @@ use futures::StreamExt;
 use super::call::timestamp;
 use super::{Call, Ctx};
 use crate::inventory::apigateway::*;
-use crate::inventory::lambda::Cors;
 use crate::inventory::arn;
+use crate::inventory::lambda::Cors;
 
 fn call(region: &str, operation: &'static str) -> Call {
     Call::new("apigatewayv2", region, operation)
@@ -29,11 +29,13 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, region: &str) -> HttpInv
             )
             .await
             .unwrap_or_default();
-        futures::stream::iter(pages.iter().flat_map(|p| p.items()).filter_map(|api| http_api(api, region)).collect::<Vec<_>>())
-            .map(|api| api_details(ctx, client, region, api))
-            .buffer_unordered(ctx.fanout())
-            .collect::<Vec<_>>()
-            .await
+        futures::stream::iter(
+            pages.iter().flat_map(|p| p.items()).filter_map(|api| http_api(api, region)).collect::<Vec<_>>(),
+        )
+        .map(|api| api_details(ctx, client, region, api))
+        .buffer_unordered(ctx.fanout())
+        .collect::<Vec<_>>()
+        .await
     };
     let (apis, domain_names) = tokio::join!(apis, domain_names(ctx, client, region));
     HttpInventory {
@@ -154,7 +156,10 @@ async fn api_details(ctx: &Ctx, client: &Client, region: &str, mut api: HttpApi)
                     arn: arn::http_route(region, &id, &route_id),
                     id: route_id,
                     route_key: r.route_key().unwrap_or_default().to_owned(),
-                    authorization_type: r.authorization_type().map(|a| a.as_str().to_owned()).unwrap_or_else(|| "NONE".into()),
+                    authorization_type: r
+                        .authorization_type()
+                        .map(|a| a.as_str().to_owned())
+                        .unwrap_or_else(|| "NONE".into()),
                     authorizer_id: r.authorizer_id().map(str::to_owned),
                     api_key_required: r.api_key_required().unwrap_or(false),
                     target,
@@ -173,14 +178,18 @@ async fn api_details(ctx: &Ctx, client: &Client, region: &str, mut api: HttpApi)
                 .iter()
                 .flat_map(|p| p.items())
                 .filter_map(|a| {
-                    Some(authorizer(region, &id, AuthorizerFields {
-                        id: a.authorizer_id()?,
-                        name: a.name(),
-                        authorizer_type: a.authorizer_type(),
-                        uri: a.authorizer_uri(),
-                        identity_source: a.identity_source(),
-                        jwt: a.jwt_configuration(),
-                    }))
+                    Some(authorizer(
+                        region,
+                        &id,
+                        AuthorizerFields {
+                            id: a.authorizer_id()?,
+                            name: a.name(),
+                            authorizer_type: a.authorizer_type(),
+                            uri: a.authorizer_uri(),
+                            identity_source: a.identity_source(),
+                            jwt: a.jwt_configuration(),
+                        },
+                    ))
                 })
                 .collect::<Vec<_>>(),
         ),
@@ -202,12 +211,18 @@ async fn api_details(ctx: &Ctx, client: &Client, region: &str, mut api: HttpApi)
                     arn: arn::http_stage(region, &id, &name),
                     name,
                     auto_deploy: s.auto_deploy().unwrap_or(false),
-                    access_log: s
-                        .access_log_settings()
-                        .filter(|a| a.destination_arn().is_some())
-                        .map(|a| AccessLog { destination_arn: a.destination_arn().map(str::to_owned), format: a.format().map(str::to_owned) }),
-                    default_logging_level: s.default_route_settings().and_then(|d| d.logging_level()).map(|l| l.as_str().to_owned()),
-                    default_data_trace_enabled: s.default_route_settings().and_then(|d| d.data_trace_enabled()).unwrap_or(false),
+                    access_log: s.access_log_settings().filter(|a| a.destination_arn().is_some()).map(|a| AccessLog {
+                        destination_arn: a.destination_arn().map(str::to_owned),
+                        format: a.format().map(str::to_owned),
+                    }),
+                    default_logging_level: s
+                        .default_route_settings()
+                        .and_then(|d| d.logging_level())
+                        .map(|l| l.as_str().to_owned()),
+                    default_data_trace_enabled: s
+                        .default_route_settings()
+                        .and_then(|d| d.data_trace_enabled())
+                        .unwrap_or(false),
                     created_date: s.created_date().and_then(timestamp),
                 })
             })
@@ -225,20 +240,32 @@ async fn api_details(ctx: &Ctx, client: &Client, region: &str, mut api: HttpApi)
 
 /// Reads each authorizer a route refers to with GetAuthorizer. `None` when a route refers to one that
 /// could not be read, so that "unknown" is never mistaken for "complete".
-async fn referenced_authorizers(ctx: &Ctx, client: &Client, region: &str, api_id: &str, routes: &[Route]) -> Option<Vec<Authorizer>> {
+async fn referenced_authorizers(
+    ctx: &Ctx,
+    client: &Client,
+    region: &str,
+    api_id: &str,
+    routes: &[Route],
+) -> Option<Vec<Authorizer>> {
     let ids: BTreeSet<&str> = routes.iter().filter_map(|r| r.authorizer_id.as_deref()).collect();
     let fetched = futures::stream::iter(ids)
         .map(|authorizer_id| async move {
             let request = client.get_authorizer().api_id(api_id).authorizer_id(authorizer_id).send();
-            let output = ctx.fetch(call(region, "GetAuthorizer").on(arn::http_authorizer(region, api_id, authorizer_id)), request).await?;
-            Some(authorizer(region, api_id, AuthorizerFields {
-                id: authorizer_id,
-                name: output.name(),
-                authorizer_type: output.authorizer_type(),
-                uri: output.authorizer_uri(),
-                identity_source: output.identity_source(),
-                jwt: output.jwt_configuration(),
-            }))
+            let output = ctx
+                .fetch(call(region, "GetAuthorizer").on(arn::http_authorizer(region, api_id, authorizer_id)), request)
+                .await?;
+            Some(authorizer(
+                region,
+                api_id,
+                AuthorizerFields {
+                    id: authorizer_id,
+                    name: output.name(),
+                    authorizer_type: output.authorizer_type(),
+                    uri: output.authorizer_uri(),
+                    identity_source: output.identity_source(),
+                    jwt: output.jwt_configuration(),
+                },
+            ))
         })
         .buffer_unordered(4)
         .collect::<Vec<_>>()
@@ -265,8 +292,16 @@ async fn domain_names(ctx: &Ctx, client: &Client, region: &str) -> Vec<DomainNam
                 arn: arn::domain_name(region, &name),
                 name,
                 region: region.to_owned(),
-                security_policies: configs.iter().filter_map(|c| c.security_policy()).map(|p| p.as_str().to_owned()).collect(),
-                endpoint_types: configs.iter().filter_map(|c| c.endpoint_type()).map(|t| t.as_str().to_owned()).collect(),
+                security_policies: configs
+                    .iter()
+                    .filter_map(|c| c.security_policy())
+                    .map(|p| p.as_str().to_owned())
+                    .collect(),
+                endpoint_types: configs
+                    .iter()
+                    .filter_map(|c| c.endpoint_type())
+                    .map(|t| t.as_str().to_owned())
+                    .collect(),
                 certificate_arns: configs.iter().filter_map(|c| c.certificate_arn()).map(str::to_owned).collect(),
             })
         })
@@ -279,7 +314,9 @@ mod tests {
         get_apis::GetApisOutput, get_authorizer::GetAuthorizerOutput, get_domain_names::GetDomainNamesOutput,
         get_integrations::GetIntegrationsOutput, get_routes::GetRoutesOutput, get_stages::GetStagesOutput,
     };
-    use aws_sdk_apigatewayv2::types::{Api, AuthorizationType, Integration as SdkIntegration, IntegrationType, ProtocolType, Route as SdkRoute};
+    use aws_sdk_apigatewayv2::types::{
+        Api, AuthorizationType, Integration as SdkIntegration, IntegrationType, ProtocolType, Route as SdkRoute,
+    };
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
     use super::*;
@@ -287,29 +324,65 @@ mod tests {
     use crate::inventory::ErrorKind;
 
     fn api(id: &str) -> Api {
-        Api::builder().api_id(id).name(id).protocol_type(ProtocolType::Http).route_selection_expression("$request.method $request.path").build()
+        Api::builder()
+            .api_id(id)
+            .name(id)
+            .protocol_type(ProtocolType::Http)
+            .route_selection_expression("$request.method $request.path")
+            .build()
     }
 
     #[tokio::test]
     async fn token_pages_routes_resolved_and_authorizers_read_one_by_one_when_listing_fails() {
-        let page1 = mock!(Client::get_apis).match_requests(|r| r.next_token().is_none()).then_output(|| GetApisOutput::builder().items(api("a1")).next_token("t2").build());
-        let page2 = mock!(Client::get_apis).match_requests(|r| r.next_token() == Some("t2")).then_output(|| GetApisOutput::builder().items(api("a2")).build());
+        let page1 = mock!(Client::get_apis)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| GetApisOutput::builder().items(api("a1")).next_token("t2").build());
+        let page2 = mock!(Client::get_apis)
+            .match_requests(|r| r.next_token() == Some("t2"))
+            .then_output(|| GetApisOutput::builder().items(api("a2")).build());
         let routes = mock!(Client::get_routes).then_output(|| {
             GetRoutesOutput::builder()
-                .items(SdkRoute::builder().route_id("r1").route_key("GET /open").authorization_type(AuthorizationType::None).target("integrations/i1").build())
-                .items(SdkRoute::builder().route_id("r2").route_key("POST /pay").authorization_type(AuthorizationType::Jwt).authorizer_id("au1").target("integrations/i1").build())
+                .items(
+                    SdkRoute::builder()
+                        .route_id("r1")
+                        .route_key("GET /open")
+                        .authorization_type(AuthorizationType::None)
+                        .target("integrations/i1")
+                        .build(),
+                )
+                .items(
+                    SdkRoute::builder()
+                        .route_id("r2")
+                        .route_key("POST /pay")
+                        .authorization_type(AuthorizationType::Jwt)
+                        .authorizer_id("au1")
+                        .target("integrations/i1")
+                        .build(),
+                )
                 .build()
         });
         let integrations = mock!(Client::get_integrations).then_output(|| {
             GetIntegrationsOutput::builder()
-                .items(SdkIntegration::builder().integration_id("i1").integration_type(IntegrationType::AwsProxy).integration_uri("arn:aws:lambda:us-east-1:123456789012:function:pay").build())
+                .items(
+                    SdkIntegration::builder()
+                        .integration_id("i1")
+                        .integration_type(IntegrationType::AwsProxy)
+                        .integration_uri("arn:aws:lambda:us-east-1:123456789012:function:pay")
+                        .build(),
+                )
                 .build()
         });
-        let authorizers = mock!(Client::get_authorizers).then_http_response(|| rest_json_error(500, "InternalServerError", "boom"));
-        let one = mock!(Client::get_authorizer).then_output(|| GetAuthorizerOutput::builder().authorizer_id("au1").name("cognito").build());
+        let authorizers =
+            mock!(Client::get_authorizers).then_http_response(|| rest_json_error(500, "InternalServerError", "boom"));
+        let one = mock!(Client::get_authorizer)
+            .then_output(|| GetAuthorizerOutput::builder().authorizer_id("au1").name("cognito").build());
         let stages = mock!(Client::get_stages).then_output(|| GetStagesOutput::builder().build());
         let domains = mock!(Client::get_domain_names).then_output(|| GetDomainNamesOutput::builder().build());
-        let client = mock_client!(aws_sdk_apigatewayv2, RuleMode::MatchAny, [&page1, &page2, &routes, &integrations, &authorizers, &one, &stages, &domains]);
+        let client = mock_client!(
+            aws_sdk_apigatewayv2,
+            RuleMode::MatchAny,
+            [&page1, &page2, &routes, &integrations, &authorizers, &one, &stages, &domains]
+        );
         let ctx = ctx();
         let inventory = collect(&ctx, &client, "us-east-1").await;
 
@@ -320,7 +393,11 @@ mod tests {
         assert_eq!(routes[0].arn, "arn:aws:apigateway:us-east-1::/apis/a1/routes/r1");
         assert_eq!(routes[0].lambda_arn.as_deref(), Some("arn:aws:lambda:us-east-1:123456789012:function:pay"));
         assert_eq!(routes[1].authorization_type, "JWT");
-        assert_eq!(a1.authorizers.as_ref().map(|a| a[0].name.as_deref()), Some(Some("cognito")), "fallback read the referenced authorizer");
+        assert_eq!(
+            a1.authorizers.as_ref().map(|a| a[0].name.as_deref()),
+            Some(Some("cognito")),
+            "fallback read the referenced authorizer"
+        );
         let coverage = ctx.into_coverage();
         assert_eq!(coverage.len(), 2, "one GetAuthorizers gap per API: {coverage:#?}");
         assert!(coverage.iter().all(|r| r.operation == "GetAuthorizers" && r.error_kind == ErrorKind::ServiceError));

@@ -8,7 +8,6 @@ use std::sync::Mutex;
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::{Semaphore, SemaphorePermit, mpsc::UnboundedSender};
 
@@ -58,19 +57,35 @@ impl CallFailure {
     }
 }
 
-const NOT_FOUND_CODES: &[&str] = &["NoSuchEntity", "ResourceNotFoundException", "NotFoundException", "NoSuchEntityException"];
+const NOT_FOUND_CODES: &[&str] =
+    &["NoSuchEntity", "ResourceNotFoundException", "NotFoundException", "NoSuchEntityException"];
 
 fn kind_of_code(code: &str) -> Option<ErrorKind> {
     Some(match code {
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" | "Forbidden" => {
             ErrorKind::AccessDenied
         }
-        "InvalidClientTokenId" | "UnrecognizedClientException" | "AuthFailure" | "ExpiredToken" | "ExpiredTokenException"
-        | "InvalidSignatureException" | "SignatureDoesNotMatch" | "UnauthorizedException" | "RegionDisabledException"
+        "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "AuthFailure"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidSignatureException"
+        | "SignatureDoesNotMatch"
+        | "UnauthorizedException"
+        | "RegionDisabledException"
         | "OptInRequired" => ErrorKind::AuthFailure,
-        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" | "SlowDown"
-        | "RequestThrottled" | "RequestThrottledException" | "ProvisionedThroughputExceededException" => ErrorKind::Throttled,
-        "NotImplemented" | "NotImplementedException" | "UnknownOperationException" | "InvalidAction" => ErrorKind::Unsupported,
+        "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "SlowDown"
+        | "RequestThrottled"
+        | "RequestThrottledException"
+        | "ProvisionedThroughputExceededException" => ErrorKind::Throttled,
+        "NotImplemented" | "NotImplementedException" | "UnknownOperationException" | "InvalidAction" => {
+            ErrorKind::Unsupported
+        }
         _ => return None,
     })
 }
@@ -94,7 +109,33 @@ fn kind_of_status(status: u16, message: &str) -> ErrorKind {
 /// One line of text: error messages are stored in records and printed in summaries.
 fn one_line(text: &str) -> String {
     let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() > 300 { collapsed.chars().take(300).collect::<String>() + "…" } else { collapsed }
+    if collapsed.chars().count() > 400 { collapsed.chars().take(400).collect::<String>() + "…" } else { collapsed }
+}
+
+/// The error's own message and its sources', joined: readable in one line (the SDK's `Debug` forms are not).
+fn error_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    parts.join(": ")
+}
+
+/// Whether the request failed because no credentials could be loaded (before anything was sent).
+fn is_credentials_error(error: &(dyn StdError + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        current = error.source();
+    }
+    false
 }
 
 pub(crate) fn classify<E>(error: &SdkError<E, HttpResponse>) -> CallFailure
@@ -122,7 +163,7 @@ where
         }
         SdkError::ResponseError(context) => {
             let status = context.raw().status().as_u16();
-            let message = format!("unreadable HTTP {status} response: {}", DisplayErrorContext(error));
+            let message = format!("unreadable HTTP {status} response: {}", error_chain(error));
             let kind = match status {
                 404 | 501 => ErrorKind::Unsupported,
                 429 => ErrorKind::Throttled,
@@ -131,12 +172,19 @@ where
             };
             failure(kind, None, message)
         }
-        SdkError::TimeoutError(_) => failure(ErrorKind::Timeout, None, DisplayErrorContext(error).to_string()),
+        SdkError::TimeoutError(_) => failure(ErrorKind::Timeout, None, error_chain(error)),
         SdkError::DispatchFailure(dispatch) => {
+            if is_credentials_error(error) {
+                let message = format!(
+                    "no usable AWS credentials ({}); set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+                    error_chain(error)
+                );
+                return failure(ErrorKind::AuthFailure, None, message);
+            }
             let kind = if dispatch.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Network };
-            failure(kind, None, DisplayErrorContext(error).to_string())
+            failure(kind, None, error_chain(error))
         }
-        _ => failure(ErrorKind::ServiceError, None, DisplayErrorContext(error).to_string()),
+        _ => failure(ErrorKind::ServiceError, None, error_chain(error)),
     }
 }
 
@@ -151,7 +199,13 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn new(concurrency: usize, redactor: Redactor, events: Option<UnboundedSender<ScanEvent>>) -> Self {
-        Self { requests: Semaphore::new(concurrency.max(1)), concurrency: concurrency.max(1), coverage: Mutex::default(), events, redactor }
+        Self {
+            requests: Semaphore::new(concurrency.max(1)),
+            concurrency: concurrency.max(1),
+            coverage: Mutex::default(),
+            events,
+            redactor,
+        }
     }
 
     /// How many per-resource calls to keep queued at once: enough to keep every permit busy.
@@ -181,7 +235,10 @@ impl Ctx {
     }
 
     /// Sends one request; the caller decides what a failure means.
-    pub async fn send<T, E>(&self, request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>) -> Result<T, CallFailure>
+    pub async fn send<T, E>(
+        &self,
+        request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Result<T, CallFailure>
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
@@ -190,7 +247,11 @@ impl Ctx {
     }
 
     /// Sends one request; a failure is recorded and gives `None`.
-    pub async fn fetch<T, E>(&self, call: Call, request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>) -> Option<T>
+    pub async fn fetch<T, E>(
+        &self,
+        call: Call,
+        request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Option<T>
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
@@ -224,7 +285,10 @@ impl Ctx {
 
     /// Drains an SDK paginator, holding one request permit (pages are sequential): the pages that came, and
     /// the failure that stopped it, if one did.
-    pub async fn try_pages<P, E>(&self, mut stream: PaginationStream<Result<P, SdkError<E, HttpResponse>>>) -> (Vec<P>, Option<CallFailure>)
+    pub async fn try_pages<P, E>(
+        &self,
+        mut stream: PaginationStream<Result<P, SdkError<E, HttpResponse>>>,
+    ) -> (Vec<P>, Option<CallFailure>)
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
@@ -241,7 +305,11 @@ impl Ctx {
 
     /// [`Ctx::try_pages`], recording a failure. A failure after some pages keeps those pages; `None` only
     /// when not even the first page came.
-    pub async fn pages<P, E>(&self, call: Call, stream: PaginationStream<Result<P, SdkError<E, HttpResponse>>>) -> Option<Vec<P>>
+    pub async fn pages<P, E>(
+        &self,
+        call: Call,
+        stream: PaginationStream<Result<P, SdkError<E, HttpResponse>>>,
+    ) -> Option<Vec<P>>
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
@@ -251,7 +319,12 @@ impl Ctx {
 
     /// Token pagination for operations the SDK has no paginator for: `request(token)` fetches one page,
     /// `next_token` reads the page's continuation token. Same partial-result rules as [`Ctx::pages`].
-    pub async fn token_pages<P, E, F, Fut>(&self, call: Call, mut request: F, next_token: impl Fn(&P) -> Option<String>) -> Option<Vec<P>>
+    pub async fn token_pages<P, E, F, Fut>(
+        &self,
+        call: Call,
+        mut request: F,
+        next_token: impl Fn(&P) -> Option<String>,
+    ) -> Option<Vec<P>>
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         F: FnMut(Option<String>) -> Fut,

@@ -46,11 +46,9 @@ fn text(value: &str) -> Option<String> {
 pub fn parse(content: &[u8]) -> Result<Vec<CredentialReportRow>, ReportError> {
     let text_content = std::str::from_utf8(content).map_err(|_| ReportError::NotText)?;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text_content.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ReportError::Csv { line: 1, message: e.to_string() })?
-        .clone();
-    let column = |name: &'static str| headers.iter().position(|h| h.trim() == name).ok_or(ReportError::MissingColumn(name));
+    let headers = reader.headers().map_err(|e| ReportError::Csv { line: 1, message: e.to_string() })?.clone();
+    let column =
+        |name: &'static str| headers.iter().position(|h| h.trim() == name).ok_or(ReportError::MissingColumn(name));
     let optional = |name: &str| headers.iter().position(|h| h.trim() == name);
     let user = column("user")?;
     let arn = column("arn")?;

@@ -41,7 +41,10 @@ pub(crate) async fn collect(ctx: &Ctx, iam: &Client, partition: &str) -> IamInve
     let users: Vec<IamUser> = std::mem::take(&mut inventory.users).into_values().collect();
     let (aws_policies, users) = tokio::join!(
         aws_managed_policies(ctx, iam, referenced),
-        futures::stream::iter(users).map(|user| user_credentials(ctx, iam, user)).buffer_unordered(ctx.fanout()).collect::<Vec<_>>(),
+        futures::stream::iter(users)
+            .map(|user| user_credentials(ctx, iam, user))
+            .buffer_unordered(ctx.fanout())
+            .collect::<Vec<_>>(),
     );
     inventory.users = users.into_iter().map(|u| (u.arn.clone(), u)).collect();
     inventory.managed_policies.extend(aws_policies.into_iter().map(|p| (p.arn.clone(), p)));
@@ -109,7 +112,10 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
                     groups: user.group_list().to_vec(),
                     inline_policies: inline(user.user_policy_list()),
                     attached_policies: attached(user.attached_managed_policies()),
-                    permissions_boundary: user.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_owned),
+                    permissions_boundary: user
+                        .permissions_boundary()
+                        .and_then(|b| b.permissions_boundary_arn())
+                        .map(str::to_owned),
                     access_keys: None,
                     mfa_devices: None,
                     console_access: Observed::Unknown,
@@ -144,7 +150,10 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
                     trust_policy: PolicyDocument::parse(role.assume_role_policy_document().unwrap_or_default()),
                     inline_policies: inline(role.role_policy_list()),
                     attached_policies: attached(role.attached_managed_policies()),
-                    permissions_boundary: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_owned),
+                    permissions_boundary: role
+                        .permissions_boundary()
+                        .and_then(|b| b.permissions_boundary_arn())
+                        .map(str::to_owned),
                     max_session_duration: None,
                     last_used: role.role_last_used().map(|used| RoleLastUsed {
                         date: used.last_used_date().and_then(timestamp),
@@ -179,6 +188,21 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
     inventory
 }
 
+/// An AWS managed policy from its ListPolicies / GetPolicy entry (`None` when that could not be read).
+fn aws_managed_policy(arn: &str, policy: Option<&aws_sdk_iam::types::Policy>) -> ManagedPolicy {
+    ManagedPolicy {
+        arn: arn.to_owned(),
+        name: policy.and_then(|p| p.policy_name()).map(str::to_owned).unwrap_or_else(|| name_from_arn(arn)),
+        path: policy.and_then(|p| p.path()).unwrap_or("/").to_owned(),
+        aws_managed: true,
+        default_version_id: policy.and_then(|p| p.default_version_id()).map(str::to_owned),
+        document: None,
+        attachment_count: policy.and_then(|p| p.attachment_count()),
+        create_date: policy.and_then(|p| p.create_date()).and_then(timestamp),
+        update_date: policy.and_then(|p| p.update_date()).and_then(timestamp),
+    }
+}
+
 /// The AWS managed policies the account attaches, with their default version's document. One ListPolicies
 /// listing gives their default versions; GetPolicy is only asked for one the listing did not show.
 async fn aws_managed_policies(ctx: &Ctx, iam: &Client, referenced: BTreeSet<String>) -> Vec<ManagedPolicy> {
@@ -190,20 +214,7 @@ async fn aws_managed_policies(ctx: &Ctx, iam: &Client, referenced: BTreeSet<Stri
     for page in ctx.pages(call("ListPolicies"), listing).await.unwrap_or_default() {
         for policy in page.policies() {
             let Some(arn) = policy.arn().filter(|arn| referenced.contains(*arn)) else { continue };
-            known.insert(
-                arn.to_owned(),
-                ManagedPolicy {
-                    arn: arn.to_owned(),
-                    name: policy.policy_name().map(str::to_owned).unwrap_or_else(|| name_from_arn(arn)),
-                    path: policy.path().unwrap_or("/").to_owned(),
-                    aws_managed: true,
-                    default_version_id: policy.default_version_id().map(str::to_owned),
-                    document: None,
-                    attachment_count: policy.attachment_count(),
-                    create_date: policy.create_date().and_then(timestamp),
-                    update_date: policy.update_date().and_then(timestamp),
-                },
-            );
+            known.insert(arn.to_owned(), aws_managed_policy(arn, Some(policy)));
         }
     }
     futures::stream::iter(referenced)
@@ -213,19 +224,9 @@ async fn aws_managed_policies(ctx: &Ctx, iam: &Client, referenced: BTreeSet<Stri
                 let mut policy = match listed {
                     Some(policy) => policy,
                     None => {
-                        let output = ctx.fetch(call("GetPolicy").on(&arn), iam.get_policy().policy_arn(&arn).send()).await;
-                        let policy = output.as_ref().and_then(|o| o.policy());
-                        ManagedPolicy {
-                            arn: arn.clone(),
-                            name: policy.and_then(|p| p.policy_name()).map(str::to_owned).unwrap_or_else(|| name_from_arn(&arn)),
-                            path: policy.and_then(|p| p.path()).unwrap_or("/").to_owned(),
-                            aws_managed: true,
-                            default_version_id: policy.and_then(|p| p.default_version_id()).map(str::to_owned),
-                            document: None,
-                            attachment_count: policy.and_then(|p| p.attachment_count()),
-                            create_date: policy.and_then(|p| p.create_date()).and_then(timestamp),
-                            update_date: policy.and_then(|p| p.update_date()).and_then(timestamp),
-                        }
+                        let output =
+                            ctx.fetch(call("GetPolicy").on(&arn), iam.get_policy().policy_arn(&arn).send()).await;
+                        aws_managed_policy(&arn, output.as_ref().and_then(|o| o.policy()))
                     }
                 };
                 if let Some(version) = policy.default_version_id.clone() {
@@ -284,7 +285,10 @@ async fn user_credentials(ctx: &Ctx, iam: &Client, mut user: IamUser) -> IamUser
             pages
                 .iter()
                 .flat_map(|p| p.mfa_devices())
-                .map(|d| MfaDevice { serial_number: d.serial_number().to_owned(), enable_date: timestamp(d.enable_date()) })
+                .map(|d| MfaDevice {
+                    serial_number: d.serial_number().to_owned(),
+                    enable_date: timestamp(d.enable_date()),
+                })
                 .collect::<Vec<_>>(),
         )
     };
@@ -334,7 +338,12 @@ async fn credential_report(ctx: &Ctx, iam: &Client) -> Observed<CredentialReport
     if !ready {
         ctx.record(
             &generate,
-            CallFailure { kind: ErrorKind::Timeout, code: None, message: "the report was not ready after polling for about a minute".into(), not_found: false },
+            CallFailure {
+                kind: ErrorKind::Timeout,
+                code: None,
+                message: "the report was not ready after polling for about a minute".into(),
+                not_found: false,
+            },
         );
         return Observed::Unknown;
     }
@@ -343,9 +352,19 @@ async fn credential_report(ctx: &Ctx, iam: &Client) -> Observed<CredentialReport
     };
     let content = output.content().map(|blob| blob.as_ref()).unwrap_or_default();
     match credential_report::parse(content) {
-        Ok(rows) => Observed::Present(CredentialReport { generated_at: output.generated_time().and_then(timestamp), rows }),
+        Ok(rows) => {
+            Observed::Present(CredentialReport { generated_at: output.generated_time().and_then(timestamp), rows })
+        }
         Err(error) => {
-            ctx.record(&get, CallFailure { kind: ErrorKind::MalformedResponse, code: None, message: error.to_string(), not_found: false });
+            ctx.record(
+                &get,
+                CallFailure {
+                    kind: ErrorKind::MalformedResponse,
+                    code: None,
+                    message: error.to_string(),
+                    not_found: false,
+                },
+            );
             Observed::Unknown
         }
     }
@@ -377,7 +396,10 @@ async fn password_policy(ctx: &Ctx, iam: &Client) -> Observed<PasswordPolicy> {
 async fn account_summary(ctx: &Ctx, iam: &Client) -> Observed<BTreeMap<String, i64>> {
     match ctx.fetch(call("GetAccountSummary"), iam.get_account_summary().send()).await {
         Some(output) => Observed::Present(
-            output.summary_map().map(|m| m.iter().map(|(k, v)| (k.as_str().to_owned(), i64::from(*v))).collect()).unwrap_or_default(),
+            output
+                .summary_map()
+                .map(|m| m.iter().map(|(k, v)| (k.as_str().to_owned(), i64::from(*v))).collect())
+                .unwrap_or_default(),
         ),
         None => Observed::Unknown,
     }
@@ -401,44 +423,66 @@ mod tests {
 
     #[tokio::test]
     async fn authorization_details_pages_merge_and_user_credentials_are_read() {
-        let page1 = mock!(Client::get_account_authorization_details).match_requests(|r| r.marker().is_none()).then_output(|| {
-            GetAccountAuthorizationDetailsOutput::builder()
-                .user_detail_list(UserDetail::builder().user_name("bob").arn("arn:aws:iam::123456789012:user/bob").user_id("U1").build())
-                .is_truncated(true)
-                .marker("next")
-                .build()
-        });
-        let page2 = mock!(Client::get_account_authorization_details).match_requests(|r| r.marker() == Some("next")).then_output(|| {
-            GetAccountAuthorizationDetailsOutput::builder()
-                .role_detail_list(
-                    RoleDetail::builder().role_name("partner").arn("arn:aws:iam::123456789012:role/partner").assume_role_policy_document(TRUST).build(),
-                )
-                .is_truncated(false)
-                .build()
-        });
+        let page1 = mock!(Client::get_account_authorization_details)
+            .match_requests(|r| r.marker().is_none())
+            .then_output(|| {
+                GetAccountAuthorizationDetailsOutput::builder()
+                    .user_detail_list(
+                        UserDetail::builder()
+                            .user_name("bob")
+                            .arn("arn:aws:iam::123456789012:user/bob")
+                            .user_id("U1")
+                            .build(),
+                    )
+                    .is_truncated(true)
+                    .marker("next")
+                    .build()
+            });
+        let page2 = mock!(Client::get_account_authorization_details)
+            .match_requests(|r| r.marker() == Some("next"))
+            .then_output(|| {
+                GetAccountAuthorizationDetailsOutput::builder()
+                    .role_detail_list(
+                        RoleDetail::builder()
+                            .role_name("partner")
+                            .arn("arn:aws:iam::123456789012:role/partner")
+                            .assume_role_policy_document(TRUST)
+                            .build(),
+                    )
+                    .is_truncated(false)
+                    .build()
+            });
         let keys = mock!(Client::list_access_keys).then_output(|| {
             ListAccessKeysOutput::builder()
-                .access_key_metadata(AccessKeyMetadata::builder().access_key_id("AKIAEXAMPLE1").status(StatusType::Active).build())
+                .access_key_metadata(
+                    AccessKeyMetadata::builder().access_key_id("AKIAEXAMPLE1").status(StatusType::Active).build(),
+                )
                 .is_truncated(false)
                 .build()
                 .expect("complete")
         });
-        let last_used = mock!(Client::get_access_key_last_used)
-            .then_http_response(|| query_error(403, "AccessDenied", "not authorized to perform iam:GetAccessKeyLastUsed"));
-        let mfa = mock!(Client::list_mfa_devices).then_output(|| ListMfaDevicesOutput::builder().set_mfa_devices(Some(vec![])).build().expect("complete"));
-        let login = mock!(Client::get_login_profile).then_http_response(|| query_error(404, "NoSuchEntity", "Login Profile for User bob cannot be found."));
+        let last_used = mock!(Client::get_access_key_last_used).then_http_response(|| {
+            query_error(403, "AccessDenied", "not authorized to perform iam:GetAccessKeyLastUsed")
+        });
+        let mfa = mock!(Client::list_mfa_devices)
+            .then_output(|| ListMfaDevicesOutput::builder().set_mfa_devices(Some(vec![])).build().expect("complete"));
+        let login = mock!(Client::get_login_profile)
+            .then_http_response(|| query_error(404, "NoSuchEntity", "Login Profile for User bob cannot be found."));
         let generate = mock!(Client::generate_credential_report)
             .sequence()
             .output(|| GenerateCredentialReportOutput::builder().state(ReportStateType::Started).build())
             .output(|| GenerateCredentialReportOutput::builder().state(ReportStateType::Complete).build())
             .build();
         let report = mock!(Client::get_credential_report).then_output(|| {
-            GetCredentialReportOutput::builder().content(Blob::new("user,arn,mfa_active\nbob,arn:aws:iam::123456789012:user/bob,false\n")).build()
+            GetCredentialReportOutput::builder()
+                .content(Blob::new("user,arn,mfa_active\nbob,arn:aws:iam::123456789012:user/bob,false\n"))
+                .build()
         });
-        let password = mock!(Client::get_account_password_policy)
-            .then_http_response(|| query_error(404, "NoSuchEntity", "The Password Policy with domain name 123456789012 cannot be found."));
-        let summary = mock!(Client::get_account_summary)
-            .then_http_response(|| query_error(400, "Throttling", "Rate exceeded"));
+        let password = mock!(Client::get_account_password_policy).then_http_response(|| {
+            query_error(404, "NoSuchEntity", "The Password Policy with domain name 123456789012 cannot be found.")
+        });
+        let summary =
+            mock!(Client::get_account_summary).then_http_response(|| query_error(400, "Throttling", "Rate exceeded"));
         let client = mock_client!(
             aws_sdk_iam,
             RuleMode::MatchAny,
@@ -454,7 +498,11 @@ mod tests {
         assert_eq!(keys[0].id, "AKIAEXAMPLE1");
         assert!(keys[0].last_used.is_unknown(), "denied GetAccessKeyLastUsed is unknown, not never-used");
         let role = &inventory.roles["arn:aws:iam::123456789012:role/partner"];
-        assert_eq!(role.trust_policy.statements()[0]["Principal"]["AWS"], "arn:aws:iam::444455556666:root", "URL-decoded");
+        assert_eq!(
+            role.trust_policy.statements()[0]["Principal"]["AWS"],
+            "arn:aws:iam::444455556666:root",
+            "URL-decoded"
+        );
         assert_eq!(inventory.password_policy, Observed::Absent);
         assert_eq!(inventory.credential_report.present().map(|r| r.rows[0].mfa_active), Some(Some(false)));
         assert!(inventory.account_summary.is_unknown());
@@ -468,12 +516,15 @@ mod tests {
 
     #[tokio::test]
     async fn denied_authorization_details_is_one_gap_and_the_rest_goes_on() {
-        let denied = mock!(Client::get_account_authorization_details)
-            .then_http_response(|| query_error(403, "AccessDenied", "not authorized to perform iam:GetAccountAuthorizationDetails"));
+        let denied = mock!(Client::get_account_authorization_details).then_http_response(|| {
+            query_error(403, "AccessDenied", "not authorized to perform iam:GetAccountAuthorizationDetails")
+        });
         let generate = mock!(Client::generate_credential_report)
             .then_output(|| GenerateCredentialReportOutput::builder().state(ReportStateType::Complete).build());
-        let report = mock!(Client::get_credential_report).then_output(|| GetCredentialReportOutput::builder().content(Blob::new("not,a,report\n")).build());
-        let password = mock!(Client::get_account_password_policy).then_http_response(|| query_error(403, "AccessDenied", "denied"));
+        let report = mock!(Client::get_credential_report)
+            .then_output(|| GetCredentialReportOutput::builder().content(Blob::new("not,a,report\n")).build());
+        let password = mock!(Client::get_account_password_policy)
+            .then_http_response(|| query_error(403, "AccessDenied", "denied"));
         let summary = mock!(Client::get_account_summary).then_output(|| {
             aws_sdk_iam::operation::get_account_summary::GetAccountSummaryOutput::builder()
                 .summary_map(aws_sdk_iam::types::SummaryKeyType::AccountMfaEnabled, 1)
@@ -489,7 +540,8 @@ mod tests {
         assert_eq!(operations.len(), 3, "{coverage:#?}");
         assert!(operations.contains(&"GetAccountAuthorizationDetails"));
         assert!(operations.contains(&"GetAccountPasswordPolicy"));
-        let report_gap = coverage.iter().find(|r| r.operation == "GetCredentialReport").expect("malformed report recorded");
+        let report_gap =
+            coverage.iter().find(|r| r.operation == "GetCredentialReport").expect("malformed report recorded");
         assert_eq!(report_gap.error_kind, ErrorKind::MalformedResponse);
         assert!(report_gap.message.contains("missing column `user`"), "{}", report_gap.message);
     }

@@ -67,7 +67,10 @@ fn function_from(config: &FunctionConfiguration, region: &str, redactor: &Redact
         .map(|vars| vars.iter().map(|(name, value)| (name.clone(), redactor.redact(name, value.clone()))).collect())
         .unwrap_or_default();
     Some(LambdaFunction {
-        name: config.function_name().map(str::to_owned).unwrap_or_else(|| arn.rsplit(':').next().unwrap_or_default().to_owned()),
+        name: config
+            .function_name()
+            .map(str::to_owned)
+            .unwrap_or_else(|| arn.rsplit(':').next().unwrap_or_default().to_owned()),
         arn,
         region: region.to_owned(),
         runtime: config.runtime().map(|r| r.as_str().to_owned()),
@@ -77,11 +80,14 @@ fn function_from(config: &FunctionConfiguration, region: &str, redactor: &Redact
         environment,
         kms_key_arn: config.kms_key_arn().map(str::to_owned),
         tracing_mode: config.tracing_config().and_then(|t| t.mode()).map(|m| m.as_str().to_owned()),
-        vpc: config.vpc_config().filter(|v| !v.subnet_ids().is_empty() || v.vpc_id().is_some_and(|id| !id.is_empty())).map(|v| VpcConfig {
-            vpc_id: v.vpc_id().filter(|id| !id.is_empty()).map(str::to_owned),
-            subnet_ids: v.subnet_ids().to_vec(),
-            security_group_ids: v.security_group_ids().to_vec(),
-        }),
+        vpc: config
+            .vpc_config()
+            .filter(|v| !v.subnet_ids().is_empty() || v.vpc_id().is_some_and(|id| !id.is_empty()))
+            .map(|v| VpcConfig {
+                vpc_id: v.vpc_id().filter(|id| !id.is_empty()).map(str::to_owned),
+                subnet_ids: v.subnet_ids().to_vec(),
+                security_group_ids: v.security_group_ids().to_vec(),
+            }),
         layers: config.layers().iter().filter_map(|l| l.arn().map(str::to_owned)).collect(),
         dead_letter_target: config.dead_letter_config().and_then(|d| d.target_arn()).map(str::to_owned),
         architectures: config.architectures().iter().map(|a| a.as_str().to_owned()).collect(),
@@ -114,7 +120,13 @@ fn cors_from(cors: Option<&aws_sdk_lambda::types::Cors>) -> Option<Cors> {
     })
 }
 
-async fn function_urls(ctx: &Ctx, lambda: &Client, region: &str, arn: &str, list_unsupported: &AtomicBool) -> Option<Vec<FunctionUrl>> {
+async fn function_urls(
+    ctx: &Ctx,
+    lambda: &Client,
+    region: &str,
+    arn: &str,
+    list_unsupported: &AtomicBool,
+) -> Option<Vec<FunctionUrl>> {
     if !list_unsupported.load(Ordering::Relaxed) {
         let request = lambda.list_function_url_configs().function_name(arn).into_paginator().send();
         let (pages, failure) = ctx.try_pages(request).await;
@@ -137,7 +149,10 @@ async fn function_urls(ctx: &Ctx, lambda: &Client, region: &str, arn: &str, list
             Err(failure) if failure.kind == ErrorKind::Unsupported => {
                 if !list_unsupported.swap(true, Ordering::Relaxed) {
                     let failure = CallFailure {
-                        message: format!("{}; fell back to GetFunctionUrlConfig (unqualified functions only)", failure.message),
+                        message: format!(
+                            "{}; fell back to GetFunctionUrlConfig (unqualified functions only)",
+                            failure.message
+                        ),
                         ..failure
                     };
                     ctx.record(&call(region, "ListFunctionUrlConfigs"), failure);
@@ -165,8 +180,13 @@ async fn function_urls(ctx: &Ctx, lambda: &Client, region: &str, arn: &str, list
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_lambda::operation::{get_policy::GetPolicyOutput, list_function_url_configs::ListFunctionUrlConfigsOutput, list_functions::ListFunctionsOutput};
-    use aws_sdk_lambda::types::{DeadLetterConfig, EnvironmentResponse, FunctionConfiguration, FunctionUrlAuthType, FunctionUrlConfig, Runtime};
+    use aws_sdk_lambda::operation::{
+        get_policy::GetPolicyOutput, list_function_url_configs::ListFunctionUrlConfigsOutput,
+        list_functions::ListFunctionsOutput,
+    };
+    use aws_sdk_lambda::types::{
+        DeadLetterConfig, EnvironmentResponse, FunctionConfiguration, FunctionUrlAuthType, FunctionUrlConfig, Runtime,
+    };
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
     use super::*;
@@ -178,9 +198,16 @@ mod tests {
             .function_arn(format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"))
             .runtime(Runtime::Python312)
             .role("arn:aws:iam::123456789012:role/r")
-            .environment(EnvironmentResponse::builder().variables("DB_PASSWORD", "s3cr3t-value").variables("TABLE", "orders").build())
+            .environment(
+                EnvironmentResponse::builder()
+                    .variables("DB_PASSWORD", "s3cr3t-value")
+                    .variables("TABLE", "orders")
+                    .build(),
+            )
             .kms_key_arn("arn:aws:kms:us-east-1:123456789012:key/k1")
-            .dead_letter_config(DeadLetterConfig::builder().target_arn("arn:aws:sqs:us-east-1:123456789012:dlq").build())
+            .dead_letter_config(
+                DeadLetterConfig::builder().target_arn("arn:aws:sqs:us-east-1:123456789012:dlq").build(),
+            )
             .build()
     }
 
@@ -197,7 +224,9 @@ mod tests {
             .then_output(|| GetPolicyOutput::builder().policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction"}]}"#).build());
         let policy_b = mock!(Client::get_policy)
             .match_requests(|r| r.function_name().is_some_and(|f| f.ends_with(":b")))
-            .then_http_response(|| rest_json_error(404, "ResourceNotFoundException", "The resource you requested does not exist."));
+            .then_http_response(|| {
+                rest_json_error(404, "ResourceNotFoundException", "The resource you requested does not exist.")
+            });
         let urls = mock!(Client::list_function_url_configs).then_output(|| {
             ListFunctionUrlConfigsOutput::builder()
                 .function_url_configs(
@@ -232,16 +261,19 @@ mod tests {
 
     #[tokio::test]
     async fn denied_and_unsupported_calls_become_coverage() {
-        let list = mock!(Client::list_functions).then_output(|| ListFunctionsOutput::builder().functions(function("a")).build());
-        let denied = mock!(Client::get_policy)
-            .then_http_response(|| rest_json_error(403, "AccessDeniedException", "not authorized to perform lambda:GetPolicy"));
+        let list = mock!(Client::list_functions)
+            .then_output(|| ListFunctionsOutput::builder().functions(function("a")).build());
+        let denied = mock!(Client::get_policy).then_http_response(|| {
+            rest_json_error(403, "AccessDeniedException", "not authorized to perform lambda:GetPolicy")
+        });
         let unsupported = mock!(Client::list_function_url_configs).then_http_response(|| {
             aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
                 aws_smithy_runtime_api::http::StatusCode::try_from(404).expect("status"),
                 aws_smithy_types::body::SdkBody::from("<html>404 Not Found</html>"),
             )
         });
-        let single = mock!(Client::get_function_url_config).then_http_response(|| rest_json_error(404, "ResourceNotFoundException", "no url"));
+        let single = mock!(Client::get_function_url_config)
+            .then_http_response(|| rest_json_error(404, "ResourceNotFoundException", "no url"));
         let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list, &denied, &unsupported, &single]);
         let ctx = ctx();
         let inventory = collect(&ctx, &client, "us-east-1").await;

@@ -22,7 +22,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::aws::{CallCounters, ReadOnlyGuard, STANDARD_REGIONS, for_region};
 use crate::inventory::{
     AccountIdentity, CoverageRecord, ErrorKind, Inventory, Redactor, RegionStatus, RequestStats, ScanMetadata,
-    Timestamp, apigateway::{HttpInventory, RestInventory}, lambda::LambdaInventory,
+    Timestamp,
+    apigateway::{HttpInventory, RestInventory},
+    lambda::LambdaInventory,
 };
 
 /// The services stance collects, as named in coverage records and events.
@@ -52,10 +54,22 @@ pub struct ScanOptions {
 pub enum ScanEvent {
     Identity(AccountIdentity),
     /// The (service, region) tasks the scan will run, once regions are known.
-    Planned { tasks: usize },
-    RegionSkipped { region: String, reason: String },
-    TaskStarted { service: &'static str, region: String },
-    TaskFinished { service: &'static str, region: String, resources: usize },
+    Planned {
+        tasks: usize,
+    },
+    RegionSkipped {
+        region: String,
+        reason: String,
+    },
+    TaskStarted {
+        service: &'static str,
+        region: String,
+    },
+    TaskFinished {
+        service: &'static str,
+        region: String,
+        resources: usize,
+    },
     Gap(CoverageRecord),
 }
 
@@ -147,37 +161,28 @@ impl Scanner {
         let iam_client = aws_sdk_iam::Client::from_conf(
             aws_sdk_iam::config::Builder::from(&self.config).interceptor(self.guard()).build(),
         );
-        let iam_task = async {
-            self.emit(ScanEvent::TaskStarted { service: "iam", region: GLOBAL.into() });
-            let iam = iam::collect(&ctx, &iam_client, &account.partition).await;
-            let count = iam.users.len() + iam.roles.len() + iam.groups.len() + iam.managed_policies.len();
-            self.emit(ScanEvent::TaskFinished { service: "iam", region: GLOBAL.into(), resources: count });
-            iam
-        };
+        let iam_task = self.task("iam", GLOBAL, iam::collect(&ctx, &iam_client, &account.partition), |iam| {
+            iam.users.len() + iam.roles.len() + iam.groups.len() + iam.managed_policies.len()
+        });
 
         let regional_tasks = futures::stream::iter(scanned.iter())
             .map(|region| {
                 let clients = self.region_clients(region);
                 let ctx = &ctx;
                 async move {
-                    let lambda = async {
-                        self.emit(ScanEvent::TaskStarted { service: "lambda", region: region.clone() });
-                        let out = lambda::collect(ctx, &clients.lambda, region).await;
-                        self.emit(ScanEvent::TaskFinished { service: "lambda", region: region.clone(), resources: out.functions.len() });
-                        out
-                    };
-                    let rest = async {
-                        self.emit(ScanEvent::TaskStarted { service: "apigateway", region: region.clone() });
-                        let out = apigateway::collect(ctx, &clients.apigateway, region).await;
-                        self.emit(ScanEvent::TaskFinished { service: "apigateway", region: region.clone(), resources: out.apis.len() });
-                        out
-                    };
-                    let http = async {
-                        self.emit(ScanEvent::TaskStarted { service: "apigatewayv2", region: region.clone() });
-                        let out = apigatewayv2::collect(ctx, &clients.apigatewayv2, region).await;
-                        self.emit(ScanEvent::TaskFinished { service: "apigatewayv2", region: region.clone(), resources: out.apis.len() });
-                        out
-                    };
+                    let lambda = self.task("lambda", region, lambda::collect(ctx, &clients.lambda, region), |out| {
+                        out.functions.len()
+                    });
+                    let rest =
+                        self.task("apigateway", region, apigateway::collect(ctx, &clients.apigateway, region), |out| {
+                            out.apis.len()
+                        });
+                    let http = self.task(
+                        "apigatewayv2",
+                        region,
+                        apigatewayv2::collect(ctx, &clients.apigatewayv2, region),
+                        |out| out.apis.len(),
+                    );
                     tokio::join!(lambda, rest, http)
                 }
             })
@@ -227,21 +232,40 @@ impl Scanner {
         })
     }
 
+    /// Runs one (service, region) collector, reporting its start and end.
+    async fn task<T>(
+        &self,
+        service: &'static str,
+        region: &str,
+        collector: impl std::future::Future<Output = T>,
+        resources: impl FnOnce(&T) -> usize,
+    ) -> T {
+        self.emit(ScanEvent::TaskStarted { service, region: region.to_owned() });
+        let out = collector.await;
+        self.emit(ScanEvent::TaskFinished { service, region: region.to_owned(), resources: resources(&out) });
+        out
+    }
+
     /// The regions to scan. For `--all-regions`, each standard region is probed with
     /// sts:GetCallerIdentity (needs no permission): a region the account has not enabled refuses the
     /// credentials and is recorded as skipped.
     async fn resolve_regions(&self, ctx: &Ctx) -> Vec<RegionStatus> {
         let requested: Vec<String> = match &self.options.regions {
-            RegionSelection::Listed(regions) => return regions.iter().map(|r| RegionStatus::Scanned { region: r.clone() }).collect(),
+            RegionSelection::Listed(regions) => {
+                return regions.iter().map(|r| RegionStatus::Scanned { region: r.clone() }).collect();
+            }
             RegionSelection::AllStandard => STANDARD_REGIONS.iter().map(|r| r.to_string()).collect(),
         };
-        let probes = futures::stream::iter(requested)
+        futures::stream::iter(requested)
             .map(|region| async move {
                 let client = self.sts(&for_region(&self.config, &region));
                 match ctx.send(client.get_caller_identity().send()).await {
                     Ok(_) => RegionStatus::Scanned { region },
                     Err(failure) if failure.kind == ErrorKind::AuthFailure => {
-                        let reason = format!("not enabled for this account ({})", failure.code.as_deref().unwrap_or("credentials refused"));
+                        let reason = format!(
+                            "not enabled for this account ({})",
+                            failure.code.as_deref().unwrap_or("credentials refused")
+                        );
                         self.emit(ScanEvent::RegionSkipped { region: region.clone(), reason: reason.clone() });
                         RegionStatus::Skipped { region, reason }
                     }
@@ -251,7 +275,6 @@ impl Scanner {
             })
             .buffered(self.options.concurrency.max(1))
             .collect::<Vec<_>>()
-            .await;
-        probes
+            .await
     }
 }

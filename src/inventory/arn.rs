@@ -52,7 +52,8 @@ pub fn lambda_from_integration_uri(uri: &str) -> Option<String> {
     } else {
         uri
     };
-    let is_function_arn = function.starts_with("arn:") && function.split(':').nth(2) == Some("lambda") && function.contains(":function:");
+    let is_function_arn =
+        function.starts_with("arn:") && function.split(':').nth(2) == Some("lambda") && function.contains(":function:");
     (is_function_arn && !function.contains("${")).then(|| function.to_owned())
 }
 
@@ -62,7 +63,10 @@ mod tests {
 
     #[test]
     fn canonical_forms() {
-        assert_eq!(rest_method("us-east-1", "a1", "r1", "GET"), "arn:aws:apigateway:us-east-1::/restapis/a1/resources/r1/methods/GET");
+        assert_eq!(
+            rest_method("us-east-1", "a1", "r1", "GET"),
+            "arn:aws:apigateway:us-east-1::/restapis/a1/resources/r1/methods/GET"
+        );
         assert_eq!(rest_stage("eu-west-1", "a1", "prod"), "arn:aws:apigateway:eu-west-1::/restapis/a1/stages/prod");
         assert_eq!(http_route("us-east-1", "h1", "r9"), "arn:aws:apigateway:us-east-1::/apis/h1/routes/r9");
         assert_eq!(api_key("us-east-1", "k1"), "arn:aws:apigateway:us-east-1::/apikeys/k1");
@@ -74,7 +78,10 @@ mod tests {
     fn lambda_from_uris() {
         let f = "arn:aws:lambda:us-east-1:123456789012:function:orders-api";
         assert_eq!(
-            lambda_from_integration_uri(&format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{f}/invocations")).as_deref(),
+            lambda_from_integration_uri(&format!(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{f}/invocations"
+            ))
+            .as_deref(),
             Some(f)
         );
         assert_eq!(lambda_from_integration_uri(f).as_deref(), Some(f));
@@ -82,7 +89,9 @@ mod tests {
         assert_eq!(lambda_from_integration_uri(&alias).as_deref(), Some(alias.as_str()));
         assert_eq!(lambda_from_integration_uri("https://example.com/orders"), None);
         assert_eq!(
-            lambda_from_integration_uri("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations"),
+            lambda_from_integration_uri(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations"
+            ),
             None
         );
         assert_eq!(lambda_from_integration_uri("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem"), None);

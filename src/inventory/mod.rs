@@ -116,8 +116,7 @@ impl Inventory {
             .map(|r| r.methods.len())
             .sum();
         let routes = self.apigatewayv2.apis.values().filter_map(|api| api.routes.as_ref()).map(Vec::len).sum();
-        let access_keys =
-            self.iam.users.values().filter_map(|u| u.access_keys.as_ref()).map(Vec::len).sum();
+        let access_keys = self.iam.users.values().filter_map(|u| u.access_keys.as_ref()).map(Vec::len).sum();
         BTreeMap::from([
             ("iam_users", self.iam.users.len()),
             ("iam_groups", self.iam.groups.len()),

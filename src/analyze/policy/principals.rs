@@ -1,0 +1,185 @@
+//! Who a trust policy or resource policy admits, and which conditions restrict it.
+
+use serde::Serialize;
+
+use super::catalogue::glob_match;
+use super::model::{ActionClause, Effect, Policy, PrincipalClause, Statement};
+
+/// A principal a policy admits.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Who {
+    /// `"*"`, `{"AWS": "*"}`, or an Allow with `NotPrincipal`.
+    Anyone,
+    /// Principals of an AWS account (its root, or a user or role in it).
+    Account(String),
+    Service(String),
+    Federated(String),
+    /// An identifier stance cannot place (e.g. a principal id or canonical user).
+    Other(String),
+}
+
+/// One Allow statement admitting someone to the actions asked about.
+#[derive(Debug, Clone)]
+pub struct Admission<'p> {
+    pub who: Vec<Who>,
+    pub statement: &'p Statement,
+    /// The restricting conditions, `key (operator)`.
+    pub restricted_by: Vec<String>,
+}
+
+/// Condition keys that limit "anyone" to a known set of principals or sources.
+pub const PUBLIC_RESTRICTING_KEYS: &[&str] = &[
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:SourceIp",
+    "aws:VpcSourceIp",
+    "aws:PrincipalServiceName",
+];
+
+/// Condition keys that limit who in a trusted foreign account can assume a role.
+pub const CROSS_ACCOUNT_RESTRICTING_KEYS: &[&str] = &[
+    "sts:ExternalId",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalArn",
+    "aws:MultiFactorAuthPresent",
+    "aws:SourceIdentity",
+    "sts:SourceIdentity",
+];
+
+/// The account an AWS principal identifier belongs to: `123456789012`, `arn:aws:iam::123456789012:root`,
+/// `arn:aws:iam::123456789012:role/x`, `arn:aws:sts::123456789012:assumed-role/…`.
+pub fn account_of(id: &str) -> Option<String> {
+    let candidate = if id.starts_with("arn:") { id.split(':').nth(4)? } else { id };
+    (candidate.len() == 12 && candidate.bytes().all(|b| b.is_ascii_digit())).then(|| candidate.to_owned())
+}
+
+fn action_matches(statement: &Statement, wanted: &[&str]) -> bool {
+    let matches = |patterns: &Vec<String>| {
+        patterns.iter().any(|p| {
+            let p = p.to_ascii_lowercase();
+            wanted.iter().any(|w| glob_match(&p, &w.to_ascii_lowercase()))
+        })
+    };
+    match &statement.actions {
+        ActionClause::Action(patterns) => matches(patterns),
+        // NotAction admits every action it does not list.
+        ActionClause::NotAction(patterns) => !wanted.iter().all(|w| {
+            let w = w.to_ascii_lowercase();
+            patterns.iter().any(|p| glob_match(&p.to_ascii_lowercase(), &w))
+        }),
+    }
+}
+
+/// The Allow statements admitting someone to any of `actions`, with who they admit and what restricts them.
+/// `restricting_keys`: the condition keys that count as a restriction for this kind of policy.
+pub fn admissions<'p>(policy: &'p Policy, actions: &[&str], restricting_keys: &[&str]) -> Vec<Admission<'p>> {
+    let mut out = Vec::new();
+    for statement in policy.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        if !action_matches(statement, actions) {
+            continue;
+        }
+        let who = match &statement.principals {
+            None => continue,
+            Some(PrincipalClause::NotPrincipal(_)) => vec![Who::Anyone],
+            Some(PrincipalClause::Principal(p)) => {
+                let mut who = Vec::new();
+                if p.any {
+                    who.push(Who::Anyone);
+                }
+                for (principal_type, ids) in &p.by_type {
+                    for id in ids.iter().filter(|id| id.as_str() != "*") {
+                        who.push(match principal_type.as_str() {
+                            "AWS" => account_of(id).map_or_else(|| Who::Other(id.clone()), Who::Account),
+                            "Service" => Who::Service(id.clone()),
+                            "Federated" => Who::Federated(id.clone()),
+                            _ => Who::Other(id.clone()),
+                        });
+                    }
+                }
+                who.sort();
+                who.dedup();
+                who
+            }
+        };
+        let restricted_by = statement
+            .has_condition_on(restricting_keys)
+            .into_iter()
+            .map(|c| format!("{} ({})", c.key, c.operator))
+            .collect();
+        out.push(Admission { who, statement, restricted_by });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn policy(statements: serde_json::Value) -> Policy {
+        Policy::from_json(&json!({ "Statement": statements }))
+    }
+
+    #[test]
+    fn accounts() {
+        assert_eq!(account_of("123456789012").as_deref(), Some("123456789012"));
+        assert_eq!(account_of("arn:aws:iam::444455556666:root").as_deref(), Some("444455556666"));
+        assert_eq!(account_of("arn:aws-cn:iam::444455556666:role/x").as_deref(), Some("444455556666"));
+        assert_eq!(account_of("AROAEXAMPLEID"), None);
+    }
+
+    #[test]
+    fn who_and_what_restricts() {
+        let p = policy(json!([
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
+            {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root"], "Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"},
+            {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/x"}, "Action": "sts:AssumeRoleWithWebIdentity"}
+        ]));
+        let admitted = admissions(&p, &["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"], PUBLIC_RESTRICTING_KEYS);
+        assert_eq!(admitted.len(), 3);
+        assert_eq!(admitted[0].who, [Who::Anyone]);
+        assert_eq!(admitted[0].restricted_by, ["aws:PrincipalOrgID (StringEquals)"]);
+        assert_eq!(admitted[1].who, [Who::Account("444455556666".into()), Who::Service("lambda.amazonaws.com".into())]);
+        assert!(admitted[1].restricted_by.is_empty());
+        assert!(matches!(admitted[2].who[0], Who::Federated(_)));
+    }
+
+    #[test]
+    fn wildcard_and_not_action_statements_admit_too() {
+        let p = policy(json!([
+            {"Effect": "Allow", "Principal": "*", "Action": "lambda:*"},
+            {"Effect": "Allow", "Principal": "*", "NotAction": "lambda:GetPolicy"},
+            {"Effect": "Allow", "Principal": "*", "NotAction": "lambda:Invoke*"},
+            {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:root"}, "Action": "lambda:InvokeFunction"}
+        ]));
+        let admitted = admissions(&p, &["lambda:InvokeFunction"], PUBLIC_RESTRICTING_KEYS);
+        assert_eq!(admitted.len(), 3);
+        assert!(admitted.iter().all(|a| a.who == [Who::Anyone]));
+    }
+
+    #[test]
+    fn if_exists_and_star_conditions_do_not_restrict() {
+        let p = policy(json!([
+            {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Condition": {"ArnLikeIfExists": {"aws:SourceArn": "arn:aws:s3:::b"}}},
+            {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Condition": {"StringLike": {"aws:SourceAccount": "*"}}}
+        ]));
+        assert!(
+            admissions(&p, &["lambda:InvokeFunction"], PUBLIC_RESTRICTING_KEYS)
+                .iter()
+                .all(|a| a.restricted_by.is_empty())
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! API Gateway: open routes, stages without logs, old API keys, open resource policies.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::{Category, Draft, Evidence, Rule, RuleMeta, Severity, statement_evidence};
+use crate::analyze::graph::{EntryKind, rest_policy_restriction};
+use crate::analyze::policy::principals::PUBLIC_RESTRICTING_KEYS;
+use crate::analyze::policy::{Who, admissions};
+use crate::inventory::apigateway::AccessLog;
+use crate::score::{Exposure, RiskInputs};
+
+pub static UNAUTHENTICATED_ROUTE: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigw-unauthenticated-route",
+        title: "API route or method open to the internet without authentication",
+        category: Category::ApigwUnauthenticatedRoute,
+        severity: Severity::High,
+        rationale: "A REST method or HTTP route with authorization NONE and no API key, on a deployed API that is not private, lets anyone call its backend. On WebSocket APIs only $connect is authorized, so an open $connect opens every route. Methods with IAM, Cognito, Lambda or JWT authorizers, methods that require an API key (reported with a lower exposure only if open otherwise), MOCK integrations such as CORS preflights and health checks, and private APIs do not trigger it.",
+        remediation: "Attach an authorizer (IAM, Cognito/JWT or a Lambda authorizer) to the route, or, for a deliberately public endpoint, record a mute with the reason and protect it with AWS WAF rate limits.",
+        references: &[
+            "AWS FSBP APIGateway.8",
+            "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
+        ],
+    },
+    check: |cx, _, out| {
+        for entry in &cx.graph.entry_points {
+            if entry.kind == EntryKind::FunctionUrl
+                || entry.exposure != Exposure::UnauthenticatedInternet
+                || !entry.has_real_backend()
+            {
+                continue;
+            }
+            if entry.kind == EntryKind::WebSocketRoute && !entry.label.starts_with("$connect ") {
+                continue; // the open $connect is the finding
+            }
+            let mut details = BTreeMap::new();
+            details.insert("authorization".into(), json!(entry.authorization));
+            details.insert("api_key_required".into(), json!(entry.api_key_required));
+            details.insert("integration".into(), json!(entry.integration_type));
+            if let Some(function) = &entry.function_arn {
+                details.insert("function".into(), json!(function));
+            }
+            let evidence = Evidence {
+                summary: format!(
+                    "{} has authorization {} and no API key, and reaches a {} backend",
+                    entry.label,
+                    entry.authorization,
+                    entry.integration_type.as_deref().unwrap_or("real")
+                ),
+                location: Some(entry.arn.clone()),
+                statement: None,
+                details,
+            };
+            let risk = RiskInputs {
+                exposure: Some((Exposure::UnauthenticatedInternet, "no authorization and no API key".into())),
+                blast: entry.function_arn.as_deref().and_then(|f| cx.function_blast(f)),
+                credential_age_days: None,
+                compensating: entry.compensating.clone(),
+            };
+            out.emit(
+                Draft::new(&entry.arn, &entry.region, "", format!("{} needs no authentication", entry.label))
+                    .evidence(evidence)
+                    .risk(risk),
+            );
+        }
+    },
+};
+
+fn logs_to(log: &Option<AccessLog>) -> bool {
+    log.as_ref().is_some_and(|l| l.destination_arn.as_deref().is_some_and(|d| !d.is_empty()))
+}
+
+pub static STAGE_NO_LOGGING: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigw-stage-no-logging",
+        title: "API stage without access logging",
+        category: Category::ApigwStageNoLogging,
+        severity: Severity::Medium,
+        rationale: "Without access logs (and, for REST and WebSocket APIs, without execution logs) there is no record of who called the API, which an investigation needs first. A stage with access logging, or a REST/WebSocket stage with execution logging at ERROR or INFO, does not trigger it.",
+        remediation: "Enable access logging to a CloudWatch Logs group or Firehose stream with a format that includes $context.requestId, $context.identity.sourceIp and $context.authorizer claims.",
+        references: &[
+            "AWS FSBP APIGateway.1",
+            "AWS FSBP APIGateway.9",
+            "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
+        ],
+    },
+    check: |cx, _, out| {
+        let logging = |level: Option<&str>| matches!(level, Some("INFO" | "ERROR"));
+        for api in cx.inventory.apigateway.apis.values() {
+            for stage in api.stages.iter().flatten() {
+                let execution = stage.method_settings.get("*/*").is_some_and(|s| logging(s.logging_level.as_deref()));
+                if logs_to(&stage.access_log) || execution {
+                    continue;
+                }
+                let evidence = Evidence {
+                    summary: format!(
+                        "stage {} of REST API {} has neither access logging nor execution logging",
+                        stage.name, api.name
+                    ),
+                    location: Some(stage.arn.clone()),
+                    statement: None,
+                    details: BTreeMap::from([("api".to_owned(), json!(api.arn))]),
+                };
+                out.emit(
+                    Draft::new(
+                        &stage.arn,
+                        &api.region,
+                        "logging",
+                        format!("Stage {} of {} is not logged", stage.name, api.name),
+                    )
+                    .evidence(evidence),
+                );
+            }
+        }
+        for api in cx.inventory.apigatewayv2.apis.values() {
+            let websocket = api.protocol_type == "WEBSOCKET";
+            for stage in api.stages.iter().flatten() {
+                let execution = websocket && logging(stage.default_logging_level.as_deref());
+                if logs_to(&stage.access_log) || execution {
+                    continue;
+                }
+                let evidence = Evidence {
+                    summary: format!(
+                        "stage {} of {} API {} has no access logging",
+                        stage.name, api.protocol_type, api.name
+                    ),
+                    location: Some(stage.arn.clone()),
+                    statement: None,
+                    details: BTreeMap::from([("api".to_owned(), json!(api.arn))]),
+                };
+                out.emit(
+                    Draft::new(
+                        &stage.arn,
+                        &api.region,
+                        "logging",
+                        format!("Stage {} of {} is not logged", stage.name, api.name),
+                    )
+                    .evidence(evidence),
+                );
+            }
+        }
+    },
+};
+
+pub static API_KEY_NOT_ROTATED: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigw-api-key-not-rotated",
+        title: "Enabled API key older than 90 days",
+        category: Category::ApigwApiKeyNotRotated,
+        severity: Severity::Medium,
+        rationale: "API keys are shared secrets handed to clients; the longer one lives, the more places hold it. An enabled key created more than 90 days before the evaluation time triggers it; disabled keys and younger keys do not.",
+        remediation: "Issue a new key, add it to the usage plan, move the client, then disable and delete the old key. Do not use API keys as authentication: pair them with an authorizer.",
+        references: &["https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html"],
+    },
+    check: |cx, _, out| {
+        for key in cx.inventory.apigateway.api_keys.values().filter(|k| k.enabled) {
+            let Some(created) = key.created_date else { continue };
+            let age = cx.age_days(created);
+            if age <= super::credentials::MAX_AGE_DAYS {
+                continue;
+            }
+            let name = key.name.clone().unwrap_or_else(|| key.id.clone());
+            let evidence = Evidence {
+                summary: format!("API key {name} is enabled and {age} days old"),
+                location: Some(key.arn.clone()),
+                statement: None,
+                details: BTreeMap::from([
+                    ("key_id".to_owned(), json!(key.id)),
+                    ("created".to_owned(), json!(created.to_rfc3339())),
+                    ("age_days".to_owned(), json!(age)),
+                ]),
+            };
+            let risk = RiskInputs { credential_age_days: Some(age), ..RiskInputs::default() };
+            out.emit(
+                Draft::new(&key.arn, &key.region, "rotation", format!("API key {name} is {age} days old"))
+                    .evidence(evidence)
+                    .risk(risk),
+            );
+        }
+    },
+};
+
+pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigw-public-resource-policy",
+        title: "REST API resource policy admits anyone",
+        category: Category::ApigwPublicResourcePolicy,
+        severity: Severity::High,
+        rationale: "A resource policy that allows execute-api:Invoke to Principal `*` with no condition on the caller's network, organization or account (aws:SourceVpce, aws:SourceIp, aws:PrincipalOrgID …) and no Deny that does so adds nothing: anyone can call the API. On a private API it lets any VPC endpoint, in any account, reach it. Policies restricted that way do not trigger it.",
+        remediation: "Restrict the statement with a condition (aws:SourceVpce for private APIs, aws:SourceIp or aws:PrincipalOrgID otherwise) or add a Deny for callers outside it.",
+        references: &["https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies.html"],
+    },
+    check: |cx, _, out| {
+        for api in cx.inventory.apigateway.apis.values() {
+            let Some(policy) = cx.resource_policies.get(&api.arn) else { continue };
+            if rest_policy_restriction(policy).is_some() {
+                continue;
+            }
+            for admission in admissions(policy, &["execute-api:Invoke"], PUBLIC_RESTRICTING_KEYS) {
+                if !admission.who.contains(&Who::Anyone) || !admission.restricted_by.is_empty() {
+                    continue;
+                }
+                let statement = admission.statement;
+                let private = api.endpoint_types.iter().any(|t| t == "PRIVATE");
+                let open_method = cx
+                    .graph
+                    .entry_points
+                    .iter()
+                    .any(|e| e.parent_arn == api.arn && e.exposure == Exposure::UnauthenticatedInternet);
+                let exposure = if private {
+                    (Exposure::CrossAccount, "any VPC endpoint in any account can reach the private API".to_owned())
+                } else if open_method {
+                    (Exposure::UnauthenticatedInternet, "some methods need no authorization".to_owned())
+                } else {
+                    (Exposure::AuthenticatedInternet, "every method has an authorizer or API key".to_owned())
+                };
+                let evidence = statement_evidence(
+                    format!(
+                        "statement {} of the resource policy of {} allows execute-api:Invoke to anyone, with no condition",
+                        statement.label(),
+                        api.name
+                    ),
+                    format!("resource policy of {}, statement {}", api.arn, statement.label()),
+                    statement,
+                );
+                let risk = RiskInputs { exposure: Some(exposure), ..RiskInputs::default() };
+                out.emit(
+                    Draft::new(
+                        &api.arn,
+                        &api.region,
+                        statement.label(),
+                        format!("Resource policy of REST API {} admits anyone", api.name),
+                    )
+                    .evidence(evidence)
+                    .risk(risk),
+                );
+            }
+        }
+    },
+};

@@ -1,0 +1,178 @@
+//! The finding contract (DESIGN.md §3): what every rule emits.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::score::Factor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            other => return Err(format!("unknown severity `{other}` (expected critical, high, medium, low or info)")),
+        })
+    }
+}
+
+macro_rules! categories {
+    ($($variant:ident => $name:literal, $service:literal, $severity:ident;)+) => {
+        /// The product's finding taxonomy (DESIGN.md §3); every rule maps to exactly one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Category { $($variant),+ }
+
+        impl Category {
+            pub const ALL: &'static [Category] = &[$(Category::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $(Category::$variant => $name),+ }
+            }
+            /// The service whose posture the category counts against.
+            pub fn service(self) -> &'static str {
+                match self { $(Category::$variant => $service),+ }
+            }
+            pub fn default_severity(self) -> Severity {
+                match self { $(Category::$variant => Severity::$severity),+ }
+            }
+        }
+    };
+}
+
+categories! {
+    LambdaPublicResourcePolicy => "lambda_public_resource_policy", "lambda", High;
+    LambdaCrossAccountInvoke => "lambda_cross_account_invoke", "lambda", Medium;
+    LambdaFunctionUrlNoAuth => "lambda_function_url_no_auth", "lambda", High;
+    LambdaDeprecatedRuntime => "lambda_deprecated_runtime", "lambda", Medium;
+    LambdaSecretsInEnv => "lambda_secrets_in_env", "lambda", High;
+    LambdaTracingDisabled => "lambda_tracing_disabled", "lambda", Low;
+    LambdaPrivilegedExecutionRole => "lambda_privileged_execution_role", "lambda", High;
+    IamRoleTrustAnyPrincipal => "iam_role_trust_any_principal", "iam", Critical;
+    IamRoleCrossAccountNoExternalId => "iam_role_cross_account_no_external_id", "iam", High;
+    IamAdminPrivileges => "iam_admin_privileges", "iam", High;
+    IamPrivilegeEscalation => "iam_privilege_escalation", "iam", High;
+    IamServiceWildcard => "iam_service_wildcard", "iam", Medium;
+    IamNotactionAllow => "iam_notaction_allow", "iam", High;
+    IamRoleUnused => "iam_role_unused", "iam", Low;
+    IamAccessKeyNotRotated => "iam_access_key_not_rotated", "iam", Medium;
+    IamUserMultipleActiveKeys => "iam_user_multiple_active_keys", "iam", Low;
+    IamUserConsoleNoMfa => "iam_user_console_no_mfa", "iam", High;
+    IamAccessKeyStaleInactive => "iam_access_key_stale_inactive", "iam", Low;
+    ApigwUnauthenticatedRoute => "apigw_unauthenticated_route", "apigateway", High;
+    ApigwStageNoLogging => "apigw_stage_no_logging", "apigateway", Medium;
+    ApigwApiKeyNotRotated => "apigw_api_key_not_rotated", "apigateway", Medium;
+    ApigwPublicResourcePolicy => "apigw_public_resource_policy", "apigateway", High;
+    AttackPathPublicApiToPrivilegedLambda => "attack_path_public_api_to_privileged_lambda", "attack_paths", Critical;
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a finding rests on: the offending statement and where it is, the method or route, the key and its age.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// One sentence: what was seen.
+    pub summary: String,
+    /// Where: e.g. "inline policy `reports` of role reports-generator-role, statement #0".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The exact policy statement, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<serde_json::Value>,
+    /// Further facts (key id and age, route key, runtime and its deprecation date …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// 0–100, see docs/scoring.md.
+    pub score: u8,
+    pub factors: Vec<Factor>,
+    pub resource_arn: String,
+    /// An AWS region, or `global` for IAM.
+    pub region: String,
+    pub title: String,
+    pub evidence: Evidence,
+    pub remediation: String,
+    pub references: Vec<String>,
+    /// Stable across scans: rule id, resource ARN and a discriminator, never a time or a score.
+    pub fingerprint: String,
+    /// For attack paths: the ARNs from the entry point to what the attacker gains, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+}
+
+/// `sha256(rule_id ‖ resource_arn ‖ discriminator)`, first 128 bits in hex.
+pub fn fingerprint(rule_id: &str, resource_arn: &str, discriminator: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [rule_id, resource_arn, discriminator] {
+        hasher.update(part.as_bytes());
+        hasher.update([0x1f]);
+    }
+    hex::encode(&hasher.finalize()[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_stable_and_distinct() {
+        let a = fingerprint("iam-admin-privileges", "arn:aws:iam::1:role/x", "policy/AdministratorAccess#0");
+        assert_eq!(a, fingerprint("iam-admin-privileges", "arn:aws:iam::1:role/x", "policy/AdministratorAccess#0"));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, fingerprint("iam-admin-privileges", "arn:aws:iam::1:role/x", "policy/AdministratorAccess#1"));
+        // The separator keeps "ab"+"c" apart from "a"+"bc".
+        assert_ne!(fingerprint("r", "ab", "c"), fingerprint("r", "a", "bc"));
+    }
+
+    #[test]
+    fn the_taxonomy_is_complete() {
+        assert_eq!(Category::ALL.len(), 23);
+        assert_eq!(Category::IamRoleTrustAnyPrincipal.default_severity(), Severity::Critical);
+        assert_eq!(serde_json::to_value(Category::ApigwStageNoLogging).unwrap(), "apigw_stage_no_logging");
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        assert!("severe".parse::<Severity>().is_err());
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+    }
+}

@@ -1,0 +1,285 @@
+//! What identity policies grant: administrators, privilege escalation, service wildcards, NotAction.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::{
+    Category, Draft, Evidence, Rule, RuleMeta, Severity, grant_discriminator, grant_location, statement_evidence,
+};
+use crate::analyze::policy::{ActionClause, Grant};
+use crate::analyze::{Context, PrincipalKind, PrincipalView};
+use crate::score::{Exposure, RiskInputs};
+
+/// Principals a finding can be about: not AWS's service-linked roles, which the account cannot change.
+fn principals<'c>(cx: &'c Context<'_>) -> impl Iterator<Item = &'c PrincipalView> {
+    cx.principals.values().filter(|p| {
+        p.kind != PrincipalKind::Role
+            || cx.inventory.iam.roles.get(&p.arn).is_none_or(|r| !r.path.starts_with("/aws-service-role/"))
+    })
+}
+
+/// The grants a principal holds itself (a user's group policies are reported on the group).
+fn own_grants(view: &PrincipalView) -> impl Iterator<Item = &Grant> {
+    view.permissions.grants.iter().filter(move |g| g.source.attached_to == view.arn)
+}
+
+/// Who can use the principal's permissions, as the graph sees it.
+pub fn principal_exposure(cx: &Context<'_>, view: &PrincipalView) -> Option<(Exposure, String)> {
+    let has_credentials = |arn: &str| {
+        cx.inventory.iam.users.get(arn).is_some_and(|u| {
+            u.console_access.present().is_some() || u.access_keys.iter().flatten().any(|k| k.status == "Active")
+        })
+    };
+    match view.kind {
+        PrincipalKind::Role => cx.role_exposure(&view.arn),
+        PrincipalKind::User => has_credentials(&view.arn).then(|| {
+            (Exposure::AuthenticatedInternet, format!("{} has a password or an active access key", view.name))
+        }),
+        PrincipalKind::Group => {
+            let members: Vec<&str> = cx
+                .inventory
+                .iam
+                .users
+                .values()
+                .filter(|u| u.groups.contains(&view.name))
+                .map(|u| u.arn.as_str())
+                .collect();
+            members.iter().any(|m| has_credentials(m)).then(|| {
+                (Exposure::AuthenticatedInternet, "a member has a password or an active access key".to_owned())
+            })
+        }
+    }
+}
+
+fn risk(cx: &Context<'_>, view: &PrincipalView) -> RiskInputs {
+    RiskInputs { exposure: principal_exposure(cx, view), blast: Some(view.blast_radius()), ..RiskInputs::default() }
+}
+
+fn group_members(cx: &Context<'_>, view: &PrincipalView) -> Option<serde_json::Value> {
+    (view.kind == PrincipalKind::Group).then(|| {
+        json!(
+            cx.inventory
+                .iam
+                .users
+                .values()
+                .filter(|u| u.groups.contains(&view.name))
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>()
+        )
+    })
+}
+
+/// The statement that makes a principal privileged, and what it amounts to.
+pub fn privilege_evidence<'v>(cx: &Context<'_>, view: &'v PrincipalView) -> Option<(&'v Grant, String)> {
+    let c = &view.capability;
+    let full = cx.catalogue.len();
+    if c.admin {
+        let grant = view.permissions.grants.iter().filter(|g| g.unconstrained).max_by_key(|g| g.actions.len())?;
+        let what = if grant.actions.len() == full {
+            "allows every action on every resource"
+        } else {
+            "its policies together allow every action on every resource"
+        };
+        return Some((grant, what.to_owned()));
+    }
+    if let Some(escalation) = c.escalations.first() {
+        let first = cx.catalogue.lookup(escalation.actions[0])?;
+        let grant = view.permissions.grants.iter().find(|g| g.unconstrained && g.actions.contains(first))?;
+        return Some((
+            grant,
+            format!("can escalate privileges with {} ({})", escalation.actions.join(" + "), escalation.how),
+        ));
+    }
+    if c.near_admin {
+        let grant = view.permissions.grants.iter().filter(|g| g.unconstrained).max_by_key(|g| g.actions.len())?;
+        return Some((grant, "allows nearly every action on every resource".to_owned()));
+    }
+    None
+}
+
+pub static ADMIN_PRIVILEGES: Rule = Rule {
+    meta: RuleMeta {
+        id: "iam-admin-privileges",
+        title: "Principal has full administrative privileges",
+        category: Category::IamAdminPrivileges,
+        severity: Severity::High,
+        rationale: "A user, group or role whose own policies allow every action on every resource (`\"Action\": \"*\"` on `\"Resource\": \"*\"`, directly or through a managed policy such as AdministratorAccess) without a condition. Reported on the principal the policy is attached to: a user who is an administrator through a group is reported once, on the group. Grants scoped by resource or condition, or cut back by an explicit Deny or a permissions boundary, do not trigger it.",
+        remediation: "Replace the administrator policy with the permissions the principal needs; keep administrator access for a few human roles that require MFA and are assumed, not held by long-lived users or workloads.",
+        references: &["AWS FSBP IAM.1", "CIS AWS Foundations 1.16"],
+    },
+    check: |cx, _, out| {
+        for view in principals(cx) {
+            if !view.capability.admin {
+                continue;
+            }
+            // Users in an administrator group: the group carries the finding.
+            let own_full = {
+                let mut set = cx.catalogue.empty_set();
+                for g in own_grants(view).filter(|g| g.unconstrained) {
+                    set.union_with(&g.actions);
+                }
+                set.len() == cx.catalogue.len()
+            };
+            if !own_full {
+                continue;
+            }
+            let Some((grant, what)) = privilege_evidence(cx, view) else { continue };
+            let mut evidence = statement_evidence(
+                format!("{} {what}: {}", view.name, grant_location(grant)),
+                grant_location(grant),
+                &grant.statement,
+            );
+            if let Some(members) = group_members(cx, view) {
+                evidence.details.insert("members".into(), members);
+            }
+            out.emit(
+                Draft::new(
+                    &view.arn,
+                    "global",
+                    grant_discriminator(grant),
+                    format!("{} {} is an administrator", view.kind.label(), view.name),
+                )
+                .evidence(evidence)
+                .risk(risk(cx, view)),
+            );
+        }
+    },
+};
+
+pub static PRIVILEGE_ESCALATION: Rule = Rule {
+    meta: RuleMeta {
+        id: "iam-privilege-escalation",
+        title: "Principal can escalate its own privileges",
+        category: Category::IamPrivilegeEscalation,
+        severity: Severity::High,
+        rationale: "Known privilege-escalation combinations (Rhino Security Labs, Cloudsplaining, PMapper): iam:CreatePolicyVersion, iam:Attach*/Put*Policy, iam:CreateAccessKey, iam:PassRole with lambda:CreateFunction + lambda:InvokeFunction, lambda:UpdateFunctionCode, iam:PassRole with ec2:RunInstances, cloudformation, glue, codebuild, sagemaker, datapipeline and more, held on all resources without a condition. Administrators are reported by iam-admin-privileges instead; combinations scoped to specific resources do not trigger it.",
+        remediation: "Remove the escalating actions, or scope them to the exact resources needed (e.g. iam:PassRole on one role ARN with an iam:PassedToService condition; lambda:UpdateFunctionCode on the functions the pipeline deploys).",
+        references: &[
+            "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/",
+            "https://github.com/salesforce/cloudsplaining",
+            "https://github.com/nccgroup/PMapper",
+        ],
+    },
+    check: |cx, _, out| {
+        for view in principals(cx) {
+            let c = &view.capability;
+            if c.admin || c.escalations.is_empty() {
+                continue;
+            }
+            // A user whose groups already escalate is reported on the group.
+            if view.kind == PrincipalKind::User {
+                let via_group = cx.inventory.iam.users.get(&view.arn).is_some_and(|u| {
+                    u.groups.iter().any(|g| {
+                        cx.principals.values().any(|p| {
+                            p.kind == PrincipalKind::Group && &p.name == g && !p.capability.escalations.is_empty()
+                        })
+                    })
+                });
+                if via_group {
+                    continue;
+                }
+            }
+            let Some((grant, what)) = privilege_evidence(cx, view) else { continue };
+            let mut evidence =
+                statement_evidence(format!("{} {what}", view.name), grant_location(grant), &grant.statement);
+            let methods: BTreeMap<&str, String> =
+                c.escalations.iter().map(|e| (e.id, format!("{}: {}", e.actions.join(" + "), e.how))).collect();
+            evidence.details.insert("escalation_methods".into(), json!(methods));
+            if let Some(members) = group_members(cx, view) {
+                evidence.details.insert("members".into(), members);
+            }
+            let ids: Vec<&str> = c.escalations.iter().map(|e| e.id).collect();
+            out.emit(
+                Draft::new(
+                    &view.arn,
+                    "global",
+                    ids.join(","),
+                    format!("{} can escalate privileges ({})", view.name, ids[0]),
+                )
+                .evidence(evidence)
+                .risk(risk(cx, view)),
+            );
+        }
+    },
+};
+
+pub static SERVICE_WILDCARD: Rule = Rule {
+    meta: RuleMeta {
+        id: "iam-service-wildcard",
+        title: "Policy allows every action of a service on all resources",
+        category: Category::IamServiceWildcard,
+        severity: Severity::Medium,
+        rationale: "`service:*` on `*` grants every present and future action of the service, including its destructive and permission-changing ones. Scoped grants such as `s3:*` on one bucket, wildcards within an access level (`s3:Get*`), and administrators (reported by iam-admin-privileges) do not trigger it.",
+        remediation: "List the actions the principal calls (IAM Access Analyzer policy generation or last-accessed data shows them) and scope them to the resources it uses.",
+        references: &["AWS FSBP IAM.21"],
+    },
+    check: |cx, _, out| {
+        for view in principals(cx).filter(|v| !v.capability.admin) {
+            for grant in own_grants(view).filter(|g| g.unconstrained) {
+                let ActionClause::Action(patterns) = &grant.statement.actions else { continue };
+                for pattern in patterns {
+                    let Some((service, "*")) = pattern.split_once(':') else { continue };
+                    if service.contains('*') || service.contains('?') {
+                        continue;
+                    }
+                    let mut evidence = statement_evidence(
+                        format!("{} allows {pattern} on all resources", grant_location(grant)),
+                        grant_location(grant),
+                        &grant.statement,
+                    );
+                    evidence.details.insert("service".into(), json!(service));
+                    out.emit(
+                        Draft::new(
+                            &view.arn,
+                            "global",
+                            format!("{}:{service}", grant_discriminator(grant)),
+                            format!("{} is allowed {pattern} on all resources", view.name),
+                        )
+                        .evidence(evidence)
+                        .risk(risk(cx, view)),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub static NOTACTION_ALLOW: Rule = Rule {
+    meta: RuleMeta {
+        id: "iam-notaction-allow",
+        title: "Allow statement with NotAction on all resources",
+        category: Category::IamNotactionAllow,
+        severity: Severity::High,
+        rationale: "An Allow with NotAction grants everything except the listed actions, including every action of services AWS launches later; on all resources it is almost always far broader than intended. NotAction inside a Deny (a common guard rail) and Allow+NotAction scoped to specific resources or conditions do not trigger it.",
+        remediation: "Rewrite the statement as an Allow of the actions needed; keep NotAction for Deny statements.",
+        references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html"],
+    },
+    check: |cx, _, out| {
+        for view in principals(cx) {
+            for grant in own_grants(view).filter(|g| g.unconstrained) {
+                let ActionClause::NotAction(excluded) = &grant.statement.actions else { continue };
+                let mut evidence: Evidence = statement_evidence(
+                    format!(
+                        "{} allows every action except {} on all resources",
+                        grant_location(grant),
+                        excluded.join(", ")
+                    ),
+                    grant_location(grant),
+                    &grant.statement,
+                );
+                evidence.details.insert("actions_allowed".into(), json!(grant.actions.len()));
+                out.emit(
+                    Draft::new(
+                        &view.arn,
+                        "global",
+                        grant_discriminator(grant),
+                        format!("{} is allowed everything but {}", view.name, excluded.join(", ")),
+                    )
+                    .evidence(evidence)
+                    .risk(risk(cx, view)),
+                );
+            }
+        }
+    },
+};

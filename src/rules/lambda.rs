@@ -1,0 +1,343 @@
+//! Lambda functions: who may invoke them, how they are reached, what they run on, what they hold and
+//! what they may do.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::{Category, Draft, Evidence, Rule, RuleMeta, Severity, statement_evidence};
+use crate::analyze::policy::principals::PUBLIC_RESTRICTING_KEYS;
+use crate::analyze::policy::{Who, admissions};
+use crate::analyze::{Context, runtimes};
+use crate::inventory::ValueKind;
+use crate::score::{Exposure, RiskInputs};
+
+const INVOKE: &[&str] = &["lambda:InvokeFunction"];
+
+fn function_risk(cx: &Context<'_>, arn: &str) -> RiskInputs {
+    RiskInputs {
+        exposure: cx.graph.exposure_of_function(arn).cloned(),
+        blast: cx.function_blast(arn),
+        ..RiskInputs::default()
+    }
+}
+
+pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
+    meta: RuleMeta {
+        id: "lambda-public-resource-policy",
+        title: "Lambda function policy lets anyone invoke the function",
+        category: Category::LambdaPublicResourcePolicy,
+        severity: Severity::High,
+        rationale: "A resource-based policy statement with Principal `*` (or `{\"AWS\": \"*\"}`) and no restricting condition lets any AWS principal in any account invoke the function. Statements restricted by aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID and similar keys, and the lambda:InvokeFunctionUrl statement that a function URL needs, do not trigger it.",
+        remediation: "Remove the statement, or name the calling principal or service and add a condition (aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID): `aws lambda remove-permission --function-name F --statement-id SID`.",
+        references: &[
+            "AWS FSBP Lambda.1",
+            "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html",
+        ],
+    },
+    check: |cx, _, out| {
+        for function in cx.inventory.lambda.functions.values() {
+            let Some(policy) = cx.resource_policies.get(&function.arn) else { continue };
+            for admission in admissions(policy, INVOKE, PUBLIC_RESTRICTING_KEYS) {
+                if !admission.who.contains(&Who::Anyone) || !admission.restricted_by.is_empty() {
+                    continue;
+                }
+                let statement = admission.statement;
+                let evidence = statement_evidence(
+                    format!(
+                        "statement {} of the function policy of {} allows any principal to invoke it, with no condition",
+                        statement.label(),
+                        function.name
+                    ),
+                    format!("resource-based policy of {}, statement {}", function.arn, statement.label()),
+                    statement,
+                );
+                let mut risk = function_risk(cx, &function.arn);
+                risk.exposure = Some((Exposure::AuthenticatedInternet, "any AWS account can call Invoke".into()));
+                out.emit(
+                    Draft::new(
+                        &function.arn,
+                        &function.region,
+                        statement.label(),
+                        format!("Anyone can invoke Lambda function {}", function.name),
+                    )
+                    .evidence(evidence)
+                    .risk(risk),
+                );
+            }
+        }
+    },
+};
+
+pub static CROSS_ACCOUNT_INVOKE: Rule = Rule {
+    meta: RuleMeta {
+        id: "lambda-cross-account-invoke",
+        title: "Lambda function policy lets another account invoke the function without a condition",
+        category: Category::LambdaCrossAccountInvoke,
+        severity: Severity::Medium,
+        rationale: "A statement naming a foreign account as principal, without aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID, lets every principal that account allows call the function. Grants to the account itself and to AWS services are not cross-account.",
+        remediation: "Restrict the statement to the caller that needs it (a role ARN rather than the account root) and add an aws:SourceArn or aws:PrincipalOrgID condition, or remove it.",
+        references: &["https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-cross-account.html"],
+    },
+    check: |cx, _, out| {
+        for function in cx.inventory.lambda.functions.values() {
+            let Some(policy) = cx.resource_policies.get(&function.arn) else { continue };
+            for admission in admissions(policy, INVOKE, PUBLIC_RESTRICTING_KEYS) {
+                if !admission.restricted_by.is_empty() {
+                    continue;
+                }
+                for who in &admission.who {
+                    let Who::Account(account) = who else { continue };
+                    if account == cx.account_id() {
+                        continue;
+                    }
+                    let statement = admission.statement;
+                    let mut evidence = statement_evidence(
+                        format!(
+                            "statement {} lets account {account} invoke {} with no condition",
+                            statement.label(),
+                            function.name
+                        ),
+                        format!("resource-based policy of {}, statement {}", function.arn, statement.label()),
+                        statement,
+                    );
+                    evidence.details.insert("account".into(), json!(account));
+                    let mut risk = function_risk(cx, &function.arn);
+                    risk.exposure = Some((Exposure::CrossAccount, format!("account {account} can call Invoke")));
+                    out.emit(
+                        Draft::new(
+                            &function.arn,
+                            &function.region,
+                            format!("{}:{account}", statement.label()),
+                            format!("Account {account} can invoke Lambda function {}", function.name),
+                        )
+                        .evidence(evidence)
+                        .risk(risk),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub static FUNCTION_URL_NO_AUTH: Rule = Rule {
+    meta: RuleMeta {
+        id: "lambda-function-url-no-auth",
+        title: "Lambda function URL without authentication",
+        category: Category::LambdaFunctionUrlNoAuth,
+        severity: Severity::High,
+        rationale: "A function URL with AuthType NONE is a public HTTPS endpoint: anyone on the internet can invoke the function. URLs with AuthType AWS_IAM require signed requests and do not trigger it.",
+        remediation: "Set the URL's AuthType to AWS_IAM (`aws lambda update-function-url-config --auth-type AWS_IAM`), or put the function behind API Gateway with an authorizer; delete the URL if nothing uses it.",
+        references: &["https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"],
+    },
+    check: |cx, _, out| {
+        for function in cx.inventory.lambda.functions.values() {
+            for url in function.function_urls.iter().flatten().filter(|u| u.auth_type == "NONE") {
+                let mut details = BTreeMap::new();
+                details.insert("url".into(), json!(url.url));
+                details.insert("auth_type".into(), json!(url.auth_type));
+                if let Some(cors) = &url.cors {
+                    details.insert("cors_allow_origins".into(), json!(cors.allow_origins));
+                }
+                let evidence = Evidence {
+                    summary: format!("function URL {} of {} has AuthType NONE", url.url, function.name),
+                    location: Some(url.function_arn.clone()),
+                    statement: None,
+                    details,
+                };
+                let mut risk = function_risk(cx, &function.arn);
+                risk.exposure = Some((Exposure::UnauthenticatedInternet, "the URL needs no credentials".into()));
+                out.emit(
+                    Draft::new(
+                        &url.function_arn,
+                        &function.region,
+                        &url.url,
+                        format!("Function URL of {} needs no authentication", function.name),
+                    )
+                    .evidence(evidence)
+                    .risk(risk),
+                );
+            }
+        }
+    },
+};
+
+pub static DEPRECATED_RUNTIME: Rule = Rule {
+    meta: RuleMeta {
+        id: "lambda-deprecated-runtime",
+        title: "Lambda function runs on a deprecated runtime",
+        category: Category::LambdaDeprecatedRuntime,
+        severity: Severity::Medium,
+        rationale: "After AWS deprecates a runtime it no longer receives security patches. Evaluated at the scan's --as-of time against AWS's published deprecation dates (assets/lambda-runtimes.tsv); runtimes whose date is still ahead, and container images, do not trigger it.",
+        remediation: "Move the function to a supported runtime of the same language (e.g. python3.12 or nodejs22.x) and redeploy.",
+        references: &["AWS FSBP Lambda.2", "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"],
+    },
+    check: |cx, _, out| {
+        for function in cx.inventory.lambda.functions.values() {
+            let Some(runtime) = &function.runtime else { continue };
+            let Some(date) = runtimes::deprecation_date(runtime) else { continue };
+            let today = cx.as_of.date_naive();
+            if date > today {
+                continue;
+            }
+            let days = (today - date).num_days();
+            let mut details = BTreeMap::new();
+            details.insert("runtime".into(), json!(runtime));
+            details.insert("deprecated_on".into(), json!(date.to_string()));
+            details.insert("days_since_deprecation".into(), json!(days));
+            let evidence = Evidence {
+                summary: format!(
+                    "{} runs {runtime}, deprecated by AWS on {date} ({days} days before {today})",
+                    function.name
+                ),
+                location: Some(function.arn.clone()),
+                statement: None,
+                details,
+            };
+            out.emit(
+                Draft::new(
+                    &function.arn,
+                    &function.region,
+                    runtime,
+                    format!("{} runs deprecated runtime {runtime}", function.name),
+                )
+                .evidence(evidence)
+                .risk(function_risk(cx, &function.arn)),
+            );
+        }
+    },
+};
+
+pub static SECRETS_IN_ENV: Rule = Rule {
+    meta: RuleMeta {
+        id: "lambda-secrets-in-env",
+        title: "Lambda environment variable holds a plaintext secret",
+        category: Category::LambdaSecretsInEnv,
+        severity: Severity::High,
+        rationale: "Environment variables are readable by anyone with lambda:GetFunctionConfiguration and appear in deployment tooling. A value that looks like a credential (a known token format, a PEM key) or sits under a secret-like name (PASSWORD, SECRET, TOKEN, API_KEY…) triggers it; a reference such as a Secrets Manager ARN or an SSM parameter name, and configuration like PASSWORD_MIN_LENGTH, do not. stance never stores the value: only its kind and a keyed hash.",
+        remediation: "Store the secret in AWS Secrets Manager or SSM Parameter Store (SecureString), put its ARN or name in the variable, read it at run time, and rotate the exposed value.",
+        references: &[
+            "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-encryption",
+            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html",
+        ],
+    },
+    check: |cx, _, out| {
+        for function in cx.inventory.lambda.functions.values() {
+            for (name, value) in &function.environment {
+                if !matches!(value.kind, ValueKind::KnownSecretFormat | ValueKind::SecretByName) {
+                    continue;
+                }
+                let mut details = BTreeMap::new();
+                details.insert("variable".into(), json!(name));
+                details.insert("kind".into(), json!(value.kind));
+                details.insert("value_hash".into(), json!(value.hash));
+                let why = match value.kind {
+                    ValueKind::KnownSecretFormat => "its value has the format of a credential",
+                    _ => "its name says it is a secret and its value is not a reference",
+                };
+                let evidence = Evidence {
+                    summary: format!(
+                        "environment variable {name} of {} holds a plaintext secret: {why}",
+                        function.name
+                    ),
+                    location: Some(format!("{} environment", function.arn)),
+                    statement: None,
+                    details,
+                };
+                let mut risk = function_risk(cx, &function.arn);
+                if function.kms_key_arn.is_some() {
+                    risk.compensating
+                        .push("encrypted with a customer managed KMS key (readers also need kms:Decrypt)".into());
+                }
+                out.emit(
+                    Draft::new(
+                        &function.arn,
+                        &function.region,
+                        name,
+                        format!("Plaintext secret in environment variable {name} of {}", function.name),
+                    )
+                    .evidence(evidence)
+                    .risk(risk),
+                );
+            }
+        }
+    },
+};
+
+pub static TRACING_DISABLED: Rule = Rule {
+    meta: RuleMeta {
+        id: "lambda-tracing-disabled",
+        title: "Lambda function without active X-Ray tracing",
+        category: Category::LambdaTracingDisabled,
+        severity: Severity::Low,
+        rationale: "Without active tracing an incident responder cannot follow a request through the function and what it calls. Functions with TracingConfig Mode Active do not trigger it.",
+        remediation: "Enable active tracing (`aws lambda update-function-configuration --tracing-config Mode=Active`) and give the role xray:PutTraceSegments.",
+        references: &["AWS FSBP Lambda.7", "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"],
+    },
+    check: |cx, _, out| {
+        for function in cx.inventory.lambda.functions.values() {
+            if function.tracing_mode.as_deref() == Some("Active") {
+                continue;
+            }
+            let mode = function.tracing_mode.clone().unwrap_or_else(|| "unset".into());
+            let evidence = Evidence {
+                summary: format!("{} has tracing mode {mode}", function.name),
+                location: Some(function.arn.clone()),
+                statement: None,
+                details: BTreeMap::from([("tracing_mode".to_owned(), json!(mode))]),
+            };
+            out.emit(
+                Draft::new(&function.arn, &function.region, "tracing", format!("{} is not traced", function.name))
+                    .evidence(evidence),
+            );
+        }
+    },
+};
+
+pub static PRIVILEGED_EXECUTION_ROLE: Rule = Rule {
+    meta: RuleMeta {
+        id: "lambda-privileged-execution-role",
+        title: "Lambda function runs with an administrator or privilege-escalating role",
+        category: Category::LambdaPrivilegedExecutionRole,
+        severity: Severity::High,
+        rationale: "Whoever controls the function's code or input (a code-injection bug, a compromised dependency, a deploy pipeline) acts with its role. A role that is an administrator, nearly one (an Allow with NotAction on all resources), or holds a known privilege-escalation combination on all resources triggers it; a role scoped to the resources it uses does not.",
+        remediation: "Give the function its own least-privilege role: only the actions it calls, on the resources it uses (IAM Access Analyzer can generate one from CloudTrail activity).",
+        references: &[
+            "AWS FSBP IAM.1",
+            "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+        ],
+    },
+    check: |cx, _, out| {
+        for function in cx.inventory.lambda.functions.values() {
+            let Some(role_arn) = &function.role else { continue };
+            let Some(role) = cx.principals.get(role_arn) else { continue };
+            if !role.capability.is_privileged() {
+                continue;
+            }
+            let (_, reason) = role.blast_radius();
+            let evidence_grant = super::iam_permissions::privilege_evidence(cx, role);
+            let mut evidence = match evidence_grant {
+                Some((grant, what)) => statement_evidence(
+                    format!("{} runs as {}: {what}", function.name, role.name),
+                    super::grant_location(grant),
+                    &grant.statement,
+                ),
+                None => Evidence {
+                    summary: format!("{} runs as {}: {reason}", function.name, role.name),
+                    ..Evidence::default()
+                },
+            };
+            evidence.details.insert("role".into(), json!(role_arn));
+            out.emit(
+                Draft::new(
+                    &function.arn,
+                    &function.region,
+                    role_arn,
+                    format!("{} runs with privileged role {}", function.name, role.name),
+                )
+                .evidence(evidence)
+                .risk(function_risk(cx, &function.arn)),
+            );
+        }
+    },
+};

@@ -1,0 +1,85 @@
+//! Attack paths: an unauthenticated way in from the internet that reaches a Lambda function whose role is
+//! an administrator or can escalate. Each chain is a finding of its own and outranks its parts.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::{Category, Draft, Evidence, Finding, Rule, RuleMeta, Severity};
+use crate::analyze::graph::EntryKind;
+use crate::score::{Exposure, RiskInputs};
+
+pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
+    meta: RuleMeta {
+        id: "attack-path-public-api-to-privileged-lambda",
+        title: "Unauthenticated internet entry point reaches a privileged Lambda function",
+        category: Category::AttackPathPublicApiToPrivilegedLambda,
+        severity: Severity::Critical,
+        rationale: "An open REST method, HTTP route, WebSocket $connect or function URL invokes a function whose execution role is an administrator, nearly one, or can escalate privileges: one bug in that function (an injection, a deserialization flaw, a vulnerable dependency) hands an anonymous attacker the account. Open routes to functions with least-privilege roles, and privileged functions reachable only with authentication, do not form this path (their parts are still reported).",
+        remediation: "Break the chain at its cheapest link: put an authorizer on the entry point, or replace the function's role with a least-privilege one (usually both).",
+        references: &[
+            "https://docs.aws.amazon.com/wellarchitected/latest/serverless-applications-lens/identity-and-access-management.html",
+        ],
+    },
+    check: |cx, earlier, out| {
+        for entry in &cx.graph.entry_points {
+            if entry.exposure != Exposure::UnauthenticatedInternet || !entry.has_real_backend() {
+                continue;
+            }
+            let Some(function_arn) = &entry.function_arn else { continue };
+            // Every WebSocket route opens with $connect: a route to the same function is the same path.
+            if entry.kind == EntryKind::WebSocketRoute && !entry.label.starts_with("$connect ") {
+                let connect_function = cx
+                    .graph
+                    .entry_points
+                    .iter()
+                    .find(|e| e.parent_arn == entry.parent_arn && e.label.starts_with("$connect "))
+                    .and_then(|e| e.function_arn.as_ref());
+                if connect_function == Some(function_arn) {
+                    continue;
+                }
+            }
+            let Some(function) = cx.inventory.lambda.functions.get(function_arn) else { continue };
+            let Some(role_arn) = &function.role else { continue };
+            let Some(role) = cx.principals.get(role_arn) else { continue };
+            if !role.capability.is_privileged() {
+                continue;
+            }
+            let path = vec![entry.arn.clone(), function.arn.clone(), role_arn.clone()];
+            let parts: Vec<&Finding> = earlier
+                .iter()
+                .filter(|f| path.contains(&f.resource_arn) && f.category != Category::LambdaTracingDisabled)
+                .collect();
+            let (blast, what) = role.blast_radius();
+            let mut details = BTreeMap::new();
+            details.insert("entry_point".into(), json!(entry.label));
+            details.insert("function".into(), json!(function.name));
+            details.insert("role".into(), json!(role.name));
+            details.insert("chained_findings".into(), json!(parts.iter().map(|f| &f.fingerprint).collect::<Vec<_>>()));
+            let evidence = Evidence {
+                summary: format!("internet → {} → Lambda {} → role {} ({what})", entry.label, function.name, role.name),
+                location: Some(entry.arn.clone()),
+                statement: super::iam_permissions::privilege_evidence(cx, role)
+                    .map(|(grant, _)| grant.statement.raw.clone()),
+                details,
+            };
+            let risk = RiskInputs {
+                exposure: Some((Exposure::UnauthenticatedInternet, format!("{} needs no credentials", entry.label))),
+                blast: Some((blast, what)),
+                credential_age_days: None,
+                compensating: entry.compensating.clone(),
+            };
+            let mut draft = Draft::new(
+                &entry.arn,
+                &entry.region,
+                "path",
+                format!("Internet → {} → {} → {}", entry.label, function.name, role.name),
+            )
+            .evidence(evidence)
+            .risk(risk);
+            draft.path = path;
+            draft.chain_of = Some(parts.iter().map(|f| f.score).collect());
+            out.emit(draft);
+        }
+    },
+};
