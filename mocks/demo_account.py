@@ -17,7 +17,8 @@ and counts requests: GET /_stance/stats answers {"requests": N, "max_in_flight":
 
 Accounts:
   demo   several teams' functions, roles and APIs in us-east-1 and eu-west-1, users with keys of different
-         ages, a mix of sound and risky configuration (see SEEDED below)
+         ages, a mix of sound and risky configuration: every finding category and its look-alikes,
+         as listed in mocks/demo-expected.json
   large  the scan benchmark: 500 functions, 800 roles, 100 REST APIs (plus the demo account)
 """
 
@@ -341,11 +342,13 @@ class Seeder:
         mfa = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-mfa")["VirtualMFADevice"]["SerialNumber"]
         iam.enable_mfa_device(UserName="alice", SerialNumber=mfa, AuthenticationCode1="123456", AuthenticationCode2="654321")
         iam.create_access_key(UserName="alice")
+        # A key just retired during a rotation: inactive, but recent.
+        retired = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
+        iam.update_access_key(UserName="alice", AccessKeyId=retired, Status="Inactive")
 
         iam.add_user_to_group(UserName="bob", GroupName="developers")
         iam.create_login_profile(UserName="bob", Password="Bob-Console-Pw-1!")
 
-        iam.create_user(UserName="svc-reporting", Path="/service/")
         iam.put_user_policy(
             UserName="svc-reporting",
             PolicyName="read-reports",
@@ -372,6 +375,13 @@ class Seeder:
             iam.create_user(UserName="old-contractor")
             stale = iam.create_access_key(UserName="old-contractor")["AccessKey"]["AccessKeyId"]
             iam.update_access_key(UserName="old-contractor", AccessKeyId=stale, Status="Inactive")
+        with freeze_time(days_ago(130)):
+            self.client("iam").create_user(UserName="svc-reporting", Path="/service/")
+        # svc-reporting has two active keys, both old: a rotation that was never finished.
+        with freeze_time(days_ago(120)):
+            self.client("iam").create_access_key(UserName="svc-reporting")
+        with freeze_time(days_ago(100)):
+            self.client("iam").create_access_key(UserName="svc-reporting")
         with freeze_time(days_ago(5)):
             iam = self.client("iam")
             # bob is mid-rotation: a new key next to the old one.
@@ -433,9 +443,20 @@ class Seeder:
         lam.add_permission(FunctionName="reports-generator", StatementId="partner-invoke", Action="lambda:InvokeFunction", Principal="444455556666")
         # Payments may be invoked by anyone: a public resource policy without a condition.
         lam.add_permission(FunctionName="payments-processor", StatementId="public-invoke", Action="lambda:InvokeFunction", Principal="*")
+        # Look-alikes: Principal * restricted to one API's routes, and to the organization.
+        lam.add_permission(
+            FunctionName="internal-worker", StatementId="apigw-invoke", Action="lambda:InvokeFunction", Principal="*",
+            SourceArn=f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*/GET/internal",
+        )
+        lam.add_permission(FunctionName="orders-api", StatementId="org-invoke", Action="lambda:InvokeFunction", Principal="*", PrincipalOrgID="o-a1b2c3d4e5")
 
         eu = self.client("lambda", "eu-west-1")
         eu.create_function_url_config(FunctionName="thumbnailer", AuthType="AWS_IAM")
+        # Look-alike: another account's EventBridge rule may invoke it, and only that rule.
+        eu.add_permission(
+            FunctionName="eu-orders-api", StatementId="partner-events", Action="lambda:InvokeFunction", Principal="444455556666",
+            SourceArn="arn:aws:events:eu-west-1:444455556666:rule/orders-sync",
+        )
         return fns
 
     # ---- API Gateway REST ------------------------------------------------------------------------------------
@@ -503,8 +524,9 @@ class Seeder:
 
         with freeze_time(days_ago(180)):
             old_key = self.client("apigateway", region).create_api_key(name="partner-acme", enabled=True)["id"]
+            # Old, but disabled: not a rotation problem.
+            self.client("apigateway", region).create_api_key(name="retired-integration", enabled=False)
         new_key = api.create_api_key(name="mobile-app", enabled=True)["id"]
-        api.create_api_key(name="retired-integration", enabled=False)
         plan = api.create_usage_plan(
             name="partners", apiStages=[{"apiId": orders, "stage": "prod"}], throttle={"rateLimit": 10.0, "burstLimit": 20}
         )["id"]

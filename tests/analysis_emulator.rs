@@ -1,0 +1,87 @@
+//! The analysis end to end: scan the demo account in moto, then check every planted risk is found and no
+//! look-alike is flagged (mocks/demo-expected.json lists both).
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use support::{Emulator, repo, stance};
+
+fn text_of(finding: &Value) -> String {
+    format!(
+        "{} {} {}",
+        finding["resource_arn"].as_str().unwrap_or_default(),
+        finding["title"].as_str().unwrap_or_default(),
+        finding["evidence"]["location"].as_str().unwrap_or_default()
+    )
+}
+
+#[test]
+fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
+    let emulator = Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["scan", "--endpoint-url", &emulator.endpoint, "--region", "us-east-1", "--region", "eu-west-1", "--max-attempts", "1", "--out", "report.json"];
+    let output = stance(&args, dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Posture "), "{stderr}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let findings = report["findings"].as_array().expect("findings");
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("mocks/demo-expected.json")).unwrap()).unwrap();
+
+    let mut missing = Vec::new();
+    for entry in expected["findings"].as_array().unwrap() {
+        let (rule, place) = (entry["rule"].as_str().unwrap(), entry["where"].as_str().unwrap());
+        if !findings.iter().any(|f| f["rule_id"] == rule && text_of(f).contains(place)) {
+            missing.push(format!("{rule} on {place}"));
+        }
+    }
+    let mut flagged = Vec::new();
+    for entry in expected["look_alikes"].as_array().unwrap() {
+        let (rule, place) = (entry["rule"].as_str().unwrap(), entry["where"].as_str().unwrap());
+        for f in findings.iter().filter(|f| f["rule_id"] == rule && text_of(f).contains(place)) {
+            flagged.push(format!("{rule} on {place} ({}): {}", entry["why"].as_str().unwrap(), f["title"]));
+        }
+    }
+    let all: Vec<String> = findings.iter().map(|f| format!("{} | {}", f["rule_id"].as_str().unwrap(), text_of(f))).collect();
+    assert!(missing.is_empty(), "planted risks not found:\n{}\n\nall findings:\n{}", missing.join("\n"), all.join("\n"));
+    assert!(flagged.is_empty(), "look-alikes flagged:\n{}", flagged.join("\n"));
+
+    // Every category of the taxonomy appears.
+    let categories: BTreeSet<&str> = findings.iter().filter_map(|f| f["category"].as_str()).collect();
+    assert_eq!(categories.len(), 23, "{categories:?}");
+
+    // Attack paths: ordered ARNs from the entry point to the role, and they outrank every finding they chain.
+    let paths: Vec<&Value> = findings.iter().filter(|f| f["category"] == "attack_path_public_api_to_privileged_lambda").collect();
+    assert!(paths.len() >= 2);
+    for path in &paths {
+        let arns: Vec<&str> = path["path"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        assert_eq!(arns.len(), 3, "{path:#}");
+        assert!(arns[1].contains(":function:") && arns[2].contains(":role/"), "{arns:?}");
+        let chained = path["evidence"]["details"]["chained_findings"].as_array().unwrap();
+        assert!(!chained.is_empty());
+        for fingerprint in chained {
+            let part = findings.iter().find(|f| &f["fingerprint"] == fingerprint).unwrap();
+            assert!(path["score"].as_u64() > part["score"].as_u64(), "{} must outrank {}", path["title"], part["title"]);
+        }
+    }
+    assert_eq!(findings[0]["category"], "attack_path_public_api_to_privileged_lambda", "paths rank first");
+
+    // The contract every finding keeps.
+    let mut fingerprints = BTreeSet::new();
+    for f in findings {
+        assert!(fingerprints.insert(f["fingerprint"].as_str().unwrap().to_owned()), "duplicate fingerprint {f:#}");
+        assert_eq!(f["fingerprint"].as_str().unwrap().len(), 32);
+        assert!(!f["evidence"]["summary"].as_str().unwrap().is_empty());
+        assert!(!f["remediation"].as_str().unwrap().is_empty() && !f["references"].as_array().unwrap().is_empty());
+        assert_eq!(f["factors"][0]["name"], "severity");
+        let region = f["region"].as_str().unwrap();
+        assert!(region == "global" || region == "us-east-1" || region == "eu-west-1");
+    }
+    // Statement evidence is the exact statement: the NotAction grant of webhook-handler-role.
+    let notaction = findings.iter().find(|f| f["rule_id"] == "iam-notaction-allow").unwrap();
+    assert_eq!(notaction["evidence"]["statement"]["Sid"], "EverythingButIam");
+    assert!(notaction["evidence"]["location"].as_str().unwrap().contains("inline policy `notaction` of webhook-handler-role"));
+    assert_eq!(report["policy_problems"], serde_json::json!([]));
+    assert!(report["posture"]["score"].as_u64().unwrap() < 50);
+}
