@@ -21,13 +21,27 @@ fn text_of(finding: &Value) -> String {
 fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     let emulator = Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let args = ["scan", "--endpoint-url", &emulator.endpoint, "--region", "us-east-1", "--region", "eu-west-1", "--max-attempts", "1", "--out", "report.json"];
+    let args = [
+        "scan",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
+        "--max-attempts",
+        "1",
+        "--out",
+        "report.json",
+    ];
     let output = stance(&args, dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Posture "), "{stderr}");
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
     let findings = report["findings"].as_array().expect("findings");
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("mocks/demo-expected.json")).unwrap()).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("mocks/demo-expected.json")).unwrap()).unwrap();
 
     let mut missing = Vec::new();
     for entry in expected["findings"].as_array().unwrap() {
@@ -43,8 +57,14 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
             flagged.push(format!("{rule} on {place} ({}): {}", entry["why"].as_str().unwrap(), f["title"]));
         }
     }
-    let all: Vec<String> = findings.iter().map(|f| format!("{} | {}", f["rule_id"].as_str().unwrap(), text_of(f))).collect();
-    assert!(missing.is_empty(), "planted risks not found:\n{}\n\nall findings:\n{}", missing.join("\n"), all.join("\n"));
+    let all: Vec<String> =
+        findings.iter().map(|f| format!("{} | {}", f["rule_id"].as_str().unwrap(), text_of(f))).collect();
+    assert!(
+        missing.is_empty(),
+        "planted risks not found:\n{}\n\nall findings:\n{}",
+        missing.join("\n"),
+        all.join("\n")
+    );
     assert!(flagged.is_empty(), "look-alikes flagged:\n{}", flagged.join("\n"));
 
     // Every category of the taxonomy appears.
@@ -52,7 +72,8 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     assert_eq!(categories.len(), 23, "{categories:?}");
 
     // Attack paths: ordered ARNs from the entry point to the role, and they outrank every finding they chain.
-    let paths: Vec<&Value> = findings.iter().filter(|f| f["category"] == "attack_path_public_api_to_privileged_lambda").collect();
+    let paths: Vec<&Value> =
+        findings.iter().filter(|f| f["category"] == "attack_path_public_api_to_privileged_lambda").collect();
     assert!(paths.len() >= 2);
     for path in &paths {
         let arns: Vec<&str> = path["path"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
@@ -62,7 +83,12 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
         assert!(!chained.is_empty());
         for fingerprint in chained {
             let part = findings.iter().find(|f| &f["fingerprint"] == fingerprint).unwrap();
-            assert!(path["score"].as_u64() > part["score"].as_u64(), "{} must outrank {}", path["title"], part["title"]);
+            assert!(
+                path["score"].as_u64() > part["score"].as_u64(),
+                "{} must outrank {}",
+                path["title"],
+                part["title"]
+            );
         }
     }
     assert_eq!(findings[0]["category"], "attack_path_public_api_to_privileged_lambda", "paths rank first");
@@ -81,7 +107,12 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     // Statement evidence is the exact statement: the NotAction grant of webhook-handler-role.
     let notaction = findings.iter().find(|f| f["rule_id"] == "iam-notaction-allow").unwrap();
     assert_eq!(notaction["evidence"]["statement"]["Sid"], "EverythingButIam");
-    assert!(notaction["evidence"]["location"].as_str().unwrap().contains("inline policy `notaction` of webhook-handler-role"));
+    assert!(
+        notaction["evidence"]["location"]
+            .as_str()
+            .unwrap()
+            .contains("inline policy `notaction` of webhook-handler-role")
+    );
     assert_eq!(report["policy_problems"], serde_json::json!([]));
     assert!(report["posture"]["score"].as_u64().unwrap() < 50);
 }

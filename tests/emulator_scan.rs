@@ -129,8 +129,15 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
     assert_eq!(orders["tracing_mode"], "Active");
     assert_eq!(orders["environment"]["DB_SECRET_ARN"]["kind"], "reference");
     assert_eq!(orders["environment"]["PASSWORD_MIN_LENGTH"]["kind"], "plain");
-    assert_eq!(orders["resource_policy"]["value"]["json"]["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"], "o-a1b2c3d4e5");
-    assert_eq!(by_name(functions, "thumbnailer")["resource_policy"]["state"], "absent", "no policy is absent, not unknown");
+    assert_eq!(
+        orders["resource_policy"]["value"]["json"]["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+        "o-a1b2c3d4e5"
+    );
+    assert_eq!(
+        by_name(functions, "thumbnailer")["resource_policy"]["state"],
+        "absent",
+        "no policy is absent, not unknown"
+    );
     let reports = by_name(functions, "reports-generator");
     assert_eq!(reports["layers"].as_array().unwrap().len(), 1);
     // (moto returns neither KMSKeyArn nor DeadLetterConfig: those are covered by the unit tests' recorded responses.)

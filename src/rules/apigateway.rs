@@ -240,3 +240,136 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
         }
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::fixture::*;
+
+    fn app() -> Fixture {
+        Fixture::new()
+            .role("app", lambda_trust(), &[("t", allow(json!("dynamodb:GetItem"), json!("*")))], &[])
+            .function("orders", "app", |_| {})
+    }
+
+    #[test]
+    fn unauthenticated_route() {
+        let fixture = app()
+            .rest_api(
+                "shop",
+                "/orders",
+                &[
+                    ("GET", "NONE", false, Some("orders")),
+                    ("OPTIONS", "NONE", false, None),
+                    ("POST", "CUSTOM", false, Some("orders")),
+                    ("PUT", "NONE", true, Some("orders")),
+                ],
+                |_| {},
+            )
+            .http_api(
+                "pay",
+                "HTTP",
+                &[("GET /status", "NONE", false, Some("orders")), ("POST /pay", "JWT", false, Some("orders"))],
+                true,
+            )
+            .http_api(
+                "ws",
+                "WEBSOCKET",
+                &[("$connect", "NONE", false, Some("orders")), ("send", "NONE", false, Some("orders"))],
+                true,
+            );
+        let found = fixture.findings("apigw-unauthenticated-route");
+        insta::assert_yaml_snapshot!(summary(&found));
+        let titles: Vec<&str> = found.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(found.len(), 3, "{titles:?}");
+        assert!(titles.iter().any(|t| t.starts_with("GET /orders")));
+        assert!(titles.iter().any(|t| t.starts_with("GET /status")));
+        assert!(titles.iter().any(|t| t.starts_with("$connect")));
+
+        let private = app().rest_api("internal", "/x", &[("GET", "NONE", false, Some("orders"))], |api| {
+            api.endpoint_types = vec!["PRIVATE".into()]
+        });
+        assert!(private.findings("apigw-unauthenticated-route").is_empty());
+        let ws_guarded = app().http_api(
+            "ws",
+            "WEBSOCKET",
+            &[("$connect", "AWS_IAM", false, Some("orders")), ("send", "NONE", false, Some("orders"))],
+            true,
+        );
+        assert!(
+            ws_guarded.findings("apigw-unauthenticated-route").is_empty(),
+            "WebSocket routes inherit $connect's authorization"
+        );
+    }
+
+    #[test]
+    fn stage_no_logging() {
+        let fixture = app()
+            .rest_api("quiet", "/x", &[("GET", "AWS_IAM", false, Some("orders"))], |api| {
+                for stage in api.stages.iter_mut().flatten() {
+                    stage.access_log = None;
+                }
+            })
+            .http_api("quiet-http", "HTTP", &[("GET /x", "AWS_IAM", false, Some("orders"))], false);
+        let found = fixture.findings("apigw-stage-no-logging");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 2);
+        let execution_logs = app().rest_api("logged", "/x", &[("GET", "AWS_IAM", false, None)], |api| {
+            for stage in api.stages.iter_mut().flatten() {
+                stage.access_log = None;
+                stage.method_settings.insert(
+                    "*/*".into(),
+                    crate::inventory::apigateway::MethodSetting {
+                        logging_level: Some("ERROR".into()),
+                        data_trace_enabled: false,
+                        metrics_enabled: false,
+                        caching_enabled: false,
+                        cache_data_encrypted: false,
+                    },
+                );
+            }
+        });
+        assert!(execution_logs.findings("apigw-stage-no-logging").is_empty());
+        assert!(
+            app()
+                .http_api("logged", "HTTP", &[("GET /x", "AWS_IAM", false, None)], true)
+                .findings("apigw-stage-no-logging")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn api_key_not_rotated() {
+        let found = Fixture::new().api_key("partner", true, 180).findings("apigw-api-key-not-rotated");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        assert!(
+            Fixture::new()
+                .api_key("fresh", true, 10)
+                .api_key("retired", false, 400)
+                .findings("apigw-api-key-not-rotated")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn public_resource_policy() {
+        let with_policy = |statements: serde_json::Value| {
+            app().rest_api("partner", "/x", &[("GET", "NONE", false, Some("orders"))], |api| {
+                api.resource_policy = Some(doc(json!({"Version": "2012-10-17", "Statement": statements})))
+            })
+        };
+        let found = with_policy(json!([{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}])).findings("apigw-public-resource-policy");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let vpce = with_policy(
+            json!([{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}]),
+        );
+        assert!(vpce.findings("apigw-public-resource-policy").is_empty());
+        let ip_deny = with_policy(json!([
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]));
+        assert!(ip_deny.findings("apigw-public-resource-policy").is_empty());
+    }
+}

@@ -284,3 +284,89 @@ pub static ACCESS_KEY_STALE_INACTIVE: Rule = Rule {
         }
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::inventory::Observed;
+    use crate::inventory::iam::{LoginProfile, MfaDevice, RoleLastUsed};
+    use crate::rules::fixture::*;
+
+    #[test]
+    fn role_unused() {
+        let fixture = |age: i64, last_used: Option<i64>| {
+            Fixture::new().role("r", lambda_trust(), &[], &[]).edit_role("r", |r| {
+                r.create_date = days_ago(age);
+                r.last_used = Some(RoleLastUsed { date: last_used.and_then(days_ago), region: None });
+            })
+        };
+        let found = fixture(400, None).findings("iam-role-unused");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        assert_eq!(fixture(200, Some(120)).findings("iam-role-unused").len(), 1, "not used for 120 days");
+        assert!(fixture(200, Some(3)).findings("iam-role-unused").is_empty(), "used recently");
+        assert!(fixture(30, None).findings("iam-role-unused").is_empty(), "young");
+        let unknown = Fixture::new().role("r", lambda_trust(), &[], &[]).edit_role("r", |r| {
+            r.create_date = days_ago(400);
+            r.last_used = None;
+        });
+        assert!(unknown.findings("iam-role-unused").is_empty(), "last use unknown: no verdict");
+    }
+
+    #[test]
+    fn access_key_not_rotated() {
+        let found = Fixture::new()
+            .user("ci", |u| u.access_keys = Some(vec![key("AKIAOLD", "Active", 200)]))
+            .findings("iam-access-key-not-rotated");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let fine = Fixture::new()
+            .user("ci", |u| u.access_keys = Some(vec![key("AKIANEW", "Active", 30), key("AKIAOFF", "Inactive", 300)]));
+        assert!(fine.findings("iam-access-key-not-rotated").is_empty());
+    }
+
+    #[test]
+    fn multiple_active_keys() {
+        let found = Fixture::new()
+            .user("svc", |u| u.access_keys = Some(vec![key("AKIA1", "Active", 120), key("AKIA2", "Active", 60)]))
+            .findings("iam-user-multiple-active-keys");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let mid_rotation = Fixture::new()
+            .user("svc", |u| u.access_keys = Some(vec![key("AKIA1", "Active", 120), key("AKIA2", "Active", 2)]));
+        assert!(mid_rotation.findings("iam-user-multiple-active-keys").is_empty());
+        let one_active = Fixture::new()
+            .user("svc", |u| u.access_keys = Some(vec![key("AKIA1", "Active", 120), key("AKIA2", "Inactive", 60)]));
+        assert!(one_active.findings("iam-user-multiple-active-keys").is_empty());
+    }
+
+    #[test]
+    fn console_without_mfa() {
+        let console = || Observed::Present(LoginProfile { create_date: days_ago(100), password_reset_required: false });
+        let found = Fixture::new().user("bob", |u| u.console_access = console()).findings("iam-user-console-no-mfa");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let with_mfa = Fixture::new().user("alice", |u| {
+            u.console_access = console();
+            u.mfa_devices = Some(vec![MfaDevice {
+                serial_number: "arn:aws:iam::123456789012:mfa/alice".into(),
+                enable_date: days_ago(10),
+            }]);
+        });
+        assert!(with_mfa.findings("iam-user-console-no-mfa").is_empty());
+        assert!(
+            Fixture::new().user("svc", |_| {}).findings("iam-user-console-no-mfa").is_empty(),
+            "no console password"
+        );
+    }
+
+    #[test]
+    fn stale_inactive_key() {
+        let found = Fixture::new()
+            .user("gone", |u| u.access_keys = Some(vec![key("AKIAOFF", "Inactive", 150)]))
+            .findings("iam-access-key-stale-inactive");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let recent = Fixture::new().user("rotating", |u| u.access_keys = Some(vec![key("AKIAOFF", "Inactive", 10)]));
+        assert!(recent.findings("iam-access-key-stale-inactive").is_empty());
+    }
+}

@@ -283,3 +283,122 @@ pub static NOTACTION_ALLOW: Rule = Rule {
         }
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::inventory::Observed;
+    use crate::inventory::iam::LoginProfile;
+    use crate::rules::fixture::*;
+
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+    fn admin_policy(f: Fixture) -> Fixture {
+        f.managed_policy(ADMIN, allow(json!("*"), json!("*")))
+    }
+
+    #[test]
+    fn admin_privileges() {
+        let fixture = admin_policy(Fixture::new())
+            .role("ops", lambda_trust(), &[], &[ADMIN])
+            .group("admins", &[], &[ADMIN])
+            .user("alice", |u| {
+                u.groups = vec!["admins".into()];
+                u.console_access =
+                    Observed::Present(LoginProfile { create_date: days_ago(30), password_reset_required: false });
+            });
+        let found = fixture.findings("iam-admin-privileges");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 2, "the role and the group; alice is an administrator through the group");
+        let conditioned = Fixture::new().role(
+            "mfa-admin",
+            lambda_trust(),
+            &[(
+                "all",
+                json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}),
+            )],
+            &[],
+        );
+        assert!(conditioned.findings("iam-admin-privileges").is_empty());
+        let denied = admin_policy(Fixture::new()).role(
+            "almost",
+            lambda_trust(),
+            &[("deny", json!({"Statement": [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}))],
+            &[ADMIN],
+        );
+        assert!(denied.findings("iam-admin-privileges").is_empty());
+        let read_only = Fixture::new()
+            .managed_policy(
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                allow(json!(["s3:Get*", "lambda:List*"]), json!("*")),
+            )
+            .role("reader", lambda_trust(), &[], &["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        assert!(read_only.findings("iam-admin-privileges").is_empty());
+    }
+
+    #[test]
+    fn privilege_escalation() {
+        let found = Fixture::new()
+            .role(
+                "builder",
+                lambda_trust(),
+                &[(
+                    "build",
+                    allow(json!(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]), json!("*")),
+                )],
+                &[],
+            )
+            .findings("iam-privilege-escalation");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let scoped = Fixture::new().role("deploy", lambda_trust(), &[("deploy", json!({"Statement": [
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/app"},
+            {"Effect": "Allow", "Action": ["lambda:UpdateFunctionCode", "lambda:CreateFunction"], "Resource": "arn:aws:lambda:*:123456789012:function:app-*"}]}))], &[]);
+        assert!(scoped.findings("iam-privilege-escalation").is_empty());
+        let admin = admin_policy(Fixture::new()).role("ops", lambda_trust(), &[], &[ADMIN]);
+        assert!(admin.findings("iam-privilege-escalation").is_empty(), "administrators are reported as such");
+    }
+
+    #[test]
+    fn service_wildcard() {
+        let found = Fixture::new()
+            .role("files", lambda_trust(), &[("s3", allow(json!("s3:*"), json!("*")))], &[])
+            .findings("iam-service-wildcard");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let one_bucket = Fixture::new().role(
+            "files",
+            lambda_trust(),
+            &[("s3", allow(json!("s3:*"), json!(["arn:aws:s3:::b", "arn:aws:s3:::b/*"])))],
+            &[],
+        );
+        assert!(one_bucket.findings("iam-service-wildcard").is_empty());
+        let reads = Fixture::new().role("files", lambda_trust(), &[("s3", allow(json!("s3:Get*"), json!("*")))], &[]);
+        assert!(reads.findings("iam-service-wildcard").is_empty());
+    }
+
+    #[test]
+    fn notaction_allow() {
+        let found = Fixture::new()
+            .role("broad", lambda_trust(), &[("all-but-iam", json!({"Statement": [{"Sid": "AllButIam", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}))], &[])
+            .findings("iam-notaction-allow");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let guard_rail = Fixture::new().role(
+            "guarded",
+            lambda_trust(),
+            &[(
+                "guard",
+                json!({"Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Deny", "NotAction": ["s3:GetObject"], "Resource": "*"}]}),
+            )],
+            &[],
+        );
+        assert!(guard_rail.findings("iam-notaction-allow").is_empty());
+        let scoped = Fixture::new().role("scoped", lambda_trust(), &[("scoped", json!({"Statement": [{"Effect": "Allow", "NotAction": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"}]}))], &[]);
+        assert!(scoped.findings("iam-notaction-allow").is_empty());
+    }
+}

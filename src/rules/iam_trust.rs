@@ -140,3 +140,78 @@ pub static CROSS_ACCOUNT_NO_EXTERNAL_ID: Rule = Rule {
         }
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::rules::fixture::*;
+
+    fn trusting(statement: Value) -> Fixture {
+        Fixture::new().role(
+            "r",
+            json!({"Version": "2012-10-17", "Statement": [statement]}),
+            &[("read", allow(json!("s3:GetObject"), json!("*")))],
+            &[],
+        )
+    }
+
+    #[test]
+    fn trust_any_principal() {
+        let found = trusting(json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}))
+            .findings("iam-role-trust-any-principal");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        // External ids are not secrets: `*` with only sts:ExternalId is still open.
+        let external_id_only = trusting(
+            json!({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}),
+        );
+        assert_eq!(external_id_only.findings("iam-role-trust-any-principal").len(), 1);
+        let org = trusting(
+            json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}),
+        );
+        assert!(org.findings("iam-role-trust-any-principal").is_empty());
+        let oidc = |condition: Value| {
+            trusting(
+                json!({"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition}),
+            )
+        };
+        assert_eq!(
+            oidc(json!({"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}))
+                .findings("iam-role-trust-any-principal")
+                .len(),
+            1,
+            "audience alone admits every repository"
+        );
+        assert!(
+            oidc(json!({"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}}))
+                .findings("iam-role-trust-any-principal")
+                .is_empty()
+        );
+        assert!(
+            trusting(
+                json!({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
+            )
+            .findings("iam-role-trust-any-principal")
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn cross_account_without_external_id() {
+        let found = trusting(json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"}))
+            .findings("iam-role-cross-account-no-external-id");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let with_external_id = trusting(
+            json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "acme-7f3a"}}}),
+        );
+        assert!(with_external_id.findings("iam-role-cross-account-no-external-id").is_empty());
+        let same_account = trusting(
+            json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:role/ci")}, "Action": "sts:AssumeRole"}),
+        );
+        assert!(same_account.findings("iam-role-cross-account-no-external-id").is_empty());
+    }
+}

@@ -146,7 +146,19 @@ pub static FUNCTION_URL_NO_AUTH: Rule = Rule {
                     details,
                 };
                 let mut risk = function_risk(cx, &function.arn);
-                risk.exposure = Some((Exposure::UnauthenticatedInternet, "the URL needs no credentials".into()));
+                let reachable = cx
+                    .graph
+                    .entry_points
+                    .iter()
+                    .any(|e| e.arn == url.function_arn && e.exposure == Exposure::UnauthenticatedInternet);
+                risk.exposure = Some(if reachable {
+                    (Exposure::UnauthenticatedInternet, "the URL needs no credentials".into())
+                } else {
+                    (
+                        Exposure::Unreachable,
+                        "no resource-policy statement lets anyone call InvokeFunctionUrl yet (one command away)".into(),
+                    )
+                });
                 out.emit(
                     Draft::new(
                         &url.function_arn,
@@ -341,3 +353,170 @@ pub static PRIVILEGED_EXECUTION_ROLE: Rule = Rule {
         }
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::inventory::lambda::FunctionUrl;
+    use crate::inventory::{Observed, Redactor};
+    use crate::rules::fixture::*;
+
+    fn base() -> Fixture {
+        Fixture::new().role("app", lambda_trust(), &[("table", allow(json!("dynamodb:GetItem"), json!("*")))], &[])
+    }
+
+    fn with_policy(statement: Value) -> Fixture {
+        base().function("f", "app", |f| {
+            f.resource_policy = Observed::Present(doc(json!({"Version": "2012-10-17", "Statement": [statement]})))
+        })
+    }
+
+    #[test]
+    fn public_resource_policy() {
+        let found = with_policy(json!({"Sid": "anyone", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": function_arn("f")}))
+            .findings("lambda-public-resource-policy");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        for condition in [
+            json!({"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:123456789012:abc/*"}}),
+            json!({"StringEquals": {"AWS:SourceAccount": ACCOUNT}}),
+            json!({"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3"}}),
+        ] {
+            let look_alike = with_policy(
+                json!({"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": condition}),
+            );
+            assert!(look_alike.findings("lambda-public-resource-policy").is_empty(), "{condition}");
+        }
+        let url_permission = with_policy(
+            json!({"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl", "Resource": "*",
+            "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}}),
+        );
+        assert!(url_permission.findings("lambda-public-resource-policy").is_empty());
+    }
+
+    #[test]
+    fn cross_account_invoke() {
+        let found = with_policy(json!({"Sid": "partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "lambda:InvokeFunction", "Resource": "*"}))
+            .findings("lambda-cross-account-invoke");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let restricted = with_policy(
+            json!({"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "lambda:InvokeFunction", "Resource": "*",
+            "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:events:us-east-1:444455556666:rule/x"}}}),
+        );
+        assert!(restricted.findings("lambda-cross-account-invoke").is_empty());
+        let own = with_policy(
+            json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "lambda:InvokeFunction", "Resource": "*"}),
+        );
+        assert!(own.findings("lambda-cross-account-invoke").is_empty());
+        let service = with_policy(
+            json!({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*"}),
+        );
+        assert!(service.findings("lambda-cross-account-invoke").is_empty());
+    }
+
+    fn with_url(auth: &str, public_permission: bool) -> Fixture {
+        base().function("f", "app", |f| {
+            f.function_urls = Some(vec![FunctionUrl { url: "https://abc.lambda-url.us-east-1.on.aws/".into(), function_arn: f.arn.clone(), auth_type: auth.into(), invoke_mode: None, cors: None }]);
+            if public_permission {
+                f.resource_policy = Observed::Present(doc(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl", "Resource": "*",
+                    "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}}]})));
+            }
+        })
+    }
+
+    #[test]
+    fn function_url_no_auth() {
+        let found = with_url("NONE", true).findings("lambda-function-url-no-auth");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        assert!(with_url("AWS_IAM", false).findings("lambda-function-url-no-auth").is_empty());
+        // NONE without the public permission is still a finding, but nobody can reach it yet.
+        let unreachable = with_url("NONE", false).findings("lambda-function-url-no-auth");
+        assert!(unreachable[0].score < found[0].score);
+    }
+
+    #[test]
+    fn deprecated_runtime() {
+        let on = |runtime: &str| {
+            base().function("f", "app", |f| f.runtime = Some(runtime.into())).findings("lambda-deprecated-runtime")
+        };
+        let found = on("python3.8");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        assert!(on("python3.12").is_empty());
+        assert!(on("provided.al2023").is_empty());
+        assert!(
+            base().function("f", "app", |f| f.runtime = None).findings("lambda-deprecated-runtime").is_empty(),
+            "container images have no runtime"
+        );
+    }
+
+    #[test]
+    fn secrets_in_env() {
+        let redactor = Redactor::from_key_material(b"fixture");
+        let with_env = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+            base().function("f", "app", |f| {
+                for (k, v) in vars {
+                    let value = redactor.redact(&k, v);
+                    f.environment.insert(k, value);
+                }
+            })
+        };
+        let found = with_env(&[("DB_PASSWORD", "hunter2-prod"), ("GITHUB", "ghp_0123456789abcdefghijklmnop")])
+            .findings("lambda-secrets-in-env");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 2);
+        let look_alikes = with_env(&[
+            ("DB_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"),
+            ("API_TOKEN_PARAMETER", "/prod/api/token"),
+            ("PASSWORD_MIN_LENGTH", "12"),
+            ("TABLE_NAME", "orders"),
+        ]);
+        assert!(look_alikes.findings("lambda-secrets-in-env").is_empty());
+    }
+
+    #[test]
+    fn tracing_disabled() {
+        let found = base()
+            .function("f", "app", |f| f.tracing_mode = Some("PassThrough".into()))
+            .findings("lambda-tracing-disabled");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        assert!(base().function("f", "app", |_| {}).findings("lambda-tracing-disabled").is_empty());
+    }
+
+    #[test]
+    fn privileged_execution_role() {
+        let admin = Fixture::new()
+            .managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", allow(json!("*"), json!("*")))
+            .role("admin", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"])
+            .function("f", "admin", |_| {});
+        let found = admin.findings("lambda-privileged-execution-role");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        let escalating = Fixture::new()
+            .role(
+                "deployer",
+                lambda_trust(),
+                &[(
+                    "deploy",
+                    allow(json!(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]), json!("*")),
+                )],
+                &[],
+            )
+            .function("f", "deployer", |_| {});
+        assert_eq!(escalating.findings("lambda-privileged-execution-role").len(), 1);
+        let scoped = Fixture::new()
+            .role(
+                "scoped",
+                lambda_trust(),
+                &[("s3", allow(json!("s3:*"), json!(["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/*"])))],
+                &[],
+            )
+            .function("f", "scoped", |_| {});
+        assert!(scoped.findings("lambda-privileged-execution-role").is_empty());
+    }
+}

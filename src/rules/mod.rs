@@ -4,6 +4,8 @@
 mod apigateway;
 mod credentials;
 mod finding;
+#[cfg(test)]
+pub(crate) mod fixture;
 mod iam_permissions;
 mod iam_trust;
 mod lambda;

@@ -83,3 +83,47 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
         }
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::fixture::*;
+
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+    fn account() -> Fixture {
+        Fixture::new()
+            .managed_policy(ADMIN, allow(json!("*"), json!("*")))
+            .role("admin", lambda_trust(), &[], &[ADMIN])
+            .role("small", lambda_trust(), &[("t", allow(json!("dynamodb:GetItem"), json!("*")))], &[])
+            .function("payments", "admin", |_| {})
+            .function("orders", "small", |_| {})
+    }
+
+    #[test]
+    fn open_route_to_admin_function_is_a_path_that_outranks_its_parts() {
+        let fixture = account().http_api(
+            "pay",
+            "HTTP",
+            &[
+                ("GET /status", "NONE", false, Some("payments")),
+                ("POST /pay", "JWT", false, Some("payments")),
+                ("GET /orders", "NONE", false, Some("orders")),
+            ],
+            true,
+        );
+        let found = fixture.findings("attack-path-public-api-to-privileged-lambda");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1, "only the open route to the admin function");
+        assert_eq!(found[0].path.len(), 3);
+        let everything = crate::analyze::analyze(&fixture.inventory, now()).findings;
+        let parts: Vec<_> = everything
+            .iter()
+            .filter(|f| found[0].path.contains(&f.resource_arn) && f.rule_id != found[0].rule_id)
+            .collect();
+        assert!(parts.len() >= 2, "the open route and the privileged role are findings too");
+        assert!(parts.iter().all(|p| p.score < found[0].score));
+        assert_eq!(everything[0].rule_id, "attack-path-public-api-to-privileged-lambda", "ranked first");
+    }
+}

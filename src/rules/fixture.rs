@@ -1,0 +1,375 @@
+//! Small inventories for rule tests: an account, built up resource by resource.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::Value;
+
+use super::Finding;
+use crate::analyze;
+use crate::inventory::apigateway::*;
+use crate::inventory::iam::*;
+use crate::inventory::lambda::*;
+use crate::inventory::*;
+
+pub const ACCOUNT: &str = "123456789012";
+
+/// The evaluation time of every fixture: ages below are counted back from it.
+pub fn now() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).single().expect("valid time")
+}
+
+pub fn days_ago(days: i64) -> Option<Timestamp> {
+    Some(now() - Duration::days(days))
+}
+
+pub fn doc(value: Value) -> PolicyDocument {
+    PolicyDocument::parse(&value.to_string())
+}
+
+pub fn lambda_trust() -> Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+}
+
+pub fn allow(actions: Value, resources: Value) -> Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}]})
+}
+
+pub struct Fixture {
+    pub inventory: Inventory,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let inventory = Inventory {
+            account: AccountIdentity {
+                account_id: ACCOUNT.into(),
+                partition: "aws".into(),
+                caller_arn: format!("arn:aws:iam::{ACCOUNT}:user/auditor"),
+            },
+            scan: ScanMetadata {
+                tool_version: "test".into(),
+                started_at: now(),
+                finished_at: now(),
+                as_of: now(),
+                regions: vec![RegionStatus::Scanned { region: "us-east-1".into() }],
+                requests: RequestStats::default(),
+            },
+            iam: IamInventory::default(),
+            lambda: LambdaInventory::default(),
+            apigateway: RestInventory::default(),
+            apigatewayv2: HttpInventory::default(),
+            coverage: Vec::new(),
+        };
+        Fixture { inventory }
+    }
+
+    pub fn role(mut self, name: &str, trust: Value, inline: &[(&str, Value)], managed: &[&str]) -> Self {
+        let arn = format!("arn:aws:iam::{ACCOUNT}:role/{name}");
+        self.inventory.iam.roles.insert(
+            arn.clone(),
+            IamRole {
+                arn,
+                name: name.into(),
+                id: format!("AROA{name}"),
+                path: "/".into(),
+                create_date: days_ago(10),
+                trust_policy: doc(trust),
+                inline_policies: inline
+                    .iter()
+                    .map(|(n, d)| InlinePolicy { name: (*n).into(), document: doc(d.clone()) })
+                    .collect(),
+                attached_policies: managed
+                    .iter()
+                    .map(|a| AttachedPolicy { name: a.rsplit('/').next().unwrap_or(a).into(), arn: (*a).into() })
+                    .collect(),
+                permissions_boundary: None,
+                max_session_duration: None,
+                last_used: Some(RoleLastUsed { date: None, region: None }),
+                tags: BTreeMap::new(),
+            },
+        );
+        self
+    }
+
+    pub fn edit_role(mut self, name: &str, edit: impl FnOnce(&mut IamRole)) -> Self {
+        let arn = format!("arn:aws:iam::{ACCOUNT}:role/{name}");
+        if let Some(role) = self.inventory.iam.roles.get_mut(&arn) {
+            edit(role);
+        }
+        self
+    }
+
+    pub fn managed_policy(mut self, arn: &str, document: Value) -> Self {
+        self.inventory.iam.managed_policies.insert(
+            arn.into(),
+            ManagedPolicy {
+                arn: arn.into(),
+                name: arn.rsplit('/').next().unwrap_or(arn).into(),
+                path: "/".into(),
+                aws_managed: arn.contains(":aws:policy/"),
+                default_version_id: Some("v1".into()),
+                document: Some(doc(document)),
+                attachment_count: Some(1),
+                create_date: None,
+                update_date: None,
+            },
+        );
+        self
+    }
+
+    pub fn user(mut self, name: &str, edit: impl FnOnce(&mut IamUser)) -> Self {
+        let arn = format!("arn:aws:iam::{ACCOUNT}:user/{name}");
+        let mut user = IamUser {
+            arn: arn.clone(),
+            name: name.into(),
+            id: format!("AIDA{name}"),
+            path: "/".into(),
+            create_date: days_ago(400),
+            groups: Vec::new(),
+            inline_policies: Vec::new(),
+            attached_policies: Vec::new(),
+            permissions_boundary: None,
+            access_keys: Some(Vec::new()),
+            mfa_devices: Some(Vec::new()),
+            console_access: Observed::Absent,
+            tags: BTreeMap::new(),
+        };
+        edit(&mut user);
+        self.inventory.iam.users.insert(arn, user);
+        self
+    }
+
+    pub fn group(mut self, name: &str, inline: &[(&str, Value)], managed: &[&str]) -> Self {
+        let arn = format!("arn:aws:iam::{ACCOUNT}:group/{name}");
+        self.inventory.iam.groups.insert(
+            arn.clone(),
+            IamGroup {
+                arn,
+                name: name.into(),
+                path: "/".into(),
+                create_date: None,
+                inline_policies: inline
+                    .iter()
+                    .map(|(n, d)| InlinePolicy { name: (*n).into(), document: doc(d.clone()) })
+                    .collect(),
+                attached_policies: managed
+                    .iter()
+                    .map(|a| AttachedPolicy { name: a.rsplit('/').next().unwrap_or(a).into(), arn: (*a).into() })
+                    .collect(),
+            },
+        );
+        self
+    }
+
+    pub fn function(mut self, name: &str, role: &str, edit: impl FnOnce(&mut LambdaFunction)) -> Self {
+        let arn = function_arn(name);
+        let mut function = LambdaFunction {
+            arn: arn.clone(),
+            name: name.into(),
+            region: "us-east-1".into(),
+            runtime: Some("python3.12".into()),
+            package_type: Some("Zip".into()),
+            handler: Some("handler.handler".into()),
+            role: Some(format!("arn:aws:iam::{ACCOUNT}:role/{role}")),
+            environment: BTreeMap::new(),
+            kms_key_arn: None,
+            tracing_mode: Some("Active".into()),
+            vpc: None,
+            layers: Vec::new(),
+            dead_letter_target: None,
+            architectures: vec!["x86_64".into()],
+            memory_mb: Some(128),
+            timeout_s: Some(3),
+            last_modified: None,
+            resource_policy: Observed::Absent,
+            function_urls: Some(Vec::new()),
+        };
+        edit(&mut function);
+        self.inventory.lambda.functions.insert(arn, function);
+        self
+    }
+
+    /// A deployed REST API with one resource whose methods are `(verb, authorization, api key, lambda)`.
+    pub fn rest_api(
+        mut self,
+        name: &str,
+        path: &str,
+        methods: &[(&str, &str, bool, Option<&str>)],
+        edit: impl FnOnce(&mut RestApi),
+    ) -> Self {
+        let id = format!("{name}-id");
+        let region = "us-east-1";
+        let mut api = RestApi {
+            arn: arn::rest_api(region, &id),
+            id: id.clone(),
+            name: name.into(),
+            region: region.into(),
+            endpoint_types: vec!["REGIONAL".into()],
+            created_date: days_ago(30),
+            resource_policy: None,
+            api_key_source: None,
+            disable_execute_api_endpoint: false,
+            resources: Some(vec![RestResource {
+                id: "r1".into(),
+                path: path.into(),
+                methods: methods
+                    .iter()
+                    .map(|(verb, auth, key, function)| RestMethod {
+                        arn: arn::rest_method(region, &id, "r1", verb),
+                        http_method: (*verb).into(),
+                        authorization_type: (*auth).into(),
+                        authorizer_id: None,
+                        api_key_required: *key,
+                        integration: Some(Integration {
+                            integration_type: Some(if function.is_some() { "AWS_PROXY" } else { "MOCK" }.into()),
+                            uri: None,
+                            lambda_arn: function.map(function_arn),
+                            connection_type: None,
+                        }),
+                    })
+                    .collect(),
+            }]),
+            authorizers: Some(Vec::new()),
+            stages: Some(vec![RestStage {
+                arn: arn::rest_stage(region, &id, "prod"),
+                name: "prod".into(),
+                deployment_id: Some("d1".into()),
+                method_settings: BTreeMap::new(),
+                access_log: Some(AccessLog {
+                    destination_arn: Some("arn:aws:logs:us-east-1:123456789012:log-group:x".into()),
+                    format: None,
+                }),
+                tracing_enabled: false,
+                web_acl_arn: None,
+                client_certificate_id: None,
+                cache_cluster_enabled: false,
+                created_date: None,
+                last_updated_date: None,
+            }]),
+        };
+        edit(&mut api);
+        self.inventory.apigateway.apis.insert(api.arn.clone(), api);
+        self
+    }
+
+    /// An HTTP or WebSocket API whose routes are `(route key, authorization, api key, lambda)`.
+    pub fn http_api(
+        mut self,
+        name: &str,
+        protocol: &str,
+        routes: &[(&str, &str, bool, Option<&str>)],
+        access_logs: bool,
+    ) -> Self {
+        let id = format!("{name}-id");
+        let region = "us-east-1";
+        let integrations: Vec<HttpIntegration> = routes
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, _, function))| HttpIntegration {
+                arn: arn::http_integration(region, &id, &format!("i{i}")),
+                id: format!("i{i}"),
+                integration: Integration {
+                    integration_type: Some(if function.is_some() { "AWS_PROXY" } else { "HTTP_PROXY" }.into()),
+                    uri: None,
+                    lambda_arn: function.map(function_arn),
+                    connection_type: None,
+                },
+            })
+            .collect();
+        let api = HttpApi {
+            arn: arn::http_api(region, &id),
+            id: id.clone(),
+            name: name.into(),
+            region: region.into(),
+            protocol_type: protocol.into(),
+            endpoint: None,
+            disable_execute_api_endpoint: false,
+            api_key_selection_expression: None,
+            cors: None,
+            created_date: None,
+            routes: Some(
+                routes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (key, auth, api_key, function))| Route {
+                        arn: arn::http_route(region, &id, &format!("r{i}")),
+                        id: format!("r{i}"),
+                        route_key: (*key).into(),
+                        authorization_type: (*auth).into(),
+                        authorizer_id: None,
+                        api_key_required: *api_key,
+                        target: Some(format!("integrations/i{i}")),
+                        integration_id: Some(format!("i{i}")),
+                        lambda_arn: function.map(function_arn),
+                    })
+                    .collect(),
+            ),
+            integrations: Some(integrations),
+            authorizers: Some(Vec::new()),
+            stages: Some(vec![HttpStage {
+                arn: arn::http_stage(region, &id, "$default"),
+                name: "$default".into(),
+                auto_deploy: true,
+                access_log: access_logs.then(|| AccessLog {
+                    destination_arn: Some("arn:aws:logs:us-east-1:123456789012:log-group:y".into()),
+                    format: None,
+                }),
+                default_logging_level: None,
+                default_data_trace_enabled: false,
+                created_date: None,
+            }]),
+        };
+        self.inventory.apigatewayv2.apis.insert(api.arn.clone(), api);
+        self
+    }
+
+    pub fn api_key(mut self, name: &str, enabled: bool, age_days: i64) -> Self {
+        let arn = arn::api_key("us-east-1", name);
+        self.inventory.apigateway.api_keys.insert(
+            arn.clone(),
+            ApiKey {
+                arn,
+                id: name.into(),
+                name: Some(name.into()),
+                region: "us-east-1".into(),
+                enabled,
+                created_date: days_ago(age_days),
+                last_updated_date: None,
+                stage_keys: Vec::new(),
+            },
+        );
+        self
+    }
+
+    /// Every finding of the rule with this id.
+    pub fn findings(&self, rule_id: &str) -> Vec<Finding> {
+        analyze::analyze(&self.inventory, now()).findings.into_iter().filter(|f| f.rule_id == rule_id).collect()
+    }
+}
+
+pub fn function_arn(name: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}")
+}
+
+pub fn key(id: &str, status: &str, age_days: i64) -> AccessKey {
+    AccessKey { id: id.into(), status: status.into(), create_date: days_ago(age_days), last_used: Observed::Absent }
+}
+
+/// What a snapshot of a finding shows: everything but the score's inner arithmetic, which has its own tests.
+pub fn summary(findings: &[Finding]) -> Vec<Value> {
+    findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "title": f.title,
+                "resource": f.resource_arn,
+                "severity": f.severity,
+                "score": f.score,
+                "factors": f.factors.iter().map(|x| format!("{}={}", x.name, x.value)).collect::<Vec<_>>(),
+                "evidence": f.evidence,
+                "path": f.path,
+            })
+        })
+        .collect()
+}
