@@ -44,10 +44,10 @@ pub static UNAUTHENTICATED_ROUTE: Rule = Rule {
             }
             let evidence = Evidence {
                 summary: format!(
-                    "{} has authorization {} and no API key, and reaches a {} backend",
+                    "{} has authorization {} and no API key, and reaches its {} integration",
                     entry.label,
                     entry.authorization,
-                    entry.integration_type.as_deref().unwrap_or("real")
+                    entry.integration_type.as_deref().unwrap_or("backend")
                 ),
                 location: Some(entry.arn.clone()),
                 statement: None,
