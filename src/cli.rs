@@ -17,8 +17,8 @@ pub enum Command {
     /// Scan an account (read-only), analyze it, and write the inventory and findings.
     ///
     /// Exit status: 0 the scan saw everything; 3 it finished with coverage gaps (denied or failed calls,
-    /// listed on stderr and recorded in the output); 1 it failed (no usable credentials, an unwritable
-    /// output); 2 bad arguments.
+    /// listed on stderr and recorded in the output); 4 a finding at or above --fail-on exists (checked
+    /// first); 1 it failed (no usable credentials, an unwritable output); 2 bad arguments.
     Scan(ScanArgs),
     /// List the rules: id, category, severity, title.
     Rules {
@@ -37,6 +37,8 @@ pub enum Command {
 pub enum ListFormat {
     Text,
     Json,
+    /// The rule reference (docs/rules.md is this output).
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +65,10 @@ pub struct ScanArgs {
     /// Evaluate time-based checks at this instant (RFC 3339) instead of now, for reproducible results.
     #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
     pub as_of: Option<DateTime<Utc>>,
+
+    /// Exit with status 4 when a finding of this severity or higher exists (critical, high, medium, low, info).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<stance::rules::Severity>,
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +139,8 @@ mod tests {
             "inv.json",
             "--as-of",
             "2026-11-29T12:00:00Z",
+            "--fail-on",
+            "high",
         ])
         .unwrap();
         let Command::Scan(args) = cli.command else { panic!("parsed as scan") };
@@ -140,6 +148,7 @@ mod tests {
         assert_eq!(args.concurrency, 8);
         assert_eq!(args.as_of.map(|t| t.to_rfc3339()), Some("2026-11-29T12:00:00+00:00".into()));
         assert_eq!(args.aws.external_id.as_deref(), Some("x"));
+        assert_eq!(args.fail_on, Some(stance::rules::Severity::High));
     }
 
     #[test]
@@ -148,5 +157,6 @@ mod tests {
         assert!(Cli::try_parse_from(["stance", "scan", "--external-id", "x"]).is_err());
         assert!(Cli::try_parse_from(["stance", "scan", "--region", "us-east-1", "--all-regions"]).is_err());
         assert!(Cli::try_parse_from(["stance", "scan", "--concurrency", "0"]).is_err());
+        assert!(Cli::try_parse_from(["stance", "scan", "--fail-on", "severe"]).is_err());
     }
 }

@@ -4,7 +4,9 @@
 //! scoring, snapshots and the TUI build on it. [`aws`] holds the SDK configuration every client shares.
 
 pub mod analyze;
+#[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
 pub mod collect;
 pub mod fsutil;
 pub mod inventory;

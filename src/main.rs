@@ -18,6 +18,7 @@ use stance::rules::{RULES, find_rule};
 /// Exit statuses (documented in `stance scan --help` and the README).
 const EXIT_FAILED: u8 = 1;
 const EXIT_PARTIAL: u8 = 3;
+const EXIT_FINDINGS: u8 = 4;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -164,6 +165,13 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     }
     print_summary(&report.inventory, args.out.as_deref());
     print_findings(&report.analysis);
+    if let Some(threshold) = args.fail_on {
+        let failing = report.analysis.findings.iter().filter(|f| f.severity >= threshold).count();
+        if failing > 0 {
+            eprintln!("{failing} finding(s) at or above {threshold}: failing (--fail-on {threshold})");
+            return Ok(ExitCode::from(EXIT_FINDINGS));
+        }
+    }
     Ok(if report.inventory.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
 }
 
@@ -212,6 +220,7 @@ fn list_rules(format: ListFormat) -> Result<ExitCode> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&rules)?);
         }
+        ListFormat::Markdown => print!("{}", stance::rules::markdown_reference()),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -349,3 +349,49 @@ pub fn analyze(inventory: &Inventory, as_of: Timestamp) -> Analysis {
         catalogue_source: context.catalogue.source.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::inventory::iam::InlinePolicy;
+    use crate::rules::fixture::*;
+
+    #[test]
+    fn a_malformed_document_is_a_recorded_problem_and_the_rest_is_still_analyzed() {
+        let fixture = Fixture::new()
+            .role("broken", lambda_trust(), &[("ok", allow(json!("s3:*"), json!("*")))], &[])
+            .edit_role("broken", |role| {
+                role.inline_policies.push(InlinePolicy { name: "truncated".into(), document: PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Act"#) });
+                role.inline_policies.push(InlinePolicy { name: "odd".into(), document: doc(json!({"Statement": [{"Effect": "Perhaps", "Action": "*", "Resource": "*"}, {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"}]})) });
+            })
+            .role("missing-managed", lambda_trust(), &[], &["arn:aws:iam::aws:policy/NotCollected"]);
+        let analysis = analyze(&fixture.inventory, now());
+        let problems: Vec<(&str, &str)> =
+            analysis.policy_problems.iter().map(|p| (p.resource_arn.as_str(), p.policy.as_str())).collect();
+        assert!(problems.contains(&("arn:aws:iam::123456789012:role/broken", "truncated")), "{problems:?}");
+        assert!(problems.contains(&("arn:aws:iam::123456789012:role/broken", "odd")), "{problems:?}");
+        assert!(problems.contains(&("arn:aws:iam::123456789012:role/missing-managed", "NotCollected")), "{problems:?}");
+        let rules: Vec<&str> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.resource_arn.ends_with("role/broken"))
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        assert!(rules.contains(&"iam-service-wildcard"), "the readable policy is still analyzed: {rules:?}");
+        assert!(
+            rules.contains(&"iam-privilege-escalation"),
+            "the readable statement of a half-broken policy too: {rules:?}"
+        );
+    }
+
+    #[test]
+    fn analysis_is_deterministic() {
+        let fixture = Fixture::new()
+            .managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", allow(json!("*"), json!("*")))
+            .role("a", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"])
+            .function("f", "a", |f| f.tracing_mode = None);
+        assert_eq!(analyze(&fixture.inventory, now()), analyze(&fixture.inventory, now()));
+    }
+}

@@ -13,7 +13,7 @@ mod paths;
 pub mod registry;
 
 pub use finding::{Category, Evidence, Finding, Severity, fingerprint};
-pub use registry::{RULES, find_rule};
+pub use registry::{RULES, find_rule, markdown_reference};
 
 use crate::analyze::Context;
 use crate::analyze::policy::{Grant, Statement};
