@@ -610,6 +610,21 @@ class Seeder:
             self.seed_bulk(functions=500, roles=800, rest_apis=100)
 
 
+def fix_bob_mfa(seeder: Seeder) -> None:
+    """bob gets an MFA device: his console access is no longer password-only."""
+    iam = seeder.client("iam")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="bob-mfa")["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName="bob", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321")
+
+
+def open_orders_url(seeder: Seeder) -> None:
+    """orders-api gets a function URL without authentication (and no public permission yet)."""
+    seeder.client("lambda").create_function_url_config(FunctionName="orders-api", AuthType="NONE")
+
+
+CHANGES = {"fix-bob-mfa": fix_bob_mfa, "open-orders-url": open_orders_url}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -621,10 +636,19 @@ def main() -> int:
     serve.add_argument("--deny", action="append", default=[], metavar="SERVICE")
     serve.add_argument("--disable-region", action="append", default=[], metavar="REGION")
     sub.add_parser("secrets", help="print the planted secret values as JSON (for tests)")
+    change = sub.add_parser("change", help="apply named changes to a running demo account (a later state of it)")
+    change.add_argument("endpoint")
+    change.add_argument("changes", nargs="+", choices=sorted(CHANGES))
     args = parser.parse_args()
 
     if args.command == "secrets":
         print(json.dumps(PLANTED_SECRETS))
+        return 0
+    if args.command == "change":
+        seeder = Seeder(args.endpoint)
+        for name in args.changes:
+            CHANGES[name](seeder)
+            print(f"applied {name}", file=sys.stderr)
         return 0
 
     layer = EmulatorLayer(DomainDispatcherApplication(create_backend_app), 0, set())

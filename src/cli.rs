@@ -17,9 +17,41 @@ pub enum Command {
     /// Scan an account (read-only), analyze it, and write the inventory and findings.
     ///
     /// Exit status: 0 the scan saw everything; 3 it finished with coverage gaps (denied or failed calls,
-    /// listed on stderr and recorded in the output); 4 a finding at or above --fail-on exists (checked
-    /// first); 1 it failed (no usable credentials, an unwritable output); 2 bad arguments.
+    /// listed on stderr and recorded in the output); 4 an unmuted finding at or above --fail-on exists
+    /// (checked first); 5 the mutes file cannot be read; 1 it failed (no usable credentials, an unwritable
+    /// output); 2 bad arguments.
     Scan(ScanArgs),
+    /// Compare two snapshots: new, resolved and changed findings, inventory drift, posture change.
+    ///
+    /// Exit status: 0; 4 when --fail-on-new finds a new unmuted finding at or above its severity;
+    /// 5 when a snapshot cannot be read.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit with status 4 when a new (unmuted) finding of this severity or higher exists: the CI gate.
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on_new: Option<stance::rules::Severity>,
+    },
+    /// Export a snapshot for other tools.
+    Export {
+        snapshot: PathBuf,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write to this file (atomically, mode 0600) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The snapshots of a directory in time order, with posture and finding counts.
+    History {
+        dir: PathBuf,
+        /// Only this account.
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// List the rules: id, category, severity, title.
     Rules {
         /// Output format.
@@ -31,6 +63,24 @@ pub enum Command {
         /// A rule id, as `stance rules` lists them (e.g. iam-role-trust-any-principal).
         rule_id: String,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// OCSF Detection Finding events (JSON array).
+    Ocsf,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    Markdown,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,9 +108,13 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
-    /// Write the inventory (JSON) to this file.
+    /// Write the posture snapshot to this file (`.json`, or `.json.zst` compressed).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// Mutes (accepted risks) to apply; default `stance.toml` in the current directory, if it exists.
+    #[arg(long, value_name = "FILE")]
+    pub mutes: Option<PathBuf>,
 
     /// Evaluate time-based checks at this instant (RFC 3339) instead of now, for reproducible results.
     #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]

@@ -8,10 +8,15 @@ pub mod analyze;
 pub mod aws;
 #[cfg(feature = "aws")]
 pub mod collect;
+pub mod diff;
+pub mod export;
 pub mod fsutil;
+pub mod history;
 pub mod inventory;
+pub mod mutes;
 pub mod rules;
 pub mod score;
+pub mod snapshot;
 
 /// What `stance scan --out` writes: the inventory and its analysis, side by side at the top level.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -12,13 +12,31 @@ use stance::aws::{AwsOptions, load_config};
 use stance::collect::{RegionSelection, ScanEvent, ScanOptions, Scanner};
 use stance::inventory::{Inventory, Redactor, RegionStatus};
 
-use cli::{Cli, Command, ListFormat, ScanArgs};
+use cli::{Cli, Command, DiffFormat, ExportFormat, ListFormat, ScanArgs};
 use stance::rules::{RULES, find_rule};
+use stance::snapshot::Snapshot;
 
 /// Exit statuses (documented in `stance scan --help` and the README).
 const EXIT_FAILED: u8 = 1;
 const EXIT_PARTIAL: u8 = 3;
 const EXIT_FINDINGS: u8 = 4;
+const EXIT_BAD_INPUT: u8 = 5;
+
+/// An input file that cannot be read: one line, its own exit status.
+#[derive(Debug)]
+struct BadInput(String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+fn read_snapshot(path: &std::path::Path) -> Result<Snapshot> {
+    Snapshot::read(path).map_err(|e| BadInput(e.to_string()).into())
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -32,11 +50,18 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Scan(args) => runtime.block_on(scan(args)),
+        Command::Diff { old, new, format, fail_on_new } => diff(&old, &new, format, fail_on_new),
+        Command::Export { snapshot, format, out } => export(&snapshot, format, out.as_deref()),
+        Command::History { dir, account, format } => history(&dir, account.as_deref(), format),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule_id } => explain(&rule_id),
     };
     match result {
         Ok(code) => code,
+        Err(error) if error.downcast_ref::<BadInput>().is_some() => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(EXIT_FAILED)
@@ -91,7 +116,20 @@ fn random_key() -> Result<[u8; 32]> {
     Ok(key)
 }
 
+/// The mutes to apply: `--mutes FILE`, else `stance.toml` here if it exists.
+fn load_mutes(explicit: Option<&std::path::Path>) -> Result<(Vec<stance::mutes::Mute>, Option<String>)> {
+    let path = match explicit {
+        Some(path) => path.to_owned(),
+        None if std::path::Path::new("stance.toml").is_file() => PathBuf::from("stance.toml"),
+        None => return Ok((Vec::new(), None)),
+    };
+    let mutes = stance::mutes::load(&path).map_err(|e| BadInput(e.to_string()))?;
+    Ok((mutes, Some(path.display().to_string())))
+}
+
 async fn scan(args: ScanArgs) -> Result<ExitCode> {
+    // A bad mutes file is refused before any AWS call.
+    let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
     let options = AwsOptions {
         profile: args.aws.profile.clone(),
         region: args.regions.first().cloned(),
@@ -156,17 +194,35 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     drop(scanner); // closes the event channel, so the progress task ends
     let _ = progress.await;
     let inventory = result.context("scan failed")?;
-    let analysis = stance::analyze::analyze(&inventory, inventory.scan.as_of);
-    let report = stance::ScanReport { inventory, analysis };
+    let mut analysis = stance::analyze::analyze(&inventory, inventory.scan.as_of);
+    let mute_report =
+        stance::mutes::apply(&mutes, &mut analysis.findings, inventory.scan.as_of.date_naive(), mutes_file);
+    analysis.posture = stance::score::posture(&analysis.findings);
+    let snapshot = Snapshot::new(stance::ScanReport { inventory, analysis }, mute_report);
 
     if let Some(path) = &args.out {
-        let json = serde_json::to_vec_pretty(&report).context("serializing the report")?;
-        stance::fsutil::write_private_atomic(path, &json).with_context(|| format!("writing {}", path.display()))?;
+        snapshot.write(path)?;
     }
-    print_summary(&report.inventory, args.out.as_deref());
-    print_findings(&report.analysis);
+    print_summary(&snapshot.inventory, args.out.as_deref());
+    print_findings(&snapshot.analysis);
+    for expired in &snapshot.mutes.expired {
+        eprintln!(
+            "warning: mute {} expired on {} and no longer applies ({})",
+            expired.source,
+            expired.expires.map(|d| d.to_string()).unwrap_or_default(),
+            expired.reason
+        );
+    }
+    let muted: usize = snapshot.mutes.applied.iter().map(|m| m.findings).sum();
+    if muted > 0 {
+        eprintln!(
+            "Muted: {muted} finding(s) by {} mute(s)",
+            snapshot.mutes.applied.iter().filter(|m| m.findings > 0).count()
+        );
+    }
+    let report = &snapshot;
     if let Some(threshold) = args.fail_on {
-        let failing = report.analysis.findings.iter().filter(|f| f.severity >= threshold).count();
+        let failing = report.analysis.findings.iter().filter(|f| f.severity >= threshold && f.muted.is_none()).count();
         if failing > 0 {
             eprintln!("{failing} finding(s) at or above {threshold}: failing (--fail-on {threshold})");
             return Ok(ExitCode::from(EXIT_FINDINGS));
@@ -198,6 +254,66 @@ fn print_findings(analysis: &stance::analyze::Analysis) {
             eprintln!("  {} ({}): {}", problem.resource_arn, problem.policy, problem.problem);
         }
     }
+}
+
+fn diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    format: DiffFormat,
+    fail_on_new: Option<stance::rules::Severity>,
+) -> Result<ExitCode> {
+    let (old, new) = (read_snapshot(old)?, read_snapshot(new)?);
+    if old.inventory.account.account_id != new.inventory.account.account_id {
+        eprintln!(
+            "warning: comparing different accounts ({} and {})",
+            old.inventory.account.account_id, new.inventory.account.account_id
+        );
+    }
+    let diff = stance::diff::diff(&old, &new);
+    match format {
+        DiffFormat::Text => print!("{}", stance::diff::text(&diff)),
+        DiffFormat::Markdown => print!("{}", stance::diff::markdown(&diff)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
+    }
+    if let Some(threshold) = fail_on_new {
+        let failing = diff.new_at_or_above(threshold);
+        if !failing.is_empty() {
+            eprintln!("{} new finding(s) at or above {threshold}: failing (--fail-on-new {threshold})", failing.len());
+            return Ok(ExitCode::from(EXIT_FINDINGS));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(path: &std::path::Path, format: ExportFormat, out: Option<&std::path::Path>) -> Result<ExitCode> {
+    let snapshot = read_snapshot(path)?;
+    let format = match format {
+        ExportFormat::Ocsf => stance::export::Format::Ocsf,
+        ExportFormat::Sarif => stance::export::Format::Sarif,
+        ExportFormat::Markdown => stance::export::Format::Markdown,
+        ExportFormat::Csv => stance::export::Format::Csv,
+    };
+    let bytes = stance::export::export(&snapshot, format).map_err(anyhow::Error::msg)?;
+    match out {
+        Some(out) => {
+            stance::fsutil::write_private_atomic(out, &bytes).with_context(|| format!("writing {}", out.display()))?
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn history(dir: &std::path::Path, account: Option<&str>, format: ListFormat) -> Result<ExitCode> {
+    let history = stance::history::history(dir, account)
+        .map_err(|e| BadInput(format!("{}: cannot list the directory: {e}", dir.display())))?;
+    match format {
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&history)?),
+        _ => print!("{}", stance::history::text(&history)),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list_rules(format: ListFormat) -> Result<ExitCode> {

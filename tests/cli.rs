@@ -36,3 +36,49 @@ fn explain_prints_one_rule_and_refuses_unknown_ids() {
     assert_eq!(stderr.lines().count(), 1);
     assert!(stderr.contains("no rule `no-such-rule`"));
 }
+
+fn stance_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_stance")).args(args).current_dir(dir).env_clear().output().expect("run stance")
+}
+
+#[test]
+fn unreadable_snapshots_give_one_line_and_exit_5_writing_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let future = r#"{"format": "stance-snapshot", "schema_version": 7}"#;
+    let files: [(&str, &[u8], &str); 5] = [
+        ("corrupt.json", b"{\"format\": \"stance-snapshot\", oops}", "corrupt JSON at line 1"),
+        ("truncated.json", b"{\"format\": \"stance-snapshot\", \"schema_version\": 1, \"account\": {", "truncated"),
+        ("empty.json", b"", "the file is empty"),
+        ("future.json", future.as_bytes(), "schema version 7 is newer than this stance reads"),
+        ("package.json", br#"{"name": "left-pad"}"#, "not a stance snapshot"),
+    ];
+    for (name, bytes, _) in &files {
+        std::fs::write(d.join(name), bytes).unwrap();
+    }
+    for (name, _, expected) in files {
+        for args in [vec!["diff", name, name], vec!["export", name, "--format", "sarif", "--out", "out.sarif"]] {
+            let output = stance_in(d, &args);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(5), "{args:?}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+            assert!(stderr.contains(name) && stderr.contains(expected), "{args:?}: {stderr}");
+            assert!(output.stdout.is_empty(), "nothing printed");
+            assert!(!d.join("out.sarif").exists(), "nothing written");
+        }
+    }
+    let missing_dir = stance_in(d, &["history", "no-such-dir"]);
+    assert_eq!(missing_dir.status.code(), Some(5));
+}
+
+#[test]
+fn a_malformed_mutes_file_is_refused_with_its_line_before_any_aws_call() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stance.toml"), "[[mute]]\nrule = \"iam-admin-privileges\"\n").unwrap();
+    // No credentials and no endpoint: the mutes file must be refused before anything else is tried.
+    let output = stance_in(dir.path(), &["scan", "--out", "s.json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("stance.toml:1: a mute needs a `reason`"), "{stderr}");
+    assert!(!dir.path().join("s.json").exists());
+}

@@ -140,6 +140,9 @@ pub struct Finding {
     /// For attack paths: the ARNs from the entry point to what the attacker gains, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<String>,
+    /// Set when a mute (an accepted risk) covers the finding: it stays, but no longer counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted: Option<crate::mutes::Muted>,
 }
 
 /// `sha256(rule_id ‖ resource_arn ‖ discriminator)`, first 128 bits in hex.

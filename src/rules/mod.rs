@@ -110,6 +110,7 @@ fn finish(meta: &RuleMeta, draft: Draft) -> Finding {
         remediation: meta.remediation.to_owned(),
         references: meta.references.iter().map(|r| (*r).to_owned()).collect(),
         path: draft.path,
+        muted: None,
     }
 }
 

@@ -201,15 +201,17 @@ fn posture_of<'a>(findings: impl Iterator<Item = &'a Finding>) -> u8 {
 /// The weight (Σ (score/100)²) that halves the posture score: five findings scoring 100.
 pub const POSTURE_SCALE: f64 = 5.0;
 
+/// The posture over the findings that are not muted.
 pub fn posture(findings: &[Finding]) -> Posture {
     let mut services: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
-    for finding in findings {
+    let findings: Vec<&Finding> = findings.iter().filter(|f| f.muted.is_none()).collect();
+    for &finding in &findings {
         services.entry(finding.category.service().to_owned()).or_default().push(finding);
         *by_severity.entry(finding.severity).or_default() += 1;
     }
     Posture {
-        score: posture_of(findings.iter()),
+        score: posture_of(findings.iter().copied()),
         by_service: services.into_iter().map(|(service, list)| (service, posture_of(list.into_iter()))).collect(),
         findings_by_severity: by_severity,
     }

@@ -1,0 +1,158 @@
+//! The comparison as text for a terminal and as Markdown for a pull-request comment (JSON is the serde form).
+
+use std::fmt::Write;
+
+use super::{Diff, FindingChange};
+use crate::rules::Finding;
+
+fn signed(n: i32) -> String {
+    if n > 0 { format!("+{n}") } else { n.to_string() }
+}
+
+fn muted(f: &Finding) -> &'static str {
+    if f.muted.is_some() { " (muted)" } else { "" }
+}
+
+pub fn text(diff: &Diff) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Account {}: {} → {}\nPosture {} → {} ({})",
+        diff.new.account_id,
+        diff.old.started_at,
+        diff.new.started_at,
+        diff.old.posture,
+        diff.new.posture,
+        signed(diff.posture_delta)
+    );
+    if diff.is_empty() {
+        let _ = writeln!(out, "No change: {} finding(s) unchanged, no drift.", diff.unchanged);
+        return out;
+    }
+    let section = |out: &mut String, title: &str, list: &[Finding]| {
+        if !list.is_empty() {
+            let _ = writeln!(out, "\n{title} ({}):", list.len());
+            for f in list {
+                let _ = writeln!(out, "  {:>3} {:<8} {}{}", f.score, f.severity.as_str(), f.title, muted(f));
+            }
+        }
+    };
+    section(&mut out, "New findings", &diff.new_findings);
+    section(&mut out, "Resolved findings", &diff.resolved_findings);
+    if !diff.changed_findings.is_empty() {
+        let _ = writeln!(out, "\nChanged findings ({}):", diff.changed_findings.len());
+        for FindingChange { old, new, changes } in &diff.changed_findings {
+            let _ = writeln!(
+                out,
+                "  {:>3} {:<8} {} [{}: score {} → {}, {} → {}]",
+                new.score,
+                new.severity.as_str(),
+                new.title,
+                changes.join(", "),
+                old.score,
+                new.score,
+                old.severity,
+                new.severity
+            );
+        }
+    }
+    let _ = writeln!(out, "\nUnchanged findings: {}", diff.unchanged);
+    let drift = &diff.drift;
+    if !(drift.added.is_empty() && drift.removed.is_empty() && drift.changed.is_empty()) {
+        let _ = writeln!(out, "\nInventory drift:");
+        for r in &drift.added {
+            let _ = writeln!(out, "  + {} {}", r.kind, r.arn);
+        }
+        for r in &drift.removed {
+            let _ = writeln!(out, "  - {} {}", r.kind, r.arn);
+        }
+        for c in &drift.changed {
+            let _ = writeln!(out, "  ~ {} {} {}: {} → {}", c.kind, c.arn, c.attribute, c.old, c.new);
+        }
+    }
+    let deltas: Vec<String> =
+        diff.service_deltas.iter().filter(|(_, d)| **d != 0).map(|(s, d)| format!("{s} {}", signed(*d))).collect();
+    if !deltas.is_empty() {
+        let _ = writeln!(out, "\nPosture by service: {}", deltas.join(", "));
+    }
+    out
+}
+
+/// Markdown for a pull-request comment: a verdict line, then tables, each capped so the comment stays short.
+pub fn markdown(diff: &Diff) -> String {
+    const ROWS: usize = 25;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### stance posture: {} → {} ({})\n",
+        diff.old.posture,
+        diff.new.posture,
+        signed(diff.posture_delta)
+    );
+    let _ = writeln!(
+        out,
+        "**{}** new · **{}** resolved · **{}** changed · {} unchanged finding(s) in account `{}`\n",
+        diff.new_findings.len(),
+        diff.resolved_findings.len(),
+        diff.changed_findings.len(),
+        diff.unchanged,
+        diff.new.account_id
+    );
+    let escape = |s: &str| s.replace('|', "\\|");
+    let table = |out: &mut String, title: &str, list: &[Finding]| {
+        if list.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "#### {title}\n\n| score | severity | finding | resource |\n| ---: | --- | --- | --- |");
+        for f in list.iter().take(ROWS) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}{} | `{}` |",
+                f.score,
+                f.severity,
+                escape(&f.title),
+                muted(f),
+                escape(&f.resource_arn)
+            );
+        }
+        if list.len() > ROWS {
+            let _ = writeln!(out, "\n…and {} more.", list.len() - ROWS);
+        }
+        out.push('\n');
+    };
+    table(&mut out, "New findings", &diff.new_findings);
+    table(&mut out, "Resolved findings", &diff.resolved_findings);
+    if !diff.changed_findings.is_empty() {
+        let _ = writeln!(out, "#### Changed findings\n\n| score | finding | what changed |\n| ---: | --- | --- |");
+        for c in diff.changed_findings.iter().take(ROWS) {
+            let _ = writeln!(
+                out,
+                "| {} → {} | {} | {} |",
+                c.old.score,
+                c.new.score,
+                escape(&c.new.title),
+                c.changes.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    let drift = &diff.drift;
+    let drift_rows = drift.added.len() + drift.removed.len() + drift.changed.len();
+    if drift_rows > 0 {
+        let _ = writeln!(
+            out,
+            "<details><summary>Inventory drift ({drift_rows})</summary>\n\n| change | kind | resource | attribute |\n| --- | --- | --- | --- |"
+        );
+        for r in drift.added.iter().take(ROWS) {
+            let _ = writeln!(out, "| added | {} | `{}` | |", r.kind, escape(&r.arn));
+        }
+        for r in drift.removed.iter().take(ROWS) {
+            let _ = writeln!(out, "| removed | {} | `{}` | |", r.kind, escape(&r.arn));
+        }
+        for c in drift.changed.iter().take(ROWS) {
+            let _ = writeln!(out, "| changed | {} | `{}` | {} |", c.kind, escape(&c.arn), c.attribute);
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+    out
+}

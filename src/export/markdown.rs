@@ -1,0 +1,70 @@
+//! A Markdown report of one snapshot.
+
+use std::fmt::Write;
+
+use crate::snapshot::Snapshot;
+
+pub fn report(snapshot: &Snapshot) -> String {
+    let inv = &snapshot.inventory;
+    let analysis = &snapshot.analysis;
+    let escape = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::new();
+    let _ = writeln!(out, "# stance posture report: account {}\n", inv.account.account_id);
+    let _ = writeln!(
+        out,
+        "Scanned {} ({}), evaluated at {}.\n",
+        inv.scan.started_at.to_rfc3339(),
+        inv.scan.regions.iter().map(|r| r.region()).collect::<Vec<_>>().join(", "),
+        inv.scan.as_of.to_rfc3339()
+    );
+    let _ = writeln!(out, "**Posture {}/100**", analysis.posture.score);
+    let counts: Vec<String> =
+        analysis.posture.findings_by_severity.iter().rev().map(|(s, n)| format!("{n} {s}")).collect();
+    let _ = writeln!(out, "· {} finding(s): {}\n", analysis.findings.len(), counts.join(", "));
+    if !analysis.posture.by_service.is_empty() {
+        let _ = writeln!(out, "| service | posture |\n| --- | ---: |");
+        for (service, score) in &analysis.posture.by_service {
+            let _ = writeln!(out, "| {service} | {score} |");
+        }
+        out.push('\n');
+    }
+    if !inv.coverage.is_empty() {
+        let _ = writeln!(out, "**Coverage gaps ({})**: what the scan could not see.\n", inv.coverage.len());
+        for record in &inv.coverage {
+            let _ = writeln!(out, "- {}", escape(&record.to_string()));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "## Findings\n\n| score | severity | finding | resource | rule |\n| ---: | --- | --- | --- | --- |"
+    );
+    for f in &analysis.findings {
+        let muted = f.muted.as_ref().map(|m| format!(" (muted: {})", escape(&m.reason))).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {}{} | `{}` | `{}` |",
+            f.score,
+            f.severity,
+            escape(&f.title),
+            muted,
+            escape(&f.resource_arn),
+            f.rule_id
+        );
+    }
+    let _ = writeln!(out, "\n## Details");
+    for f in &analysis.findings {
+        let _ = writeln!(out, "\n### {} ({}, {})\n\n{}\n", escape(&f.title), f.severity, f.score, f.evidence.summary);
+        if let Some(location) = &f.evidence.location {
+            let _ = writeln!(out, "Where: {location}\n");
+        }
+        if let Some(statement) = &f.evidence.statement {
+            let _ = writeln!(out, "```json\n{}\n```\n", serde_json::to_string_pretty(statement).unwrap_or_default());
+        }
+        if !f.path.is_empty() {
+            let _ = writeln!(out, "Path: {}\n", f.path.join(" → "));
+        }
+        let _ = writeln!(out, "Remediation: {}\n", f.remediation);
+    }
+    out
+}

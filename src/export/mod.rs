@@ -1,0 +1,80 @@
+//! Exports of a snapshot for other tools: OCSF Detection Findings (what Security Hub and Prowler speak),
+//! SARIF 2.1.0 (GitHub code scanning), Markdown and CSV.
+
+mod csv_format;
+mod markdown;
+mod ocsf;
+mod sarif;
+
+use crate::snapshot::Snapshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Ocsf,
+    Sarif,
+    Markdown,
+    Csv,
+}
+
+pub fn export(snapshot: &Snapshot, format: Format) -> Result<Vec<u8>, String> {
+    match format {
+        Format::Ocsf => serde_json::to_vec_pretty(&ocsf::findings(snapshot)).map_err(|e| e.to_string()),
+        Format::Sarif => serde_json::to_vec_pretty(&sarif::log(snapshot)).map_err(|e| e.to_string()),
+        Format::Markdown => Ok(markdown::report(snapshot).into_bytes()),
+        Format::Csv => csv_format::table(snapshot),
+    }
+}
+
+/// The kind of resource an ARN names (`lambda:function`, `iam:role`, `apigateway:/restapis`), for exports.
+pub fn resource_kind(arn: &str) -> String {
+    let mut parts = arn.splitn(6, ':');
+    let service = parts.nth(2).unwrap_or_default();
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let kind = resource.trim_start_matches('/').split(['/', ':']).next().unwrap_or_default();
+    format!("{service}:{kind}")
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ScanReport;
+    use crate::mutes::{MuteReport, Muted};
+    use crate::rules::fixture::*;
+
+    pub fn sample() -> Snapshot {
+        let fixture = Fixture::new()
+            .managed_policy(
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+                allow(serde_json::json!("*"), serde_json::json!("*")),
+            )
+            .role("admin", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"])
+            .function("pay", "admin", |f| f.tracing_mode = None)
+            .http_api("shop", "HTTP", &[("GET /status", "NONE", false, Some("pay"))], false);
+        let mut analysis = crate::analyze::analyze(&fixture.inventory, now());
+        analysis.findings[1].muted =
+            Some(Muted { reason: "accepted | for now".into(), expires: None, source: "stance.toml:2".into() });
+        Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default())
+    }
+
+    #[test]
+    fn kinds() {
+        assert_eq!(resource_kind("arn:aws:lambda:us-east-1:1:function:f"), "lambda:function");
+        assert_eq!(resource_kind("arn:aws:iam::1:role/x"), "iam:role");
+        assert_eq!(resource_kind("arn:aws:apigateway:us-east-1::/apis/a/routes/r"), "apigateway:apis");
+    }
+
+    #[test]
+    fn every_format_renders_every_finding() {
+        let snapshot = sample();
+        let n = snapshot.analysis.findings.len();
+        let ocsf: serde_json::Value = serde_json::from_slice(&export(&snapshot, Format::Ocsf).unwrap()).unwrap();
+        assert_eq!(ocsf.as_array().unwrap().len(), n);
+        let sarif: serde_json::Value = serde_json::from_slice(&export(&snapshot, Format::Sarif).unwrap()).unwrap();
+        assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), n);
+        let csv = String::from_utf8(export(&snapshot, Format::Csv).unwrap()).unwrap();
+        assert_eq!(csv.lines().count(), n + 1);
+        let md = String::from_utf8(export(&snapshot, Format::Markdown).unwrap()).unwrap();
+        assert!(md.contains(&snapshot.analysis.findings[0].title));
+        assert!(md.contains("accepted \\| for now"), "pipes are escaped in tables");
+    }
+}

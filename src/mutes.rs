@@ -1,0 +1,262 @@
+//! Mutes: accepted risks, recorded in a TOML file (`stance.toml` or `--mutes FILE`) with a reason and an
+//! optional expiry. A muted finding stays in the snapshot, marked with its reason; it no longer counts in
+//! the posture score or the CI gates. An expired mute stops applying and is reported.
+//!
+//! ```toml
+//! [[mute]]
+//! rule = "apigw-unauthenticated-route"             # or: category = "apigw_unauthenticated_route"
+//! resource = "arn:aws:apigateway:us-east-1::/apis/a1b2c3/routes/*"   # glob: * and ?; default *
+//! reason = "public status endpoint, rate-limited by WAF"
+//! expires = 2027-03-31                              # optional
+//! ```
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::analyze::policy::catalogue::glob_match;
+use crate::rules::{Category, Finding, find_rule};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mute {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// Glob over the finding's resource ARN.
+    pub resource: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+    /// Where it is written: `stance.toml:7`.
+    pub source: String,
+}
+
+impl Mute {
+    pub fn matches(&self, finding: &Finding) -> bool {
+        self.rule.as_deref().is_none_or(|r| r == finding.rule_id)
+            && self.category.is_none_or(|c| c == finding.category)
+            && glob_match(&self.resource, &finding.resource_arn)
+    }
+
+    pub fn expired(&self, today: NaiveDate) -> bool {
+        self.expires.is_some_and(|e| e < today)
+    }
+}
+
+/// What a muted finding carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Muted {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedMute {
+    #[serde(flatten)]
+    pub mute: Option<Mute>,
+    /// How many findings it muted.
+    pub findings: usize,
+}
+
+/// The mutes of a scan, as recorded in its snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MuteReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub applied: Vec<AppliedMute>,
+    /// Mutes past their expiry: they no longer apply.
+    #[serde(default)]
+    pub expired: Vec<Mute>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{path}:{line}: {message}")]
+pub struct MuteError {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    mute: Vec<toml::Spanned<RawMute>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMute {
+    rule: Option<String>,
+    category: Option<String>,
+    resource: Option<String>,
+    reason: Option<String>,
+    expires: Option<toml::Value>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
+}
+
+/// Reads and checks a mutes file. Every problem names the file and line.
+pub fn parse(text: &str, path: &str) -> Result<Vec<Mute>, MuteError> {
+    let error = |line: usize, message: String| MuteError { path: path.to_owned(), line, message };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        error(line, e.message().replace('\n', " "))
+    })?;
+    let mut mutes = Vec::new();
+    for entry in raw.mute {
+        let line = line_of(text, entry.span().start);
+        let raw = entry.into_inner();
+        let reason = raw
+            .reason
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| error(line, "a mute needs a `reason`".into()))?;
+        if raw.rule.is_none() && raw.category.is_none() {
+            return Err(error(line, "a mute needs a `rule` or a `category`".into()));
+        }
+        if let Some(rule) = raw.rule.as_ref().filter(|r| find_rule(r).is_none()) {
+            return Err(error(line, format!("unknown rule `{rule}` (`stance rules` lists them)")));
+        }
+        let category = match &raw.category {
+            Some(name) => Some(
+                Category::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| c.as_str() == name)
+                    .ok_or_else(|| error(line, format!("unknown category `{name}`")))?,
+            ),
+            None => None,
+        };
+        let expires =
+            match &raw.expires {
+                None => None,
+                Some(value) => {
+                    let text = match value {
+                        toml::Value::String(s) => s.clone(),
+                        toml::Value::Datetime(d) => d.to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    Some(NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+                        error(line, format!("`expires` must be a date such as 2027-03-31, found {text}"))
+                    })?)
+                }
+            };
+        mutes.push(Mute {
+            rule: raw.rule,
+            category,
+            resource: raw.resource.unwrap_or_else(|| "*".into()),
+            reason,
+            expires,
+            source: format!("{path}:{line}"),
+        });
+    }
+    Ok(mutes)
+}
+
+pub fn load(path: &Path) -> Result<Vec<Mute>, MuteError> {
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| MuteError {
+        path: display.clone(),
+        line: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(&text, &display)
+}
+
+/// Marks the findings the mutes match (the first matching mute wins) and reports what applied and what
+/// had expired at `today`.
+pub fn apply(mutes: &[Mute], findings: &mut [Finding], today: NaiveDate, file: Option<String>) -> MuteReport {
+    let mut report = MuteReport { file, ..MuteReport::default() };
+    let (expired, active): (Vec<&Mute>, Vec<&Mute>) = mutes.iter().partition(|m| m.expired(today));
+    report.expired = expired.into_iter().cloned().collect();
+    let mut counts = vec![0usize; active.len()];
+    for finding in findings.iter_mut() {
+        if let Some((i, mute)) = active.iter().enumerate().find(|(_, m)| m.matches(finding)) {
+            counts[i] += 1;
+            finding.muted =
+                Some(Muted { reason: mute.reason.clone(), expires: mute.expires, source: mute.source.clone() });
+        }
+    }
+    report.applied =
+        active.into_iter().zip(counts).map(|(m, n)| AppliedMute { mute: Some(m.clone()), findings: n }).collect();
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+# accepted risks
+[[mute]]
+rule = "lambda-tracing-disabled"
+resource = "arn:aws:lambda:*:123456789012:function:legacy-*"
+reason = "legacy functions are being retired"
+expires = 2027-01-31
+
+[[mute]]
+category = "apigw_stage_no_logging"
+reason = "dev stages are not logged"
+expires = "2026-01-01"
+"#;
+
+    #[test]
+    fn parses_with_sources() {
+        let mutes = parse(FILE, "stance.toml").unwrap();
+        assert_eq!(mutes.len(), 2);
+        assert_eq!(mutes[0].source, "stance.toml:3");
+        assert_eq!(mutes[0].expires, NaiveDate::from_ymd_opt(2027, 1, 31));
+        assert_eq!(mutes[1].category, Some(Category::ApigwStageNoLogging));
+        assert_eq!(mutes[1].resource, "*");
+        assert!(mutes[1].expired(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()));
+    }
+
+    #[test]
+    fn malformed_files_are_refused_with_the_line() {
+        let cases = [
+            ("[[mute]]\nrule = \"lambda-tracing-disabled\"\n", "stance.toml:1: a mute needs a `reason`"),
+            ("[[mute]]\nreason = \"x\"\n", "stance.toml:1: a mute needs a `rule` or a `category`"),
+            ("\n[[mute]]\nrule = \"no-such-rule\"\nreason = \"x\"\n", "stance.toml:2: unknown rule `no-such-rule`"),
+            ("[[mute]]\ncategory = \"nope\"\nreason = \"x\"\n", "stance.toml:1: unknown category `nope`"),
+            (
+                "[[mute]]\nrule = \"lambda-tracing-disabled\"\nreason = \"x\"\nexpires = \"soon\"\n",
+                "stance.toml:1: `expires` must be a date",
+            ),
+            (
+                "[[mute]]\nrule = \"lambda-tracing-disabled\"\nreason = \"x\"\ncolour = \"red\"\n",
+                "stance.toml:4: unknown field `colour`",
+            ),
+            ("[[mute]\nrule = 1\n", "stance.toml:1:"),
+        ];
+        for (text, expected) in cases {
+            let message = parse(text, "stance.toml").unwrap_err().to_string();
+            assert!(message.starts_with(expected), "{text:?}: {message}");
+            assert_eq!(message.lines().count(), 1, "{message}");
+        }
+    }
+
+    #[test]
+    fn applies_and_reports_expired() {
+        use crate::rules::fixture::*;
+        let fixture = Fixture::new()
+            .role("r", lambda_trust(), &[], &[])
+            .function("legacy-1", "r", |f| f.tracing_mode = None)
+            .function("new-1", "r", |f| f.tracing_mode = None);
+        let mut findings = crate::analyze::analyze(&fixture.inventory, now()).findings;
+        let mutes = parse(FILE, "stance.toml").unwrap();
+        let report = apply(&mutes, &mut findings, now().date_naive(), Some("stance.toml".into()));
+        let muted: Vec<&str> = findings.iter().filter(|f| f.muted.is_some()).map(|f| f.resource_arn.as_str()).collect();
+        assert_eq!(muted, ["arn:aws:lambda:us-east-1:123456789012:function:legacy-1"]);
+        assert_eq!(report.applied.len(), 1);
+        assert_eq!(report.applied[0].findings, 1);
+        assert_eq!(report.expired.len(), 1, "the stage mute expired on 2026-01-01");
+    }
+}
