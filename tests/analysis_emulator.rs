@@ -6,7 +6,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use support::{Emulator, repo, stance};
+use support::{Emulator, repo, scan_demo};
 
 fn text_of(finding: &Value) -> String {
     format!(
@@ -21,22 +21,10 @@ fn text_of(finding: &Value) -> String {
 fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     let emulator = Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "scan",
-        "--endpoint-url",
-        &emulator.endpoint,
-        "--region",
-        "us-east-1",
-        "--region",
-        "eu-west-1",
-        "--max-attempts",
-        "1",
-        "--out",
-        "report.json",
-    ];
-    let output = stance(&args, dir.path());
+    let output = scan_demo(&emulator, dir.path(), "report.json", &["--fail-on", "critical"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Posture "), "{stderr}");
+    assert_eq!(output.status.code(), Some(4), "critical findings fail the --fail-on gate: {stderr}");
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
     let findings = report["findings"].as_array().expect("findings");

@@ -7,23 +7,10 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{Emulator, planted_secrets, python, repo, stance};
+use support::{Emulator, planted_secrets, python, repo, scan_demo, stance};
 
 fn scan(emulator: &Emulator, dir: &Path, out: &str) -> std::process::Output {
-    let args = [
-        "scan",
-        "--endpoint-url",
-        &emulator.endpoint,
-        "--region",
-        "us-east-1",
-        "--region",
-        "eu-west-1",
-        "--max-attempts",
-        "1",
-        "--out",
-        out,
-    ];
-    let output = stance(&args, dir);
+    let output = scan_demo(emulator, dir, out, &[]);
     assert!(matches!(output.status.code(), Some(0 | 3)), "scan: {}", String::from_utf8_lossy(&output.stderr));
     output
 }

@@ -88,57 +88,39 @@ pub static STAGE_NO_LOGGING: Rule = Rule {
     },
     check: |cx, _, out| {
         let logging = |level: Option<&str>| matches!(level, Some("INFO" | "ERROR"));
+        let mut unlogged = |stage_arn: &str, region: &str, api_arn: &str, stage: &str, api: &str, summary: String| {
+            let evidence = Evidence {
+                summary,
+                location: Some(stage_arn.to_owned()),
+                statement: None,
+                details: BTreeMap::from([("api".to_owned(), json!(api_arn))]),
+            };
+            out.emit(
+                Draft::new(stage_arn, region, "logging", format!("Stage {stage} of {api} is not logged"))
+                    .evidence(evidence),
+            );
+        };
         for api in cx.inventory.apigateway.apis.values() {
             for stage in api.stages.iter().flatten() {
                 let execution = stage.method_settings.get("*/*").is_some_and(|s| logging(s.logging_level.as_deref()));
-                if logs_to(&stage.access_log) || execution {
-                    continue;
-                }
-                let evidence = Evidence {
-                    summary: format!(
+                if !logs_to(&stage.access_log) && !execution {
+                    let summary = format!(
                         "stage {} of REST API {} has neither access logging nor execution logging",
                         stage.name, api.name
-                    ),
-                    location: Some(stage.arn.clone()),
-                    statement: None,
-                    details: BTreeMap::from([("api".to_owned(), json!(api.arn))]),
-                };
-                out.emit(
-                    Draft::new(
-                        &stage.arn,
-                        &api.region,
-                        "logging",
-                        format!("Stage {} of {} is not logged", stage.name, api.name),
-                    )
-                    .evidence(evidence),
-                );
+                    );
+                    unlogged(&stage.arn, &api.region, &api.arn, &stage.name, &api.name, summary);
+                }
             }
         }
         for api in cx.inventory.apigatewayv2.apis.values() {
             let websocket = api.protocol_type == "WEBSOCKET";
             for stage in api.stages.iter().flatten() {
                 let execution = websocket && logging(stage.default_logging_level.as_deref());
-                if logs_to(&stage.access_log) || execution {
-                    continue;
+                if !logs_to(&stage.access_log) && !execution {
+                    let summary =
+                        format!("stage {} of {} API {} has no access logging", stage.name, api.protocol_type, api.name);
+                    unlogged(&stage.arn, &api.region, &api.arn, &stage.name, &api.name, summary);
                 }
-                let evidence = Evidence {
-                    summary: format!(
-                        "stage {} of {} API {} has no access logging",
-                        stage.name, api.protocol_type, api.name
-                    ),
-                    location: Some(stage.arn.clone()),
-                    statement: None,
-                    details: BTreeMap::from([("api".to_owned(), json!(api.arn))]),
-                };
-                out.emit(
-                    Draft::new(
-                        &stage.arn,
-                        &api.region,
-                        "logging",
-                        format!("Stage {} of {} is not logged", stage.name, api.name),
-                    )
-                    .evidence(evidence),
-                );
             }
         }
     },

@@ -104,11 +104,7 @@ pub static CROSS_ACCOUNT_NO_EXTERNAL_ID: Rule = Rule {
                 if !admission.restricted_by.is_empty() {
                     continue;
                 }
-                for who in &admission.who {
-                    let Who::Account(account) = who else { continue };
-                    if account == cx.account_id() {
-                        continue;
-                    }
+                for account in super::foreign_accounts(cx, &admission) {
                     let statement = admission.statement;
                     let mut evidence = statement_evidence(
                         format!(

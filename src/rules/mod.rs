@@ -131,6 +131,17 @@ pub fn run_all(context: &Context<'_>) -> Vec<Finding> {
     findings
 }
 
+/// The foreign accounts an admission names (not the scanned account itself).
+pub fn foreign_accounts<'a>(
+    context: &'a Context<'_>,
+    admission: &'a crate::analyze::policy::Admission<'_>,
+) -> impl Iterator<Item = &'a String> + 'a {
+    admission.who.iter().filter_map(move |who| match who {
+        crate::analyze::policy::Who::Account(account) if account != context.account_id() => Some(account),
+        _ => None,
+    })
+}
+
 /// Evidence pointing at one policy statement.
 pub fn statement_evidence(summary: String, location: String, statement: &Statement) -> Evidence {
     Evidence { summary, location: Some(location), statement: Some(statement.raw.clone()), details: Default::default() }

@@ -114,3 +114,22 @@ pub fn planted_secrets() -> Vec<String> {
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&output.stdout).expect("secrets JSON");
     map.values().filter_map(|v| v.as_str().map(str::to_owned)).collect()
 }
+
+/// `stance scan` of the demo account's two regions into `out`, in `dir`; extra arguments appended.
+pub fn scan_demo(emulator: &Emulator, dir: &Path, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "scan",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
+        "--max-attempts",
+        "1",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    stance(&args, dir)
+}
