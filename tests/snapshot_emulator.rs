@@ -54,6 +54,19 @@ fn scan_change_scan_and_compare() {
     assert_eq!(unchanged.status.code(), Some(0), "{text}");
     assert!(text.contains("No change"), "an unchanged account diffs empty:\n{text}");
 
+    // Two scans of an unchanged account differ only in timestamps (and the scan's request counters).
+    let normalized = |file: &str| -> Value {
+        let mut value: Value = serde_json::from_str(&std::fs::read_to_string(d.join(file)).unwrap()).unwrap();
+        for key in ["started_at", "finished_at", "as_of", "requests"] {
+            value["scan"][key] = Value::Null;
+        }
+        value
+    };
+    assert!(
+        normalized("week1.json") == normalized("week1-again.json"),
+        "snapshots of an unchanged account differ beyond timestamps"
+    );
+
     change(&emulator, &["fix-bob-mfa", "open-orders-url"]);
     scan(&emulator, d, "week2.json.zst");
 
