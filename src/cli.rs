@@ -52,6 +52,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Browse a snapshot in the TUI, or the comparison of two (`stance open OLD NEW`).
+    Open {
+        snapshot: PathBuf,
+        /// A newer snapshot: opens the comparison of the two.
+        new: Option<PathBuf>,
+    },
     /// List the rules: id, category, severity, title.
     Rules {
         /// Output format.

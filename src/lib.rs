@@ -17,6 +17,7 @@ pub mod mutes;
 pub mod rules;
 pub mod score;
 pub mod snapshot;
+pub mod tui;
 
 /// What `stance scan --out` writes: the inventory and its analysis, side by side at the top level.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         Command::Diff { old, new, format, fail_on_new } => diff(&old, &new, format, fail_on_new),
         Command::Export { snapshot, format, out } => export(&snapshot, format, out.as_deref()),
         Command::History { dir, account, format } => history(&dir, account.as_deref(), format),
+        Command::Open { snapshot, new } => open(&snapshot, new.as_deref()),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule_id } => explain(&rule_id),
     };
@@ -313,6 +314,25 @@ fn history(dir: &std::path::Path, account: Option<&str>, format: ListFormat) -> 
         ListFormat::Json => println!("{}", serde_json::to_string_pretty(&history)?),
         _ => print!("{}", stance::history::text(&history)),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open(path: &std::path::Path, newer: Option<&std::path::Path>) -> Result<ExitCode> {
+    let snapshot = read_snapshot(path)?;
+    let app = match newer {
+        None => stance::tui::App::new(snapshot, None),
+        Some(newer) => {
+            let newer = read_snapshot(newer)?;
+            let diff = stance::diff::diff(&snapshot, &newer);
+            stance::tui::App::new(newer, Some(diff))
+        }
+    };
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "`stance open` needs a terminal (for a report without one, use `stance export` or `stance diff`)"
+        );
+    }
+    stance::tui::run(app).context("the terminal UI failed")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,321 @@
+//! The TUI's state and how actions change it. Rendering reads this state and nothing else.
+
+use crate::diff::Diff;
+use crate::rules::{Category, Finding, Severity};
+use crate::snapshot::Snapshot;
+
+/// The views, as `:` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Overview,
+    Findings,
+    Detail,
+    Paths,
+    Compare,
+}
+
+impl View {
+    pub const NAMED: &'static [(&'static str, View)] = &[
+        ("overview", View::Overview),
+        ("findings", View::Findings),
+        ("paths", View::Paths),
+        ("compare", View::Compare),
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a `/` search.
+    Search,
+    /// Typing a `:` view name.
+    Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Score,
+    Severity,
+    Service,
+}
+
+/// Which list of the comparison is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareTab {
+    New,
+    Resolved,
+    Changed,
+}
+
+/// Everything the user can do, independent of which key does it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    NextTab,
+    StartSearch,
+    StartCommand,
+    Input(char),
+    DeleteChar,
+    Submit,
+    Cancel,
+    CycleSort,
+    CycleSeverityFilter,
+    ToggleHelp,
+    Quit,
+}
+
+pub struct App {
+    pub snapshot: Snapshot,
+    /// The comparison, when two snapshots were opened (the second is `snapshot`).
+    pub diff: Option<Diff>,
+    pub view: View,
+    /// Where `Back` returns to.
+    pub previous: Vec<View>,
+    pub mode: Mode,
+    pub input: String,
+    pub search: String,
+    pub sort: SortKey,
+    pub min_severity: Option<Severity>,
+    /// Indices into the shown list (findings, paths or the comparison tab), filtered and sorted.
+    pub visible: Vec<usize>,
+    pub selected: usize,
+    pub detail: Option<Finding>,
+    pub detail_scroll: u16,
+    pub compare_tab: CompareTab,
+    pub help: bool,
+    pub status: String,
+    pub quit: bool,
+    /// Rows of the list area at the last render, for PageUp/PageDown.
+    pub page: usize,
+    /// How far the detail can scroll at the current terminal size.
+    pub detail_max_scroll: u16,
+}
+
+impl App {
+    pub fn new(snapshot: Snapshot, diff: Option<Diff>) -> App {
+        let view = if diff.is_some() { View::Compare } else { View::Overview };
+        let mut app = App {
+            snapshot,
+            diff,
+            view,
+            previous: Vec::new(),
+            mode: Mode::Normal,
+            input: String::new(),
+            search: String::new(),
+            sort: SortKey::Score,
+            min_severity: None,
+            visible: Vec::new(),
+            selected: 0,
+            detail: None,
+            detail_scroll: 0,
+            compare_tab: CompareTab::New,
+            help: false,
+            status: String::new(),
+            quit: false,
+            page: 10,
+            detail_max_scroll: u16::MAX,
+        };
+        app.refresh();
+        app
+    }
+
+    /// The findings of the current list (all findings, attack paths, or a comparison tab).
+    pub fn source(&self) -> Vec<&Finding> {
+        match self.view {
+            View::Paths => self
+                .snapshot
+                .analysis
+                .findings
+                .iter()
+                .filter(|f| f.category == Category::AttackPathPublicApiToPrivilegedLambda)
+                .collect(),
+            View::Compare => match (&self.diff, self.compare_tab) {
+                (Some(d), CompareTab::New) => d.new_findings.iter().collect(),
+                (Some(d), CompareTab::Resolved) => d.resolved_findings.iter().collect(),
+                (Some(d), CompareTab::Changed) => d.changed_findings.iter().map(|c| &c.new).collect(),
+                (None, _) => Vec::new(),
+            },
+            _ => self.snapshot.analysis.findings.iter().collect(),
+        }
+    }
+
+    /// The findings shown, in order.
+    pub fn shown(&self) -> Vec<&Finding> {
+        let source = self.source();
+        self.visible.iter().filter_map(|&i| source.get(i).copied()).collect()
+    }
+
+    fn matches(&self, finding: &Finding) -> bool {
+        let query = self.search.to_lowercase();
+        let text_matches = query.is_empty()
+            || [&finding.title, &finding.resource_arn, &finding.rule_id]
+                .iter()
+                .any(|t| t.to_lowercase().contains(&query));
+        text_matches && self.min_severity.is_none_or(|s| finding.severity >= s)
+    }
+
+    /// Recomputes the visible list after a filter, sort or list change, keeping the selection in range.
+    pub fn refresh(&mut self) {
+        let source = self.source();
+        let mut visible: Vec<usize> = (0..source.len()).filter(|&i| self.matches(source[i])).collect();
+        let key = |f: &Finding| (f.category.service(), std::cmp::Reverse(f.score));
+        match self.sort {
+            SortKey::Score => visible.sort_by(|&a, &b| source[b].score.cmp(&source[a].score).then(a.cmp(&b))),
+            SortKey::Severity => visible.sort_by(|&a, &b| {
+                source[b].severity.cmp(&source[a].severity).then(source[b].score.cmp(&source[a].score)).then(a.cmp(&b))
+            }),
+            SortKey::Service => visible.sort_by(|&a, &b| key(source[a]).cmp(&key(source[b])).then(a.cmp(&b))),
+        }
+        self.visible = visible;
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    fn go(&mut self, view: View) {
+        if view != self.view {
+            self.previous.push(self.view);
+            self.view = view;
+            self.selected = 0;
+            self.refresh();
+        }
+    }
+
+    fn lists(&self) -> bool {
+        matches!(self.view, View::Findings | View::Paths | View::Compare)
+    }
+
+    pub fn handle(&mut self, action: Action) {
+        match self.mode {
+            Mode::Search | Mode::Command => return self.handle_input(action),
+            Mode::Normal => {}
+        }
+        let last = self.visible.len().saturating_sub(1);
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.help = !self.help,
+            Action::Cancel | Action::Back if self.help => self.help = false,
+            Action::Back => {
+                if let Some(view) = self.previous.pop() {
+                    self.view = view;
+                    self.refresh();
+                }
+            }
+            Action::Up if self.view == View::Detail => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Action::Down if self.view == View::Detail => {
+                self.detail_scroll = self.detail_scroll.saturating_add(1).min(self.detail_max_scroll)
+            }
+            Action::Bottom if self.view == View::Detail => self.detail_scroll = self.detail_max_scroll,
+            Action::PageDown if self.view == View::Detail => {
+                self.detail_scroll = self.detail_scroll.saturating_add(self.page as u16).min(self.detail_max_scroll)
+            }
+            Action::PageUp if self.view == View::Detail => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(self.page as u16)
+            }
+            Action::Top if self.view == View::Detail => self.detail_scroll = 0,
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::PageUp => self.selected = self.selected.saturating_sub(self.page),
+            Action::PageDown => self.selected = (self.selected + self.page).min(last),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = last,
+            Action::Open => match self.view {
+                View::Overview => self.go(View::Findings),
+                _ if self.lists() => {
+                    if let Some(finding) = self.shown().get(self.selected).map(|f| (*f).clone()) {
+                        self.detail = Some(finding);
+                        self.detail_scroll = 0;
+                        self.go(View::Detail);
+                    }
+                }
+                _ => {}
+            },
+            Action::NextTab if self.view == View::Compare => {
+                self.compare_tab = match self.compare_tab {
+                    CompareTab::New => CompareTab::Resolved,
+                    CompareTab::Resolved => CompareTab::Changed,
+                    CompareTab::Changed => CompareTab::New,
+                };
+                self.selected = 0;
+                self.refresh();
+            }
+            Action::NextTab => {}
+            Action::StartSearch => {
+                if !self.lists() {
+                    self.go(View::Findings);
+                }
+                self.mode = Mode::Search;
+                self.input = self.search.clone();
+            }
+            Action::StartCommand => {
+                self.mode = Mode::Command;
+                self.input.clear();
+            }
+            Action::CycleSort => {
+                self.sort = match self.sort {
+                    SortKey::Score => SortKey::Severity,
+                    SortKey::Severity => SortKey::Service,
+                    SortKey::Service => SortKey::Score,
+                };
+                self.refresh();
+            }
+            Action::CycleSeverityFilter => {
+                self.min_severity = match self.min_severity {
+                    None => Some(Severity::Critical),
+                    Some(Severity::Critical) => Some(Severity::High),
+                    Some(Severity::High) => Some(Severity::Medium),
+                    Some(Severity::Medium) => Some(Severity::Low),
+                    Some(_) => None,
+                };
+                self.refresh();
+            }
+            Action::Input(_) | Action::DeleteChar | Action::Submit | Action::Cancel => {}
+        }
+    }
+
+    fn handle_input(&mut self, action: Action) {
+        match action {
+            Action::Input(c) => self.input.push(c),
+            Action::DeleteChar => {
+                self.input.pop();
+            }
+            Action::Cancel => {
+                if self.mode == Mode::Search {
+                    self.search.clear();
+                    self.refresh();
+                }
+                self.mode = Mode::Normal;
+                return;
+            }
+            Action::Submit => {
+                if self.mode == Mode::Command {
+                    let name = self.input.trim().to_owned();
+                    match View::NAMED.iter().find(|(n, _)| n.starts_with(&name) && !name.is_empty()) {
+                        Some((_, View::Compare)) if self.diff.is_none() => {
+                            self.status = "no comparison: open two snapshots (stance open OLD NEW)".into()
+                        }
+                        Some((_, view)) => {
+                            self.status.clear();
+                            self.go(*view);
+                        }
+                        None => self.status = format!("no view `{name}` (overview, findings, paths, compare)"),
+                    }
+                }
+                self.mode = Mode::Normal;
+                return;
+            }
+            _ => {}
+        }
+        if self.mode == Mode::Search {
+            // Incremental: every keystroke filters.
+            self.search = self.input.clone();
+            self.selected = 0;
+            self.refresh();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Keys → actions (k9s conventions). The help overlay is generated from [`HELP`], so it cannot drift.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{Action, Mode, View};
+
+pub fn action(key: KeyEvent, mode: Mode) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if mode != Mode::Normal {
+        return match key.code {
+            KeyCode::Esc => Some(Action::Cancel),
+            KeyCode::Enter => Some(Action::Submit),
+            KeyCode::Backspace => Some(Action::DeleteChar),
+            KeyCode::Char(c) => Some(Action::Input(c)),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('j') | KeyCode::Down => Action::Down,
+        KeyCode::Char('k') | KeyCode::Up => Action::Up,
+        KeyCode::Char('g') | KeyCode::Home => Action::Top,
+        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
+        KeyCode::PageDown | KeyCode::Char(' ') => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right => Action::Open,
+        KeyCode::Esc | KeyCode::Char('h') | KeyCode::Left | KeyCode::Backspace => Action::Back,
+        KeyCode::Tab => Action::NextTab,
+        KeyCode::Char('/') => Action::StartSearch,
+        KeyCode::Char(':') => Action::StartCommand,
+        KeyCode::Char('s') => Action::CycleSort,
+        KeyCode::Char('f') => Action::CycleSeverityFilter,
+        KeyCode::Char('?') => Action::ToggleHelp,
+        _ => return None,
+    })
+}
+
+/// The keys of a view, for the help overlay: (keys, what they do).
+pub fn help(view: View) -> Vec<(&'static str, &'static str)> {
+    let mut keys = vec![("j/k ↑/↓", "move"), ("g/G", "first / last"), ("PgUp/PgDn", "page")];
+    match view {
+        View::Overview => keys.push(("Enter", "open the findings")),
+        View::Findings | View::Paths => keys.extend([
+            ("Enter", "finding detail"),
+            ("/", "search title, ARN, rule"),
+            ("s", "sort: score → severity → service"),
+            ("f", "minimum severity"),
+        ]),
+        View::Compare => {
+            keys.extend([("Tab", "new → resolved → changed"), ("Enter", "finding detail"), ("/", "search")])
+        }
+        View::Detail => keys[0] = ("j/k ↑/↓", "scroll"),
+    }
+    keys.extend([
+        (":", "switch view: overview, findings, paths, compare"),
+        ("Esc", "back"),
+        ("?", "this help"),
+        ("q", "quit"),
+    ]);
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyEventKind;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent {
+            code,
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: ratatui::crossterm::event::KeyEventState::NONE,
+        }
+    }
+
+    #[test]
+    fn modes_change_what_keys_mean() {
+        assert_eq!(action(key(KeyCode::Char('q')), Mode::Normal), Some(Action::Quit));
+        assert_eq!(action(key(KeyCode::Char('q')), Mode::Search), Some(Action::Input('q')));
+        assert_eq!(action(key(KeyCode::Esc), Mode::Search), Some(Action::Cancel));
+        let ctrl_c = KeyEvent { modifiers: KeyModifiers::CONTROL, ..key(KeyCode::Char('c')) };
+        assert_eq!(action(ctrl_c, Mode::Search), Some(Action::Quit));
+        assert!(help(View::Findings).iter().any(|(k, _)| *k == "/"));
+    }
+}

@@ -1,0 +1,215 @@
+//! The interactive TUI (ratatui + crossterm): one event loop, keys mapped to [`app::Action`]s, state changed
+//! only by [`app::App::handle`], and a render that is a pure function of the state. The analysis engine
+//! knows nothing of it.
+
+pub mod app;
+pub mod keys;
+pub mod theme;
+pub mod views;
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+
+pub use app::App;
+use theme::Theme;
+use views::Screen;
+
+/// Runs the TUI until the user quits. The terminal is restored on return, on error and on panic
+/// (`ratatui::init` installs the panic hook).
+pub fn run(mut app: App) -> std::io::Result<()> {
+    let mut terminal = ratatui::init();
+    let theme = Theme::from_env();
+    let result = (|| -> std::io::Result<()> {
+        loop {
+            terminal.draw(|frame| {
+                // Rows of the list area, for paging: the frame minus header, footer, borders and table header.
+                app.page = usize::from(frame.area().height.saturating_sub(5)).max(1);
+                app.detail_max_scroll = views::max_scroll(&app, views::body(frame.area()));
+                frame.render_widget(&Screen { app: &app, theme }, frame.area());
+            })?;
+            if event::poll(Duration::from_millis(250))?
+                && let Event::Key(key) = event::read()?
+                && key.kind == KeyEventKind::Press
+                && let Some(action) = keys::action(key, app.mode)
+            {
+                app.status.clear();
+                app.handle(action);
+            }
+            if app.quit {
+                return Ok(());
+            }
+        }
+    })();
+    ratatui::restore();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::app::{Action, View};
+    use super::*;
+    use crate::ScanReport;
+    use crate::mutes::MuteReport;
+    use crate::rules::fixture::*;
+    use crate::snapshot::Snapshot;
+
+    fn snapshot(open_route: bool) -> Snapshot {
+        let fixture = Fixture::new()
+            .managed_policy(
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+                allow(serde_json::json!("*"), serde_json::json!("*")),
+            )
+            .role("payments-role", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"])
+            .role(
+                "orders-role",
+                lambda_trust(),
+                &[("t", allow(serde_json::json!("dynamodb:GetItem"), serde_json::json!("*")))],
+                &[],
+            )
+            .function("payments", "payments-role", |f| f.runtime = Some("nodejs16.x".into()))
+            .function("orders", "orders-role", |f| f.tracing_mode = None)
+            .http_api(
+                "shop",
+                "HTTP",
+                &[
+                    ("GET /status", if open_route { "NONE" } else { "AWS_IAM" }, false, Some("payments")),
+                    ("GET /orders", "NONE", false, Some("orders")),
+                ],
+                false,
+            )
+            .user("bob", |u| u.access_keys = Some(vec![key("AKIAOLDKEY", "Active", 200)]));
+        let analysis = crate::analyze::analyze(&fixture.inventory, now());
+        Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default())
+    }
+
+    fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| frame.render_widget(&Screen { app, theme: Theme { color: false } }, frame.area()))
+            .unwrap();
+        terminal
+    }
+
+    fn screen_text(app: &App, width: u16, height: u16) -> String {
+        let terminal = render(app, width, height);
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Each view at both sizes the TUI must work in.
+    #[test]
+    fn every_view_at_80x24_and_120x40() {
+        let mut app = App::new(snapshot(true), None);
+        for (name, setup) in [
+            ("overview", vec![]),
+            ("findings", vec![Action::Open]),
+            ("detail", vec![Action::Open, Action::Open]),
+            ("paths", vec![Action::StartCommand, Action::Input('p'), Action::Submit]),
+            ("help", vec![Action::Open, Action::ToggleHelp]),
+            ("search", vec![Action::StartSearch, Action::Input('o'), Action::Input('r'), Action::Input('d')]),
+        ] {
+            app = App::new(snapshot(true), None);
+            for action in setup {
+                app.handle(action);
+            }
+            for (w, h) in [(80, 24), (120, 40)] {
+                insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&app, w, h).backend());
+            }
+        }
+        let old = snapshot(false);
+        let new = snapshot(true);
+        let compare = App::new(new.clone(), Some(crate::diff::diff(&old, &new)));
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("compare_{w}x{h}"), render(&compare, w, h).backend());
+        }
+    }
+
+    #[test]
+    fn navigate_search_drill_in_and_back() {
+        let mut app = App::new(snapshot(true), None);
+        assert_eq!(app.view, View::Overview);
+        app.handle(Action::Open);
+        assert_eq!(app.view, View::Findings);
+        let total = app.shown().len();
+        assert!(total > 5);
+        app.handle(Action::Bottom);
+        assert_eq!(app.selected, total - 1);
+        app.handle(Action::Down);
+        assert_eq!(app.selected, total - 1, "stays on the last row");
+        app.handle(Action::Top);
+        assert_eq!(
+            app.shown()[0].category,
+            crate::rules::Category::AttackPathPublicApiToPrivilegedLambda,
+            "highest score first"
+        );
+
+        // Incremental search over title, ARN and rule.
+        app.handle(Action::StartSearch);
+        for c in "orders".chars() {
+            app.handle(Action::Input(c));
+        }
+        assert!(
+            !app.shown().is_empty()
+                && app
+                    .shown()
+                    .iter()
+                    .all(|f| (f.title.clone() + &f.resource_arn + &f.rule_id).to_lowercase().contains("orders"))
+        );
+        app.handle(Action::Submit);
+        app.handle(Action::Open);
+        assert_eq!(app.view, View::Detail);
+        let detail = app.detail.clone().unwrap();
+        assert!(screen_text(&app, 120, 40).contains(&detail.remediation[..30]));
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Findings);
+        assert_eq!(app.search, "orders", "the search survives the round trip");
+        app.handle(Action::StartSearch);
+        app.handle(Action::Cancel);
+        assert_eq!(app.shown().len(), total);
+
+        app.handle(Action::CycleSeverityFilter);
+        assert!(app.shown().iter().all(|f| f.severity == crate::rules::Severity::Critical));
+        app.handle(Action::StartCommand);
+        for c in "nope".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        assert!(app.status.contains("no view `nope`"));
+        app.handle(Action::Quit);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn detail_shows_the_attack_path_and_highlights_the_statement() {
+        let mut app = App::new(snapshot(true), None);
+        app.handle(Action::Open);
+        app.handle(Action::Open);
+        let text = screen_text(&app, 120, 40);
+        assert!(
+            text.contains("Attack path") && text.contains("└→ arn:aws:lambda:us-east-1:123456789012:function:payments"),
+            "{text}"
+        );
+        // With colors, the lines of the statement that grant the risk are highlighted.
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal
+            .draw(|frame| frame.render_widget(&Screen { app: &app, theme: Theme { color: true } }, frame.area()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        let row = |y: u16| (0..120).map(|x| buffer[(x, y)].symbol()).collect::<String>();
+        let (y, line) =
+            (0..40).map(|y| (y, row(y))).find(|(_, l)| l.contains("\"Action\"")).expect("the statement is shown");
+        let x = line.find("\"Action\"").unwrap() as u16;
+        assert_eq!(buffer[(x, y)].fg, ratatui::style::Color::LightRed);
+        let (y, line) =
+            (0..40).map(|y| (y, row(y))).find(|(_, l)| l.contains("\"Effect\"")).expect("the statement is shown");
+        let x = line.find("\"Effect\"").unwrap() as u16;
+        assert_ne!(buffer[(x, y)].fg, ratatui::style::Color::LightRed, "only the granting lines");
+    }
+}

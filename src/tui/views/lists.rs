@@ -1,0 +1,79 @@
+//! The finding tables: all findings, attack paths, and the comparison's tabs.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+
+use crate::tui::app::{App, CompareTab, SortKey, View};
+use crate::tui::theme::Theme;
+
+pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let mut area = area;
+    if app.view == View::Compare {
+        let [tabs, rest] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+        area = rest;
+        if let Some(diff) = &app.diff {
+            let tab = |label: String, this: CompareTab| {
+                if app.compare_tab == this {
+                    Span::styled(format!("[{label}]"), theme.title())
+                } else {
+                    Span::raw(format!(" {label} "))
+                }
+            };
+            Paragraph::new(vec![
+                Line::from(vec![
+                    tab(format!("new {}", diff.new_findings.len()), CompareTab::New),
+                    Span::raw(" "),
+                    tab(format!("resolved {}", diff.resolved_findings.len()), CompareTab::Resolved),
+                    Span::raw(" "),
+                    tab(format!("changed {}", diff.changed_findings.len()), CompareTab::Changed),
+                    Span::raw(format!("  unchanged {}", diff.unchanged)),
+                ]),
+                Line::from(format!(
+                    "posture {} → {} ({:+}) · drift: +{} −{} ~{}",
+                    diff.old.posture,
+                    diff.new.posture,
+                    diff.posture_delta,
+                    diff.drift.added.len(),
+                    diff.drift.removed.len(),
+                    diff.drift.changed.len()
+                )),
+            ])
+            .render(tabs, buf);
+        }
+    }
+    let shown = app.shown();
+    let sort = match app.sort {
+        SortKey::Score => "score",
+        SortKey::Severity => "severity",
+        SortKey::Service => "service",
+    };
+    let mut title = format!(" {} of {} · sort {sort}", shown.len(), app.source().len());
+    if let Some(min) = app.min_severity {
+        title.push_str(&format!(" · ≥ {min}"));
+    }
+    if !app.search.is_empty() {
+        title.push_str(&format!(" · /{}", app.search));
+    }
+    title.push(' ');
+    let rows: Vec<Row> = shown
+        .iter()
+        .map(|f| {
+            let muted = if f.muted.is_some() { " (muted)" } else { "" };
+            Row::new(vec![
+                Cell::from(format!("{:>3}", f.score)),
+                Cell::from(Span::styled(f.severity.as_str(), theme.severity(f.severity))),
+                Cell::from(f.category.service()),
+                Cell::from(format!("{}{muted}", f.title)),
+            ])
+        })
+        .collect();
+    let table =
+        Table::new(rows, [Constraint::Length(3), Constraint::Length(8), Constraint::Length(12), Constraint::Min(20)])
+            .header(Row::new(["   ", "severity", "service", "finding"]).style(theme.dim()))
+            .block(Block::bordered().title(title))
+            .row_highlight_style(theme.selected());
+    let mut state = TableState::default().with_selected((!shown.is_empty()).then_some(app.selected));
+    StatefulWidget::render(table, area, buf, &mut state);
+}

@@ -1,0 +1,82 @@
+//! Rendering: a pure function of [`App`] state into a buffer.
+
+mod detail;
+mod help;
+mod lists;
+mod overview;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::app::{App, Mode, View};
+use super::theme::Theme;
+
+/// The area the body of the screen gets in a frame of `area`.
+pub fn body(area: Rect) -> Rect {
+    let [_, body, _] = Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    body
+}
+
+pub use detail::max_scroll;
+
+pub struct Screen<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for &Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let [header, _, footer] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+        let body = body(area);
+        let app = self.app;
+        let inv = &app.snapshot.inventory;
+        let view = match app.view {
+            View::Overview => "overview",
+            View::Findings => "findings",
+            View::Detail => "detail",
+            View::Paths => "attack paths",
+            View::Compare => "compare",
+        };
+        Paragraph::new(Line::from(vec![
+            Span::styled(" stance ", self.theme.title()),
+            Span::raw(format!(
+                "account {} · {} · ",
+                inv.account.account_id,
+                inv.scan.started_at.format("%Y-%m-%d %H:%M UTC")
+            )),
+            Span::styled(view, self.theme.title()),
+        ]))
+        .render(header, buf);
+        match app.view {
+            View::Overview => overview::render(app, self.theme, body, buf),
+            View::Findings | View::Paths | View::Compare => lists::render(app, self.theme, body, buf),
+            View::Detail => detail::render(app, self.theme, body, buf),
+        }
+        let footer_line = match app.mode {
+            Mode::Search => Line::from(vec![
+                Span::styled("/", self.theme.title()),
+                Span::raw(app.input.clone()),
+                Span::styled("▏", self.theme.dim()),
+            ]),
+            Mode::Command => Line::from(vec![
+                Span::styled(":", self.theme.title()),
+                Span::raw(app.input.clone()),
+                Span::styled("▏", self.theme.dim()),
+            ]),
+            Mode::Normal if !app.status.is_empty() => {
+                Line::from(Span::styled(app.status.clone(), self.theme.highlight()))
+            }
+            Mode::Normal => Line::from(Span::styled(
+                " ? help · Enter open · Esc back · / search · : view · q quit",
+                self.theme.dim(),
+            )),
+        };
+        Paragraph::new(footer_line).render(footer, buf);
+        if app.help {
+            help::render(app, self.theme, body, buf);
+        }
+    }
+}

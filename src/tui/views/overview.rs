@@ -1,0 +1,73 @@
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use crate::rules::Severity;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let analysis = &app.snapshot.analysis;
+    let inv = &app.snapshot.inventory;
+    let [summary, top, gaps] =
+        Layout::vertical([Constraint::Length(5), Constraint::Min(3), Constraint::Length(3)]).areas(area);
+
+    let count = |s: Severity| analysis.posture.findings_by_severity.get(&s).copied().unwrap_or(0);
+    let mut severities = vec![Span::raw("Findings  ")];
+    for s in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
+        severities.push(Span::styled(format!("{} {}", s.as_str(), count(s)), theme.severity(s)));
+        severities.push(Span::raw("  "));
+    }
+    let muted = analysis.findings.iter().filter(|f| f.muted.is_some()).count();
+    if muted > 0 {
+        severities.push(Span::styled(format!("muted {muted}"), theme.dim()));
+    }
+    let services: Vec<String> = analysis.posture.by_service.iter().map(|(s, p)| format!("{s} {p}")).collect();
+    let regions: Vec<&str> = inv.scan.regions.iter().map(|r| r.region()).collect();
+    Paragraph::new(vec![
+        Line::from(vec![
+            Span::raw("Posture "),
+            Span::styled(format!("{}/100", analysis.posture.score), theme.posture(analysis.posture.score)),
+            Span::raw(format!("   regions {}", regions.join(", "))),
+        ]),
+        Line::from(severities),
+        Line::from(format!("Services  {}", services.join(" · "))),
+        Line::from(format!(
+            "Inventory {}",
+            inv.counts()
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    ])
+    .wrap(Wrap { trim: true })
+    .block(Block::bordered().title(" Posture "))
+    .render(summary, buf);
+
+    let rows = top.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.muted.is_none())
+        .take(rows)
+        .map(|f| {
+            Line::from(vec![
+                Span::styled(format!("{:>3} {:<8} ", f.score, f.severity.as_str()), theme.severity(f.severity)),
+                Span::raw(f.title.clone()),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines).block(Block::bordered().title(" Top risks (Enter: all findings) ")).render(top, buf);
+
+    let gap_line = if inv.coverage.is_empty() {
+        Line::from("Coverage complete: every call succeeded")
+    } else {
+        let first =
+            inv.coverage.first().map(|c| format!(" — {} {} {}", c.service, c.region, c.operation)).unwrap_or_default();
+        Line::from(Span::styled(format!("{} coverage gap(s){first}", inv.coverage.len()), theme.highlight()))
+    };
+    Paragraph::new(gap_line).block(Block::bordered().title(" Coverage ")).render(gaps, buf);
+}
