@@ -106,7 +106,6 @@ mod tests {
     /// Each view at both sizes the TUI must work in.
     #[test]
     fn every_view_at_80x24_and_120x40() {
-        let mut app = App::new(snapshot(true), None);
         for (name, setup) in [
             ("overview", vec![]),
             ("findings", vec![Action::Open]),
@@ -115,7 +114,7 @@ mod tests {
             ("help", vec![Action::Open, Action::ToggleHelp]),
             ("search", vec![Action::StartSearch, Action::Input('o'), Action::Input('r'), Action::Input('d')]),
         ] {
-            app = App::new(snapshot(true), None);
+            let mut app = App::new(snapshot(true), None);
             for action in setup {
                 app.handle(action);
             }
