@@ -7,9 +7,13 @@ use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "stance", version, about = "Audit the security posture of an AWS account's serverless estate")]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Without a subcommand: scan and browse the result in the TUI (as `stance tui`).
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -21,6 +25,8 @@ pub enum Command {
     /// (checked first); 5 the mutes file cannot be read; 1 it failed (no usable credentials, an unwritable
     /// output); 2 bad arguments.
     Scan(ScanArgs),
+    /// Scan with the TUI showing progress, then browse the result (the default without a subcommand).
+    Tui(ScanArgs),
     /// Compare two snapshots: new, resolved and changed findings, inventory drift, posture change.
     ///
     /// Exit status: 0; 4 when --fail-on-new finds a new unmuted finding at or above its severity;
@@ -203,7 +209,7 @@ mod tests {
             "high",
         ])
         .unwrap();
-        let Command::Scan(args) = cli.command else { panic!("parsed as scan") };
+        let Some(Command::Scan(args)) = cli.command else { panic!("parsed as scan") };
         assert_eq!(args.regions, ["us-east-1", "eu-west-1"]);
         assert_eq!(args.concurrency, 8);
         assert_eq!(args.as_of.map(|t| t.to_rfc3339()), Some("2026-11-29T12:00:00+00:00".into()));

@@ -49,13 +49,15 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Scan(args) => runtime.block_on(scan(args)),
-        Command::Diff { old, new, format, fail_on_new } => diff(&old, &new, format, fail_on_new),
-        Command::Export { snapshot, format, out } => export(&snapshot, format, out.as_deref()),
-        Command::History { dir, account, format } => history(&dir, account.as_deref(), format),
-        Command::Open { snapshot, new } => open(&snapshot, new.as_deref()),
-        Command::Rules { format } => list_rules(format),
-        Command::Explain { rule_id } => explain(&rule_id),
+        None => tui(cli.scan, &runtime),
+        Some(Command::Tui(args)) => tui(args, &runtime),
+        Some(Command::Scan(args)) => runtime.block_on(scan(args)),
+        Some(Command::Diff { old, new, format, fail_on_new }) => diff(&old, &new, format, fail_on_new),
+        Some(Command::Export { snapshot, format, out }) => export(&snapshot, format, out.as_deref()),
+        Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
+        Some(Command::Open { snapshot, new }) => open(&snapshot, new.as_deref()),
+        Some(Command::Rules { format }) => list_rules(format),
+        Some(Command::Explain { rule_id }) => explain(&rule_id),
     };
     match result {
         Ok(code) => code,
@@ -128,9 +130,8 @@ fn load_mutes(explicit: Option<&std::path::Path>) -> Result<(Vec<stance::mutes::
     Ok((mutes, Some(path.display().to_string())))
 }
 
-async fn scan(args: ScanArgs) -> Result<ExitCode> {
-    // A bad mutes file is refused before any AWS call.
-    let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
+/// The scanner `stance scan` and the TUI run: credentials, regions, concurrency, redaction key.
+async fn build_scanner(args: &ScanArgs) -> Result<Scanner> {
     let options = AwsOptions {
         profile: args.aws.profile.clone(),
         region: args.regions.first().cloned(),
@@ -151,11 +152,17 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     } else {
         RegionSelection::Listed(args.regions.clone())
     };
-    let scanner = Scanner::new(
+    Ok(Scanner::new(
         config,
         ScanOptions { regions, concurrency: usize::from(args.concurrency), as_of: args.as_of },
         redactor()?,
-    );
+    ))
+}
+
+async fn scan(args: ScanArgs) -> Result<ExitCode> {
+    // A bad mutes file is refused before any AWS call.
+    let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
+    let scanner = build_scanner(&args).await?;
 
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let scanner = scanner.with_events(events);
@@ -195,11 +202,7 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     drop(scanner); // closes the event channel, so the progress task ends
     let _ = progress.await;
     let inventory = result.context("scan failed")?;
-    let mut analysis = stance::analyze::analyze(&inventory, inventory.scan.as_of);
-    let mute_report =
-        stance::mutes::apply(&mutes, &mut analysis.findings, inventory.scan.as_of.date_naive(), mutes_file);
-    analysis.posture = stance::score::posture(&analysis.findings);
-    let snapshot = Snapshot::new(stance::ScanReport { inventory, analysis }, mute_report);
+    let snapshot = Snapshot::assemble(inventory, &mutes, mutes_file);
 
     if let Some(path) = &args.out {
         snapshot.write(path)?;
@@ -332,8 +335,72 @@ fn open(path: &std::path::Path, newer: Option<&std::path::Path>) -> Result<ExitC
             "`stance open` needs a terminal (for a report without one, use `stance export` or `stance diff`)"
         );
     }
-    stance::tui::run(app).context("the terminal UI failed")?;
+    stance::tui::run(app, None).context("the terminal UI failed")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `stance` / `stance tui`: scan with the TUI showing progress, then the result; `--out` saves the snapshot.
+fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
+    use stance::tui::Feed;
+    let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the TUI needs a terminal (without one, use `stance scan --out FILE`)");
+    }
+    let scanner = runtime.block_on(build_scanner(&args))?;
+    let (feed, feed_rx) = std::sync::mpsc::channel();
+    let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let scanner = scanner.with_events(events);
+    let lines = feed.clone();
+    runtime.spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            let message = match event {
+                ScanEvent::Identity(id) => {
+                    Feed::Line(format!("Scanning account {} ({}) as {}", id.account_id, id.partition, id.caller_arn))
+                }
+                ScanEvent::Planned { tasks } => Feed::Planned(tasks),
+                ScanEvent::RegionSkipped { region, reason } => Feed::Line(format!("skipped {region}: {reason}")),
+                ScanEvent::TaskStarted { .. } => continue,
+                ScanEvent::TaskFinished { service, region, resources } => {
+                    let _ = lines.send(Feed::Line(format!("{service} {region}: {resources} done")));
+                    Feed::TaskDone
+                }
+                ScanEvent::Gap(record) => {
+                    let _ = lines.send(Feed::Line(format!("gap: {record}")));
+                    Feed::Gap
+                }
+            };
+            let _ = lines.send(message);
+        }
+    });
+    let out = args.out.clone();
+    // The scan future is not `Send` (its streams borrow the scanner), so it runs on a thread of its own,
+    // driven by the runtime's handle, while this thread runs the UI.
+    let handle = runtime.handle().clone();
+    std::thread::spawn(move || {
+        handle.block_on(async move {
+            let result = scanner.run().await;
+            drop(scanner);
+            let done = match result {
+                Ok(inventory) => {
+                    let snapshot = Snapshot::assemble(inventory, &mutes, mutes_file);
+                    match out.as_deref().map(|path| snapshot.write(path)) {
+                        Some(Err(error)) => Err(error.to_string()),
+                        _ => Ok(Box::new(snapshot)),
+                    }
+                }
+                Err(error) => Err(error.to_string()),
+            };
+            let _ = feed.send(Feed::Done(done));
+        })
+    });
+    let app = stance::tui::run(stance::tui::App::scanning(), Some(feed_rx)).context("the terminal UI failed")?;
+    Ok(match app.progress.and_then(|p| p.error) {
+        Some(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_FAILED)
+        }
+        None => ExitCode::SUCCESS,
+    })
 }
 
 fn list_rules(format: ListFormat) -> Result<ExitCode> {

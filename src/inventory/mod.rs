@@ -43,7 +43,7 @@ impl<T> Observed<T> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountIdentity {
     pub account_id: String,
     pub partition: String,
@@ -76,7 +76,7 @@ pub struct RequestStats {
     pub per_operation: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScanMetadata {
     pub tool_version: String,
     pub started_at: Timestamp,
@@ -87,7 +87,7 @@ pub struct ScanMetadata {
     pub requests: RequestStats,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inventory {
     pub account: AccountIdentity,
     pub scan: ScanMetadata,

@@ -69,6 +69,15 @@ impl Snapshot {
         }
     }
 
+    /// Analyzes a scanned inventory, applies the mutes (at the scan's `--as-of` date) and scores the posture
+    /// over what is not muted: what `stance scan` writes and the TUI shows.
+    pub fn assemble(inventory: Inventory, mutes: &[crate::mutes::Mute], mutes_file: Option<String>) -> Snapshot {
+        let mut analysis = crate::analyze::analyze(&inventory, inventory.scan.as_of);
+        let report = crate::mutes::apply(mutes, &mut analysis.findings, inventory.scan.as_of.date_naive(), mutes_file);
+        analysis.posture = crate::score::posture(&analysis.findings);
+        Snapshot::new(ScanReport { inventory, analysis }, report)
+    }
+
     /// The JSON text of the snapshot (pretty for `.json`, compact inside `.zst`).
     pub fn to_bytes(&self, compressed: bool) -> Result<Vec<u8>, String> {
         if compressed {

@@ -4,9 +4,33 @@ use crate::diff::Diff;
 use crate::rules::{Category, Finding, Severity};
 use crate::snapshot::Snapshot;
 
+/// What a live scan tells the TUI while it runs.
+#[derive(Debug)]
+pub enum Feed {
+    /// A line for the progress log ("Scanning account …", "lambda eu-west-1: 7 done", a skipped region).
+    Line(String),
+    /// The number of (service, region) tasks, once known.
+    Planned(usize),
+    TaskDone,
+    Gap,
+    /// The scan's end: its snapshot (and where it was saved), or why it failed.
+    Done(Result<Box<Snapshot>, String>),
+}
+
+/// A live scan's progress.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: usize,
+    pub done: usize,
+    pub gaps: usize,
+    pub lines: Vec<String>,
+    pub error: Option<String>,
+}
+
 /// The views, as `:` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
+    Progress,
     Overview,
     Findings,
     Detail,
@@ -96,6 +120,8 @@ pub struct App {
     pub page: usize,
     /// How far the detail can scroll at the current terminal size.
     pub detail_max_scroll: u16,
+    /// While a live scan runs.
+    pub progress: Option<Progress>,
 }
 
 impl App {
@@ -121,9 +147,42 @@ impl App {
             quit: false,
             page: 10,
             detail_max_scroll: u16::MAX,
+            progress: None,
         };
         app.refresh();
         app
+    }
+
+    /// A TUI waiting for a live scan: the progress view until the snapshot arrives.
+    pub fn scanning() -> App {
+        let mut app = App::new(
+            Snapshot::new(
+                crate::ScanReport { inventory: Default::default(), analysis: Default::default() },
+                Default::default(),
+            ),
+            None,
+        );
+        app.view = View::Progress;
+        app.progress = Some(Progress::default());
+        app
+    }
+
+    pub fn feed(&mut self, feed: Feed) {
+        let Some(progress) = self.progress.as_mut() else { return };
+        match feed {
+            Feed::Line(line) => progress.lines.push(line),
+            Feed::Planned(total) => progress.total = total,
+            Feed::TaskDone => progress.done += 1,
+            Feed::Gap => progress.gaps += 1,
+            Feed::Done(Ok(snapshot)) => {
+                self.snapshot = *snapshot;
+                self.progress = None;
+                self.view = View::Overview;
+                self.previous.clear();
+                self.refresh();
+            }
+            Feed::Done(Err(error)) => progress.error = Some(error),
+        }
     }
 
     /// The findings of the current list (all findings, attack paths, or a comparison tab).

@@ -42,6 +42,7 @@ pub fn help(view: View) -> Vec<(&'static str, &'static str)> {
     let mut keys = vec![("j/k ↑/↓", "move"), ("g/G", "first / last"), ("PgUp/PgDn", "page")];
     match view {
         View::Overview => keys.push(("Enter", "open the findings")),
+        View::Progress => keys.truncate(0),
         View::Findings | View::Paths => keys.extend([
             ("Enter", "finding detail"),
             ("/", "search title, ARN, rule"),

@@ -11,24 +11,28 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 
-pub use app::App;
+pub use app::{App, Feed};
 use theme::Theme;
 use views::Screen;
 
-/// Runs the TUI until the user quits. The terminal is restored on return, on error and on panic
-/// (`ratatui::init` installs the panic hook).
-pub fn run(mut app: App) -> std::io::Result<()> {
+/// Runs the TUI until the user quits, reading a live scan's `feed` if there is one. The terminal is
+/// restored on return, on error and on panic (`ratatui::init` installs the panic hook). Returns the final
+/// state (whether a live scan failed, for instance).
+pub fn run(mut app: App, feed: Option<std::sync::mpsc::Receiver<Feed>>) -> std::io::Result<App> {
     let mut terminal = ratatui::init();
     let theme = Theme::from_env();
     let result = (|| -> std::io::Result<()> {
         loop {
+            while let Some(message) = feed.as_ref().and_then(|f| f.try_recv().ok()) {
+                app.feed(message);
+            }
             terminal.draw(|frame| {
                 // Rows of the list area, for paging: the frame minus header, footer, borders and table header.
                 app.page = usize::from(frame.area().height.saturating_sub(5)).max(1);
                 app.detail_max_scroll = views::max_scroll(&app, views::body(frame.area()));
                 frame.render_widget(&Screen { app: &app, theme }, frame.area());
             })?;
-            if event::poll(Duration::from_millis(250))?
+            if event::poll(Duration::from_millis(100))?
                 && let Event::Key(key) = event::read()?
                 && key.kind == KeyEventKind::Press
                 && let Some(action) = keys::action(key, app.mode)
@@ -42,7 +46,7 @@ pub fn run(mut app: App) -> std::io::Result<()> {
         }
     })();
     ratatui::restore();
-    result
+    result.map(|()| app)
 }
 
 #[cfg(test)]
@@ -128,6 +132,23 @@ mod tests {
         for (w, h) in [(80, 24), (120, 40)] {
             insta::assert_snapshot!(format!("compare_{w}x{h}"), render(&compare, w, h).backend());
         }
+    }
+
+    #[test]
+    fn a_live_scan_shows_progress_then_the_snapshot() {
+        let mut app = App::scanning();
+        app.feed(Feed::Line("Scanning account 123456789012 (aws) as arn:aws:iam::123456789012:user/auditor".into()));
+        app.feed(Feed::Planned(4));
+        app.feed(Feed::TaskDone);
+        app.feed(Feed::Gap);
+        app.feed(Feed::Line("lambda us-east-1: 2 done".into()));
+        insta::assert_snapshot!("progress_80x24", render(&app, 80, 24).backend());
+        app.feed(Feed::Done(Ok(Box::new(snapshot(true)))));
+        assert_eq!(app.view, View::Overview);
+        assert!(screen_text(&app, 80, 24).contains("Posture"));
+        let mut failed = App::scanning();
+        failed.feed(Feed::Done(Err("no usable AWS credentials".into())));
+        assert!(screen_text(&failed, 80, 24).contains("scan failed: no usable AWS credentials"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod detail;
 mod help;
 mod lists;
 mod overview;
+mod progress;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,6 +35,7 @@ impl Widget for &Screen<'_> {
         let app = self.app;
         let inv = &app.snapshot.inventory;
         let view = match app.view {
+            View::Progress => "scanning",
             View::Overview => "overview",
             View::Findings => "findings",
             View::Detail => "detail",
@@ -42,15 +44,16 @@ impl Widget for &Screen<'_> {
         };
         Paragraph::new(Line::from(vec![
             Span::styled(" stance ", self.theme.title()),
-            Span::raw(format!(
-                "account {} · {} · ",
-                inv.account.account_id,
-                inv.scan.started_at.format("%Y-%m-%d %H:%M UTC")
-            )),
+            Span::raw(if app.view == View::Progress {
+                String::new()
+            } else {
+                format!("account {} · {} · ", inv.account.account_id, inv.scan.started_at.format("%Y-%m-%d %H:%M UTC"))
+            }),
             Span::styled(view, self.theme.title()),
         ]))
         .render(header, buf);
         match app.view {
+            View::Progress => progress::render(app, self.theme, body, buf),
             View::Overview => overview::render(app, self.theme, body, buf),
             View::Findings | View::Paths | View::Compare => lists::render(app, self.theme, body, buf),
             View::Detail => detail::render(app, self.theme, body, buf),
