@@ -2,14 +2,22 @@
 //! (least-privilege, service wildcards, escalation combinations, administrators), trust policies, resource
 //! policies, environment variables and API routes. Deterministic: the same sizes give the same inventory.
 
+#![allow(dead_code)] // each bench uses part of it
+
 use std::collections::BTreeMap;
 
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
+use stance::ScanReport;
+use stance::analyze::Analysis;
 use stance::inventory::apigateway::*;
 use stance::inventory::iam::*;
 use stance::inventory::lambda::*;
 use stance::inventory::*;
+use stance::mutes::MuteReport;
+use stance::rules::{Category, Evidence, Finding, RULES, fingerprint};
+use stance::score::Factor;
+use stance::snapshot::Snapshot;
 
 pub const ACCOUNT: &str = "123456789012";
 
@@ -215,4 +223,70 @@ pub fn inventory(roles: usize, functions: usize) -> Inventory {
         apigatewayv2: HttpInventory::default(),
         coverage: Vec::new(),
     }
+}
+
+/// Findings per synthetic snapshot.
+pub const FINDINGS: usize = 100_000;
+
+pub fn finding(i: usize, generation: u8) -> Finding {
+    let rule = RULES[i % RULES.len()];
+    let resource = format!("arn:aws:lambda:us-east-1:{}:function:f{:06}", ACCOUNT, i / RULES.len());
+    let discriminator = format!("d{i}");
+    let mut details = BTreeMap::new();
+    details.insert("age_days".to_owned(), json!(i % 400));
+    Finding {
+        rule_id: rule.meta.id.to_owned(),
+        category: rule.meta.category,
+        severity: rule.meta.severity,
+        // 5% of the findings changed score in the second snapshot.
+        score: ((i * 7) % 95) as u8 + u8::from(generation == 1 && i.is_multiple_of(20)),
+        factors: vec![Factor {
+            name: "severity".into(),
+            value: rule.meta.severity.as_str().into(),
+            multiplier: 50.0,
+            reason: "base points of the severity".into(),
+        }],
+        fingerprint: fingerprint(rule.meta.id, &resource, &discriminator),
+        resource_arn: resource,
+        region: "us-east-1".into(),
+        title: format!("{} on f{i}", rule.meta.title),
+        evidence: Evidence {
+            summary: format!("statement #{} allows something it should not", i % 5),
+            location: Some(format!("inline policy `p{i}` of role r{i}, statement #0")),
+            statement: Some(
+                json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": format!("arn:aws:s3:::bucket-{i}/*")}),
+            ),
+            details,
+        },
+        remediation: rule.meta.remediation.to_owned(),
+        references: rule.meta.references.iter().map(|r| (*r).to_owned()).collect(),
+        path: if rule.meta.category == Category::AttackPathPublicApiToPrivilegedLambda {
+            vec!["a".into(), "b".into()]
+        } else {
+            Vec::new()
+        },
+        muted: None,
+    }
+}
+
+/// Two snapshots of the same account a week apart: 2% of the findings resolved, 2% new, 5% rescored.
+pub fn snapshots() -> (Snapshot, Snapshot) {
+    let inventory = inventory(2_000, 1_000);
+    let make = |generation: u8| {
+        let range = if generation == 0 { 0..FINDINGS } else { FINDINGS / 50..FINDINGS + FINDINGS / 50 };
+        let findings: Vec<Finding> = range.map(|i| finding(i, generation)).collect();
+        let posture = stance::score::posture(&findings);
+        let analysis = Analysis { findings, posture, policy_problems: Vec::new(), catalogue_source: "bench".into() };
+        Snapshot::new(ScanReport { inventory: inventory.clone(), analysis }, MuteReport::default())
+    };
+    (make(0), make(1))
+}
+
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
 }

@@ -122,6 +122,13 @@ pub struct App {
     pub detail_max_scroll: u16,
     /// While a live scan runs.
     pub progress: Option<Progress>,
+    /// Lower-case title, ARN and rule of each finding, for search.
+    haystacks: Vec<String>,
+}
+
+/// What `/` searches: title, resource ARN and rule id, lower-cased.
+fn haystack(finding: &Finding) -> String {
+    format!("{}\n{}\n{}", finding.title, finding.resource_arn, finding.rule_id).to_lowercase()
 }
 
 impl App {
@@ -148,6 +155,7 @@ impl App {
             page: 10,
             detail_max_scroll: u16::MAX,
             progress: None,
+            haystacks: Vec::new(),
         };
         app.refresh();
         app
@@ -211,19 +219,21 @@ impl App {
         self.visible.iter().filter_map(|&i| source.get(i).copied()).collect()
     }
 
-    fn matches(&self, finding: &Finding) -> bool {
-        let query = self.search.to_lowercase();
-        let text_matches = query.is_empty()
-            || [&finding.title, &finding.resource_arn, &finding.rule_id]
-                .iter()
-                .any(|t| t.to_lowercase().contains(&query));
-        text_matches && self.min_severity.is_none_or(|s| finding.severity >= s)
-    }
-
     /// Recomputes the visible list after a filter, sort or list change, keeping the selection in range.
     pub fn refresh(&mut self) {
+        if self.haystacks.len() != self.snapshot.analysis.findings.len() {
+            self.haystacks = self.snapshot.analysis.findings.iter().map(haystack).collect();
+        }
         let source = self.source();
-        let mut visible: Vec<usize> = (0..source.len()).filter(|&i| self.matches(source[i])).collect();
+        let query = self.search.to_lowercase();
+        // The full list searches precomputed lower-case text: a keystroke over 100,000 findings stays fast.
+        let full_list = !matches!(self.view, View::Paths | View::Compare);
+        let matches = |i: usize, f: &Finding| {
+            let text_matches = query.is_empty()
+                || if full_list { self.haystacks[i].contains(&query) } else { haystack(f).contains(&query) };
+            text_matches && self.min_severity.is_none_or(|s| f.severity >= s)
+        };
+        let mut visible: Vec<usize> = (0..source.len()).filter(|&i| matches(i, source[i])).collect();
         let key = |f: &Finding| (f.category.service(), std::cmp::Reverse(f.score));
         match self.sort {
             SortKey::Score => visible.sort_by(|&a, &b| source[b].score.cmp(&source[a].score).then(a.cmp(&b))),

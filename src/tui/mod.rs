@@ -152,6 +152,25 @@ mod tests {
     }
 
     #[test]
+    fn long_lists_scroll_with_the_selection() {
+        let mut fixture = Fixture::new().role("r", lambda_trust(), &[], &[]);
+        for i in 0..60 {
+            fixture = fixture.function(&format!("fn-{i:02}"), "r", |f| f.tracing_mode = None);
+        }
+        let analysis = crate::analyze::analyze(&fixture.inventory, now());
+        let mut app =
+            App::new(Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default()), None);
+        app.handle(Action::Open);
+        app.handle(Action::Bottom);
+        let last = app.shown()[app.selected].title.clone();
+        assert!(screen_text(&app, 80, 24).contains(&last), "the selected last row is on screen");
+        app.page = 18;
+        app.handle(Action::PageUp);
+        let text = screen_text(&app, 80, 24);
+        assert!(text.contains(&app.shown()[app.selected].title), "{text}");
+    }
+
+    #[test]
     fn navigate_search_drill_in_and_back() {
         let mut app = App::new(snapshot(true), None);
         assert_eq!(app.view, View::Overview);

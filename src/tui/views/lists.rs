@@ -57,8 +57,13 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         title.push_str(&format!(" · /{}", app.search));
     }
     title.push(' ');
+    // Only the rows that fit are built: the list may hold 100,000 findings.
+    let window = usize::from(area.height.saturating_sub(3)).max(1);
+    let offset = (app.selected + 1).saturating_sub(window);
     let rows: Vec<Row> = shown
         .iter()
+        .skip(offset)
+        .take(window)
         .map(|f| {
             let muted = if f.muted.is_some() { " (muted)" } else { "" };
             Row::new(vec![
@@ -74,6 +79,6 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             .header(Row::new(["   ", "severity", "service", "finding"]).style(theme.dim()))
             .block(Block::bordered().title(title))
             .row_highlight_style(theme.selected());
-    let mut state = TableState::default().with_selected((!shown.is_empty()).then_some(app.selected));
+    let mut state = TableState::default().with_selected((!shown.is_empty()).then_some(app.selected - offset));
     StatefulWidget::render(table, area, buf, &mut state);
 }
