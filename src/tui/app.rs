@@ -36,6 +36,7 @@ pub enum View {
     Detail,
     Paths,
     Compare,
+    Resources,
 }
 
 impl View {
@@ -43,8 +44,18 @@ impl View {
         ("overview", View::Overview),
         ("findings", View::Findings),
         ("paths", View::Paths),
+        ("resources", View::Resources),
         ("compare", View::Compare),
     ];
+}
+
+/// A resource of the inventory with what was found on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceRow {
+    pub kind: &'static str,
+    pub arn: String,
+    pub findings: usize,
+    pub top_score: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +135,26 @@ pub struct App {
     pub progress: Option<Progress>,
     /// Lower-case title, ARN and rule of each finding, for search.
     haystacks: Vec<String>,
+    /// Every resource, most at risk first.
+    pub resources: Vec<ResourceRow>,
+}
+
+fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
+    let mut by_arn: std::collections::HashMap<&str, (usize, u8)> = std::collections::HashMap::new();
+    for f in snapshot.analysis.findings.iter().filter(|f| f.muted.is_none()) {
+        let entry = by_arn.entry(f.resource_arn.as_str()).or_default();
+        entry.0 += 1;
+        entry.1 = entry.1.max(f.score);
+    }
+    let mut rows: Vec<ResourceRow> = crate::diff::resources(&snapshot.inventory)
+        .into_iter()
+        .map(|(arn, (kind, _))| {
+            let (findings, top_score) = by_arn.get(arn.as_str()).copied().unwrap_or_default();
+            ResourceRow { kind, arn, findings, top_score }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.top_score.cmp(&a.top_score).then(b.findings.cmp(&a.findings)).then(a.arn.cmp(&b.arn)));
+    rows
 }
 
 /// What `/` searches: title, resource ARN and rule id, lower-cased.
@@ -156,7 +187,9 @@ impl App {
             detail_max_scroll: u16::MAX,
             progress: None,
             haystacks: Vec::new(),
+            resources: Vec::new(),
         };
+        app.resources = resource_rows(&app.snapshot);
         app.refresh();
         app
     }
@@ -184,6 +217,7 @@ impl App {
             Feed::Gap => progress.gaps += 1,
             Feed::Done(Ok(snapshot)) => {
                 self.snapshot = *snapshot;
+                self.resources = resource_rows(&self.snapshot);
                 self.progress = None;
                 self.view = View::Overview;
                 self.previous.clear();
@@ -264,7 +298,7 @@ impl App {
             Mode::Search | Mode::Command => return self.handle_input(action),
             Mode::Normal => {}
         }
-        let last = self.visible.len().saturating_sub(1);
+        let last = if self.view == View::Resources { self.resources.len() } else { self.visible.len() }.saturating_sub(1);
         match action {
             Action::Quit => self.quit = true,
             Action::ToggleHelp => self.help = !self.help,
@@ -295,6 +329,12 @@ impl App {
             Action::Bottom => self.selected = last,
             Action::Open => match self.view {
                 View::Overview => self.go(View::Findings),
+                View::Resources => {
+                    if let Some(row) = self.resources.get(self.selected) {
+                        self.search = row.arn.to_lowercase();
+                        self.go(View::Findings);
+                    }
+                }
                 _ if self.lists() => {
                     if let Some(finding) = self.shown().get(self.selected).map(|f| (*f).clone()) {
                         self.detail = Some(finding);
@@ -372,7 +412,7 @@ impl App {
                             self.status.clear();
                             self.go(*view);
                         }
-                        None => self.status = format!("no view `{name}` (overview, findings, paths, compare)"),
+                        None => self.status = format!("no view `{name}` (overview, findings, paths, resources, compare)"),
                     }
                 }
                 self.mode = Mode::Normal;

@@ -43,6 +43,7 @@ pub fn help(view: View) -> Vec<(&'static str, &'static str)> {
     match view {
         View::Overview => keys.push(("Enter", "open the findings")),
         View::Progress => keys.truncate(0),
+        View::Resources => keys.push(("Enter", "the resource's findings")),
         View::Findings | View::Paths => keys.extend([
             ("Enter", "finding detail"),
             ("/", "search title, ARN, rule"),
@@ -55,7 +56,7 @@ pub fn help(view: View) -> Vec<(&'static str, &'static str)> {
         View::Detail => keys[0] = ("j/k ↑/↓", "scroll"),
     }
     keys.extend([
-        (":", "switch view: overview, findings, paths, compare"),
+        (":", "view: overview findings paths resources compare"),
         ("Esc", "back"),
         ("?", "this help"),
         ("q", "quit"),

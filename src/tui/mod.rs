@@ -117,6 +117,7 @@ mod tests {
             ("paths", vec![Action::StartCommand, Action::Input('p'), Action::Submit]),
             ("help", vec![Action::Open, Action::ToggleHelp]),
             ("search", vec![Action::StartSearch, Action::Input('o'), Action::Input('r'), Action::Input('d')]),
+            ("resources", vec![Action::StartCommand, Action::Input('r'), Action::Input('e'), Action::Submit]),
         ] {
             let mut app = App::new(snapshot(true), None);
             for action in setup {
@@ -212,6 +213,21 @@ mod tests {
         app.handle(Action::StartSearch);
         app.handle(Action::Cancel);
         assert_eq!(app.shown().len(), total);
+
+        // Resources: Enter shows the findings of the selected resource.
+        app.handle(Action::StartCommand);
+        for c in "resources".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        assert_eq!(app.view, View::Resources);
+        let top = app.resources[0].clone();
+        assert!(top.findings > 0 && top.top_score == 100, "{top:?}");
+        app.handle(Action::Open);
+        assert_eq!(app.view, View::Findings);
+        assert!(app.shown().iter().all(|f| f.resource_arn.to_lowercase().contains(&top.arn.to_lowercase()) || f.title.to_lowercase().contains(&top.arn.to_lowercase())));
+        app.handle(Action::StartSearch);
+        app.handle(Action::Cancel);
 
         app.handle(Action::CycleSeverityFilter);
         assert!(app.shown().iter().all(|f| f.severity == crate::rules::Severity::Critical));

@@ -5,6 +5,7 @@ mod help;
 mod lists;
 mod overview;
 mod progress;
+mod resources;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -41,6 +42,7 @@ impl Widget for &Screen<'_> {
             View::Detail => "detail",
             View::Paths => "attack paths",
             View::Compare => "compare",
+            View::Resources => "resources",
         };
         Paragraph::new(Line::from(vec![
             Span::styled(" stance ", self.theme.title()),
@@ -57,6 +59,7 @@ impl Widget for &Screen<'_> {
             View::Overview => overview::render(app, self.theme, body, buf),
             View::Findings | View::Paths | View::Compare => lists::render(app, self.theme, body, buf),
             View::Detail => detail::render(app, self.theme, body, buf),
+            View::Resources => resources::render(app, self.theme, body, buf),
         }
         let footer_line = match app.mode {
             Mode::Search => Line::from(vec![
