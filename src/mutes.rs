@@ -161,6 +161,61 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<Mute>, MuteError> {
     Ok(mutes)
 }
 
+/// A TOML basic string.
+fn quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Appends a mute of one finding (its rule, exactly its resource) to the mutes file, creating it if needed,
+/// and checks the whole file still reads. Returns the new mute.
+pub fn append(path: &Path, finding: &Finding, reason: &str, expires: Option<NaiveDate>) -> Result<Mute, MuteError> {
+    let display = path.display().to_string();
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(MuteError { path: display, line: 0, message: format!("cannot read: {e}") }),
+    };
+    let mut entry = format!(
+        "{}[[mute]]\nrule = {}\nresource = {}\nreason = {}\n",
+        if existing.is_empty() || existing.ends_with("\n\n") {
+            ""
+        } else if existing.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        },
+        quoted(&finding.rule_id),
+        quoted(&finding.resource_arn.replace('*', "?")),
+        quoted(reason.trim()),
+    );
+    if let Some(date) = expires {
+        entry.push_str(&format!("expires = {date}\n"));
+    }
+    let text = existing + &entry;
+    let mutes = parse(&text, &display)?;
+    std::fs::write(path, &text).map_err(|e| MuteError {
+        path: display,
+        line: 0,
+        message: format!("cannot write: {e}"),
+    })?;
+    mutes.last().cloned().ok_or_else(|| MuteError {
+        path: path.display().to_string(),
+        line: 0,
+        message: "the mute was not written".into(),
+    })
+}
+
 pub fn load(path: &Path) -> Result<Vec<Mute>, MuteError> {
     let display = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| MuteError {
@@ -241,6 +296,27 @@ expires = "2026-01-01"
             assert!(message.starts_with(expected), "{text:?}: {message}");
             assert_eq!(message.lines().count(), 1, "{message}");
         }
+    }
+
+    #[test]
+    fn appending_keeps_the_file_valid() {
+        use crate::rules::fixture::*;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stance.toml");
+        std::fs::write(&path, FILE).unwrap();
+        let fixture = Fixture::new().role("r", lambda_trust(), &[], &[]).function("f", "r", |f| f.tracing_mode = None);
+        let finding = crate::analyze::analyze(&fixture.inventory, now()).findings.remove(0);
+        let mute =
+            append(&path, &finding, "a \"quoted\" reason\\ with a backslash", NaiveDate::from_ymd_opt(2027, 6, 30))
+                .unwrap();
+        assert_eq!(mute.reason, "a \"quoted\" reason\\ with a backslash");
+        assert!(mute.matches(&finding));
+        let all = load(&path).unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[2].expires, NaiveDate::from_ymd_opt(2027, 6, 30));
+        let fresh = dir.path().join("new.toml");
+        append(&fresh, &finding, "first", None).unwrap();
+        assert_eq!(load(&fresh).unwrap().len(), 1);
     }
 
     #[test]

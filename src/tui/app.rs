@@ -65,6 +65,10 @@ pub enum Mode {
     Search,
     /// Typing a `:` view name.
     Command,
+    /// Typing the reason of a mute.
+    MuteReason,
+    /// Typing a mute's expiry date (or nothing).
+    MuteExpiry,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +107,8 @@ pub enum Action {
     CycleSort,
     CycleSeverityFilter,
     ToggleHelp,
+    /// Mute the selected finding: asks for a reason and an optional expiry, then writes the mutes file.
+    Mute,
     Quit,
 }
 
@@ -137,6 +143,10 @@ pub struct App {
     haystacks: Vec<String>,
     /// Every resource, most at risk first.
     pub resources: Vec<ResourceRow>,
+    /// Where `m` writes mutes.
+    pub mutes_path: std::path::PathBuf,
+    /// The finding being muted and the reason typed so far.
+    muting: Option<(Finding, String)>,
 }
 
 fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
@@ -188,6 +198,8 @@ impl App {
             progress: None,
             haystacks: Vec::new(),
             resources: Vec::new(),
+            mutes_path: std::path::PathBuf::from("stance.toml"),
+            muting: None,
         };
         app.resources = resource_rows(&app.snapshot);
         app.refresh();
@@ -295,10 +307,11 @@ impl App {
 
     pub fn handle(&mut self, action: Action) {
         match self.mode {
-            Mode::Search | Mode::Command => return self.handle_input(action),
+            Mode::Search | Mode::Command | Mode::MuteReason | Mode::MuteExpiry => return self.handle_input(action),
             Mode::Normal => {}
         }
-        let last = if self.view == View::Resources { self.resources.len() } else { self.visible.len() }.saturating_sub(1);
+        let last =
+            if self.view == View::Resources { self.resources.len() } else { self.visible.len() }.saturating_sub(1);
         match action {
             Action::Quit => self.quit = true,
             Action::ToggleHelp => self.help = !self.help,
@@ -383,7 +396,69 @@ impl App {
                 };
                 self.refresh();
             }
+            Action::Mute => {
+                let target = if self.view == View::Detail {
+                    self.detail.clone()
+                } else {
+                    self.shown().get(self.selected).map(|f| (*f).clone())
+                };
+                match target {
+                    Some(finding) if finding.muted.is_some() => {
+                        self.status = format!("already muted: {}", finding.muted.map(|m| m.reason).unwrap_or_default())
+                    }
+                    Some(finding) if self.lists() || self.view == View::Detail => {
+                        self.muting = Some((finding, String::new()));
+                        self.mode = Mode::MuteReason;
+                        self.input.clear();
+                    }
+                    _ => {}
+                }
+            }
             Action::Input(_) | Action::DeleteChar | Action::Submit | Action::Cancel => {}
+        }
+    }
+
+    /// The prompt of the current input mode.
+    pub fn prompt(&self) -> &'static str {
+        match self.mode {
+            Mode::Normal => "",
+            Mode::Search => "/",
+            Mode::Command => ":",
+            Mode::MuteReason => "mute, reason (required): ",
+            Mode::MuteExpiry => "expires (YYYY-MM-DD, empty for never): ",
+        }
+    }
+
+    fn finish_mute(&mut self, expiry: &str) {
+        let expires = match expiry.trim() {
+            "" => None,
+            text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    self.status = format!("`{text}` is not a date such as 2027-03-31");
+                    return;
+                }
+            },
+        };
+        let Some((finding, reason)) = self.muting.take() else { return };
+        match crate::mutes::append(&self.mutes_path, &finding, &reason, expires) {
+            Ok(mute) => {
+                let muted = crate::mutes::Muted {
+                    reason: mute.reason.clone(),
+                    expires: mute.expires,
+                    source: mute.source.clone(),
+                };
+                for f in self.snapshot.analysis.findings.iter_mut().filter(|f| f.fingerprint == finding.fingerprint) {
+                    f.muted = Some(muted.clone());
+                }
+                if let Some(detail) = self.detail.as_mut().filter(|d| d.fingerprint == finding.fingerprint) {
+                    detail.muted = Some(muted);
+                }
+                self.snapshot.analysis.posture = crate::score::posture(&self.snapshot.analysis.findings);
+                self.status = format!("muted ({}); it applies from the next scan on", mute.source);
+                self.refresh();
+            }
+            Err(error) => self.status = error.to_string(),
         }
     }
 
@@ -398,7 +473,27 @@ impl App {
                     self.search.clear();
                     self.refresh();
                 }
+                self.muting = None;
                 self.mode = Mode::Normal;
+                return;
+            }
+            Action::Submit if self.mode == Mode::MuteReason => {
+                let reason = self.input.trim().to_owned();
+                if reason.is_empty() {
+                    self.status = "a mute needs a reason".into();
+                    return;
+                }
+                if let Some((_, typed)) = self.muting.as_mut() {
+                    *typed = reason;
+                }
+                self.input.clear();
+                self.mode = Mode::MuteExpiry;
+                return;
+            }
+            Action::Submit if self.mode == Mode::MuteExpiry => {
+                let expiry = std::mem::take(&mut self.input);
+                self.mode = Mode::Normal;
+                self.finish_mute(&expiry);
                 return;
             }
             Action::Submit => {
@@ -412,7 +507,9 @@ impl App {
                             self.status.clear();
                             self.go(*view);
                         }
-                        None => self.status = format!("no view `{name}` (overview, findings, paths, resources, compare)"),
+                        None => {
+                            self.status = format!("no view `{name}` (overview, findings, paths, resources, compare)")
+                        }
                     }
                 }
                 self.mode = Mode::Normal;

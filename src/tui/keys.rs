@@ -33,6 +33,7 @@ pub fn action(key: KeyEvent, mode: Mode) -> Option<Action> {
         KeyCode::Char('s') => Action::CycleSort,
         KeyCode::Char('f') => Action::CycleSeverityFilter,
         KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Char('m') => Action::Mute,
         _ => return None,
     })
 }
@@ -53,7 +54,10 @@ pub fn help(view: View) -> Vec<(&'static str, &'static str)> {
         View::Compare => {
             keys.extend([("Tab", "new → resolved → changed"), ("Enter", "finding detail"), ("/", "search")])
         }
-        View::Detail => keys[0] = ("j/k ↑/↓", "scroll"),
+        View::Detail => {
+            keys[0] = ("j/k ↑/↓", "scroll");
+            keys.push(("m", "mute: reason, expiry → stance.toml"));
+        }
     }
     keys.extend([
         (":", "view: overview findings paths resources compare"),

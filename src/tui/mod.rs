@@ -153,6 +153,45 @@ mod tests {
     }
 
     #[test]
+    fn mute_asks_for_a_reason_and_an_expiry_and_writes_the_mutes_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = App::new(snapshot(true), None);
+        app.mutes_path = dir.path().join("stance.toml");
+        app.handle(Action::Open);
+        app.handle(Action::Down);
+        let target = app.shown()[app.selected].fingerprint.clone();
+        app.handle(Action::Mute);
+        app.handle(Action::Submit);
+        assert_eq!(app.status, "a mute needs a reason", "a reason is required");
+        for c in "accepted until the migration".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        for c in "soon".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        assert!(app.status.contains("not a date"), "{}", app.status);
+        app.handle(Action::Mute);
+        for c in "accepted until the migration".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        for c in "2027-03-31".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        assert!(app.status.starts_with("muted ("), "{}", app.status);
+        let muted = app.snapshot.analysis.findings.iter().find(|f| f.fingerprint == target).unwrap();
+        assert_eq!(muted.muted.as_ref().map(|m| m.reason.as_str()), Some("accepted until the migration"));
+        let written = crate::mutes::load(&app.mutes_path).unwrap();
+        assert_eq!(written.len(), 1);
+        assert!(written[0].matches(muted));
+        assert_eq!(written[0].expires, chrono::NaiveDate::from_ymd_opt(2027, 3, 31));
+        assert!(screen_text(&app, 120, 40).contains("(muted)"));
+    }
+
+    #[test]
     fn long_lists_scroll_with_the_selection() {
         let mut fixture = Fixture::new().role("r", lambda_trust(), &[], &[]);
         for i in 0..60 {
@@ -225,7 +264,8 @@ mod tests {
         assert!(top.findings > 0 && top.top_score == 100, "{top:?}");
         app.handle(Action::Open);
         assert_eq!(app.view, View::Findings);
-        assert!(app.shown().iter().all(|f| f.resource_arn.to_lowercase().contains(&top.arn.to_lowercase()) || f.title.to_lowercase().contains(&top.arn.to_lowercase())));
+        assert!(app.shown().iter().all(|f| f.resource_arn.to_lowercase().contains(&top.arn.to_lowercase())
+            || f.title.to_lowercase().contains(&top.arn.to_lowercase())));
         app.handle(Action::StartSearch);
         app.handle(Action::Cancel);
 

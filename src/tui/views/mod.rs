@@ -61,24 +61,23 @@ impl Widget for &Screen<'_> {
             View::Detail => detail::render(app, self.theme, body, buf),
             View::Resources => resources::render(app, self.theme, body, buf),
         }
-        let footer_line = match app.mode {
-            Mode::Search => Line::from(vec![
-                Span::styled("/", self.theme.title()),
+        let footer_line = if app.mode != Mode::Normal {
+            let mut spans = vec![
+                Span::styled(app.prompt(), self.theme.title()),
                 Span::raw(app.input.clone()),
                 Span::styled("▏", self.theme.dim()),
-            ]),
-            Mode::Command => Line::from(vec![
-                Span::styled(":", self.theme.title()),
-                Span::raw(app.input.clone()),
-                Span::styled("▏", self.theme.dim()),
-            ]),
-            Mode::Normal if !app.status.is_empty() => {
-                Line::from(Span::styled(app.status.clone(), self.theme.highlight()))
+            ];
+            if !app.status.is_empty() {
+                spans.push(Span::styled(format!("  {}", app.status), self.theme.highlight()));
             }
-            Mode::Normal => Line::from(Span::styled(
-                " ? help · Enter open · Esc back · / search · : view · q quit",
+            Line::from(spans)
+        } else if !app.status.is_empty() {
+            Line::from(Span::styled(app.status.clone(), self.theme.highlight()))
+        } else {
+            Line::from(Span::styled(
+                " ? help · Enter open · Esc back · / search · : view · m mute · q quit",
                 self.theme.dim(),
-            )),
+            ))
         };
         Paragraph::new(footer_line).render(footer, buf);
         if app.help {

@@ -20,10 +20,11 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             Row::new(vec![score, r.findings.to_string(), r.kind.to_owned(), r.arn.clone()])
         })
         .collect();
-    let table = Table::new(rows, [Constraint::Length(3), Constraint::Length(3), Constraint::Length(20), Constraint::Min(20)])
-        .header(Row::new(["top", "n", "kind", "resource"]).style(theme.dim()))
-        .block(Block::bordered().title(format!(" {} resources · Enter: their findings ", app.resources.len())))
-        .row_highlight_style(theme.selected());
+    let table =
+        Table::new(rows, [Constraint::Length(3), Constraint::Length(3), Constraint::Length(20), Constraint::Min(20)])
+            .header(Row::new(["top", "n", "kind", "resource"]).style(theme.dim()))
+            .block(Block::bordered().title(format!(" {} resources · Enter: their findings ", app.resources.len())))
+            .row_highlight_style(theme.selected());
     let mut state = TableState::default().with_selected((!app.resources.is_empty()).then_some(app.selected - offset));
     StatefulWidget::render(table, area, buf, &mut state);
 }
