@@ -63,6 +63,9 @@ pub enum Command {
         snapshot: PathBuf,
         /// A newer snapshot: opens the comparison of the two.
         new: Option<PathBuf>,
+        /// A directory of earlier snapshots: the overview draws the posture trend.
+        #[arg(long, value_name = "DIR")]
+        history: Option<PathBuf>,
     },
     /// List the rules: id, category, severity, title.
     Rules {

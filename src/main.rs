@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         Some(Command::Diff { old, new, format, fail_on_new }) => diff(&old, &new, format, fail_on_new),
         Some(Command::Export { snapshot, format, out }) => export(&snapshot, format, out.as_deref()),
         Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
-        Some(Command::Open { snapshot, new }) => open(&snapshot, new.as_deref()),
+        Some(Command::Open { snapshot, new, history }) => open(&snapshot, new.as_deref(), history.as_deref()),
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { rule_id }) => explain(&rule_id),
     };
@@ -320,9 +320,14 @@ fn history(dir: &std::path::Path, account: Option<&str>, format: ListFormat) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn open(path: &std::path::Path, newer: Option<&std::path::Path>) -> Result<ExitCode> {
+fn open(
+    path: &std::path::Path,
+    newer: Option<&std::path::Path>,
+    history: Option<&std::path::Path>,
+) -> Result<ExitCode> {
     let snapshot = read_snapshot(path)?;
-    let app = match newer {
+    let account = snapshot.inventory.account.account_id.clone();
+    let mut app = match newer {
         None => stance::tui::App::new(snapshot, None),
         Some(newer) => {
             let newer = read_snapshot(newer)?;
@@ -330,6 +335,11 @@ fn open(path: &std::path::Path, newer: Option<&std::path::Path>) -> Result<ExitC
             stance::tui::App::new(newer, Some(diff))
         }
     };
+    if let Some(dir) = history {
+        let history = stance::history::history(dir, Some(&account))
+            .map_err(|e| BadInput(format!("{}: cannot list the directory: {e}", dir.display())))?;
+        app.trend = history.entries;
+    }
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "`stance open` needs a terminal (for a report without one, use `stance export` or `stance diff`)"

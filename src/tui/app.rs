@@ -147,6 +147,8 @@ pub struct App {
     pub mutes_path: std::path::PathBuf,
     /// The finding being muted and the reason typed so far.
     muting: Option<(Finding, String)>,
+    /// Posture of earlier scans of the account (oldest first), when a history directory was given.
+    pub trend: Vec<crate::history::HistoryEntry>,
 }
 
 fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
@@ -200,6 +202,7 @@ impl App {
             resources: Vec::new(),
             mutes_path: std::path::PathBuf::from("stance.toml"),
             muting: None,
+            trend: Vec::new(),
         };
         app.resources = resource_rows(&app.snapshot);
         app.refresh();

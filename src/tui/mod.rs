@@ -127,6 +127,23 @@ mod tests {
                 insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&app, w, h).backend());
             }
         }
+        let mut with_trend = App::new(snapshot(true), None);
+        with_trend.trend = [92u8, 80, 67, 50]
+            .iter()
+            .enumerate()
+            .map(|(i, p)| crate::history::HistoryEntry {
+                file: format!("week{i}.json"),
+                account_id: "123456789012".into(),
+                started_at: format!("2026-11-{:02}T12:00:00Z", 8 + i * 7),
+                posture: *p,
+                findings: 0,
+                by_severity: Default::default(),
+                coverage_gaps: 0,
+            })
+            .collect();
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("overview_trend_{w}x{h}"), render(&with_trend, w, h).backend());
+        }
         let old = snapshot(false);
         let new = snapshot(true);
         let compare = App::new(new.clone(), Some(crate::diff::diff(&old, &new)));

@@ -10,8 +10,30 @@ use crate::tui::theme::Theme;
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let analysis = &app.snapshot.analysis;
     let inv = &app.snapshot.inventory;
-    let [summary, top, gaps] =
-        Layout::vertical([Constraint::Length(5), Constraint::Min(3), Constraint::Length(3)]).areas(area);
+    let trend_height = if app.trend.len() > 1 { 4 } else { 0 };
+    let [summary, trend, top, gaps] = Layout::vertical([
+        Constraint::Length(5),
+        Constraint::Length(trend_height),
+        Constraint::Min(3),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    if trend_height > 0 {
+        let data: Vec<u64> = app.trend.iter().map(|e| u64::from(e.posture)).collect();
+        let first =
+            app.trend.first().map(|e| e.started_at.get(..10).unwrap_or_default().to_owned()).unwrap_or_default();
+        let last = app
+            .trend
+            .last()
+            .map(|e| format!("{} ({})", e.posture, e.started_at.get(..10).unwrap_or_default()))
+            .unwrap_or_default();
+        ratatui::widgets::Sparkline::default()
+            .block(Block::bordered().title(format!(" Posture trend: {} scans, {first} → {last} ", app.trend.len())))
+            .data(&data)
+            .max(100)
+            .style(theme.title())
+            .render(trend, buf);
+    }
 
     let count = |s: Severity| analysis.posture.findings_by_severity.get(&s).copied().unwrap_or(0);
     let mut severities = vec![Span::raw("Findings  ")];
