@@ -162,11 +162,15 @@ impl Snapshot {
 }
 
 fn part<T: serde::de::DeserializeOwned>(value: serde_json::Value, origin: &str) -> Result<T, SnapshotError> {
-    serde_path_to_error::deserialize(value).map_err(|e| SnapshotError::Invalid {
-        path: origin.to_owned(),
-        field: e.path().to_string(),
-        message: strip_position(&e.inner().to_string()),
-    })
+    // Fast path without path tracking; only a failure pays for a second pass that names the field.
+    match T::deserialize(&value) {
+        Ok(parsed) => Ok(parsed),
+        Err(_) => serde_path_to_error::deserialize(value).map_err(|e| SnapshotError::Invalid {
+            path: origin.to_owned(),
+            field: e.path().to_string(),
+            message: strip_position(&e.inner().to_string()),
+        }),
+    }
 }
 
 fn prefix(error: SnapshotError, field: &str) -> SnapshotError {
