@@ -84,6 +84,8 @@ pub enum CompareTab {
     New,
     Resolved,
     Changed,
+    /// Inventory drift: resources added, removed, changed.
+    Drift,
 }
 
 /// Everything the user can do, independent of which key does it.
@@ -106,6 +108,7 @@ pub enum Action {
     Cancel,
     CycleSort,
     CycleSeverityFilter,
+    CycleServiceFilter,
     ToggleHelp,
     /// Mute the selected finding: asks for a reason and an optional expiry, then writes the mutes file.
     Mute,
@@ -124,6 +127,8 @@ pub struct App {
     pub search: String,
     pub sort: SortKey,
     pub min_severity: Option<Severity>,
+    /// Only findings counted against this service (`iam`, `lambda`, `apigateway`, `attack_paths`).
+    pub service: Option<&'static str>,
     /// Indices into the shown list (findings, paths or the comparison tab), filtered and sorted.
     pub visible: Vec<usize>,
     pub selected: usize,
@@ -187,6 +192,7 @@ impl App {
             search: String::new(),
             sort: SortKey::Score,
             min_severity: None,
+            service: None,
             visible: Vec::new(),
             selected: 0,
             detail: None,
@@ -256,6 +262,7 @@ impl App {
                 (Some(d), CompareTab::New) => d.new_findings.iter().collect(),
                 (Some(d), CompareTab::Resolved) => d.resolved_findings.iter().collect(),
                 (Some(d), CompareTab::Changed) => d.changed_findings.iter().map(|c| &c.new).collect(),
+                (Some(_), CompareTab::Drift) => Vec::new(),
                 (None, _) => Vec::new(),
             },
             _ => self.snapshot.analysis.findings.iter().collect(),
@@ -280,7 +287,9 @@ impl App {
         let matches = |i: usize, f: &Finding| {
             let text_matches = query.is_empty()
                 || if full_list { self.haystacks[i].contains(&query) } else { haystack(f).contains(&query) };
-            text_matches && self.min_severity.is_none_or(|s| f.severity >= s)
+            text_matches
+                && self.min_severity.is_none_or(|s| f.severity >= s)
+                && self.service.is_none_or(|s| f.category.service() == s)
         };
         let mut visible: Vec<usize> = (0..source.len()).filter(|&i| matches(i, source[i])).collect();
         let key = |f: &Finding| (f.category.service(), std::cmp::Reverse(f.score));
@@ -364,7 +373,8 @@ impl App {
                 self.compare_tab = match self.compare_tab {
                     CompareTab::New => CompareTab::Resolved,
                     CompareTab::Resolved => CompareTab::Changed,
-                    CompareTab::Changed => CompareTab::New,
+                    CompareTab::Changed => CompareTab::Drift,
+                    CompareTab::Drift => CompareTab::New,
                 };
                 self.selected = 0;
                 self.refresh();
@@ -386,6 +396,15 @@ impl App {
                     SortKey::Score => SortKey::Severity,
                     SortKey::Severity => SortKey::Service,
                     SortKey::Service => SortKey::Score,
+                };
+                self.refresh();
+            }
+            Action::CycleServiceFilter => {
+                const SERVICES: [&str; 4] = ["attack_paths", "iam", "lambda", "apigateway"];
+                self.service = match self.service.and_then(|s| SERVICES.iter().position(|x| *x == s)) {
+                    None => Some(SERVICES[0]),
+                    Some(i) if i + 1 < SERVICES.len() => Some(SERVICES[i + 1]),
+                    Some(_) => None,
                 };
                 self.refresh();
             }

@@ -32,6 +32,7 @@ pub fn action(key: KeyEvent, mode: Mode) -> Option<Action> {
         KeyCode::Char(':') => Action::StartCommand,
         KeyCode::Char('s') => Action::CycleSort,
         KeyCode::Char('f') => Action::CycleSeverityFilter,
+        KeyCode::Char('v') => Action::CycleServiceFilter,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('m') => Action::Mute,
         _ => return None,
@@ -50,6 +51,7 @@ pub fn help(view: View) -> Vec<(&'static str, &'static str)> {
             ("/", "search title, ARN, rule"),
             ("s", "sort: score → severity → service"),
             ("f", "minimum severity"),
+            ("v", "service: attack_paths → iam → lambda → apigateway"),
         ]),
         View::Compare => {
             keys.extend([("Tab", "new → resolved → changed"), ("Enter", "finding detail"), ("/", "search")])

@@ -150,6 +150,13 @@ mod tests {
         for (w, h) in [(80, 24), (120, 40)] {
             insta::assert_snapshot!(format!("compare_{w}x{h}"), render(&compare, w, h).backend());
         }
+        let mut drift = compare;
+        for _ in 0..3 {
+            drift.handle(Action::NextTab);
+        }
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("compare_drift_{w}x{h}"), render(&drift, w, h).backend());
+        }
     }
 
     #[test]
@@ -285,6 +292,15 @@ mod tests {
             || f.title.to_lowercase().contains(&top.arn.to_lowercase())));
         app.handle(Action::StartSearch);
         app.handle(Action::Cancel);
+
+        app.handle(Action::CycleServiceFilter);
+        app.handle(Action::CycleServiceFilter);
+        assert_eq!(app.service, Some("iam"));
+        assert!(!app.shown().is_empty() && app.shown().iter().all(|f| f.category.service() == "iam"));
+        app.handle(Action::CycleServiceFilter);
+        app.handle(Action::CycleServiceFilter);
+        app.handle(Action::CycleServiceFilter);
+        assert_eq!(app.service, None);
 
         app.handle(Action::CycleSeverityFilter);
         assert!(app.shown().iter().all(|f| f.severity == crate::rules::Severity::Critical));

@@ -28,6 +28,14 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                     tab(format!("resolved {}", diff.resolved_findings.len()), CompareTab::Resolved),
                     Span::raw(" "),
                     tab(format!("changed {}", diff.changed_findings.len()), CompareTab::Changed),
+                    Span::raw(" "),
+                    tab(
+                        format!(
+                            "drift {}",
+                            diff.drift.added.len() + diff.drift.removed.len() + diff.drift.changed.len()
+                        ),
+                        CompareTab::Drift,
+                    ),
                     Span::raw(format!("  unchanged {}", diff.unchanged)),
                 ]),
                 Line::from(format!(
@@ -43,6 +51,9 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             .render(tabs, buf);
         }
     }
+    if app.view == View::Compare && app.compare_tab == CompareTab::Drift {
+        return drift(app, theme, area, buf);
+    }
     let shown = app.shown();
     let sort = match app.sort {
         SortKey::Score => "score",
@@ -50,6 +61,9 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         SortKey::Service => "service",
     };
     let mut title = format!(" {} of {} · sort {sort}", shown.len(), app.source().len());
+    if let Some(service) = app.service {
+        title.push_str(&format!(" · {service}"));
+    }
     if let Some(min) = app.min_severity {
         title.push_str(&format!(" · ≥ {min}"));
     }
@@ -80,5 +94,30 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             .block(Block::bordered().title(title))
             .row_highlight_style(theme.selected());
     let mut state = TableState::default().with_selected((!shown.is_empty()).then_some(app.selected - offset));
+    StatefulWidget::render(table, area, buf, &mut state);
+}
+
+/// The comparison's inventory drift, one resource (or attribute) per row.
+fn drift(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let Some(diff) = &app.diff else { return };
+    let d = &diff.drift;
+    let mut rows: Vec<Row> = Vec::new();
+    rows.extend(d.added.iter().map(|r| Row::new(vec!["+".to_owned(), r.kind.clone(), r.arn.clone(), String::new()])));
+    rows.extend(d.removed.iter().map(|r| Row::new(vec!["−".to_owned(), r.kind.clone(), r.arn.clone(), String::new()])));
+    rows.extend(d.changed.iter().map(|c| {
+        Row::new(vec!["~".to_owned(), c.kind.clone(), c.arn.clone(), format!("{}: {} → {}", c.attribute, c.old, c.new)])
+    }));
+    let window = usize::from(area.height.saturating_sub(3)).max(1);
+    let offset = (app.selected + 1).saturating_sub(window);
+    let total = rows.len();
+    let rows: Vec<Row> = rows.into_iter().skip(offset).take(window).collect();
+    let table = Table::new(
+        rows,
+        [Constraint::Length(1), Constraint::Length(18), Constraint::Percentage(50), Constraint::Min(10)],
+    )
+    .header(Row::new(["", "kind", "resource", "change"]).style(theme.dim()))
+    .block(Block::bordered().title(format!(" {total} change(s) to the inventory ")))
+    .row_highlight_style(theme.selected());
+    let mut state = TableState::default().with_selected((total > 0).then_some(app.selected - offset));
     StatefulWidget::render(table, area, buf, &mut state);
 }
