@@ -113,27 +113,26 @@ fn finding_changes(old: &Finding, new: &Finding) -> Vec<String> {
 }
 
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
-    let index = |s: &Snapshot| -> BTreeMap<String, Finding> {
-        s.analysis.findings.iter().map(|f| (f.fingerprint.clone(), f.clone())).collect()
-    };
-    let (mut before, after) = (index(old), index(new));
+    // Borrowed indexes: only what ends up in the result is cloned (snapshots may hold 100,000 findings).
+    let mut before: std::collections::HashMap<&str, &Finding> =
+        old.analysis.findings.iter().map(|f| (f.fingerprint.as_str(), f)).collect();
     let mut new_findings = Vec::new();
     let mut changed_findings = Vec::new();
     let mut unchanged = 0;
-    for (fingerprint, finding) in after {
-        match before.remove(&fingerprint) {
-            None => new_findings.push(finding),
+    for finding in &new.analysis.findings {
+        match before.remove(finding.fingerprint.as_str()) {
+            None => new_findings.push(finding.clone()),
             Some(previous) => {
-                let changes = finding_changes(&previous, &finding);
+                let changes = finding_changes(previous, finding);
                 if changes.is_empty() {
                     unchanged += 1;
                 } else {
-                    changed_findings.push(FindingChange { old: previous, new: finding, changes });
+                    changed_findings.push(FindingChange { old: previous.clone(), new: finding.clone(), changes });
                 }
             }
         }
     }
-    let resolved_findings: Vec<Finding> = before.into_values().collect();
+    let resolved_findings: Vec<Finding> = before.into_values().cloned().collect();
     let by_rank = |a: &Finding, b: &Finding| b.score.cmp(&a.score).then_with(|| a.fingerprint.cmp(&b.fingerprint));
     new_findings.sort_by(by_rank);
     let mut resolved_findings = resolved_findings;
