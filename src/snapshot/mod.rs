@@ -118,10 +118,42 @@ impl Snapshot {
 
     /// Parses a snapshot; `origin` names it in errors.
     pub fn from_slice(bytes: &[u8], origin: &str) -> Result<Snapshot, SnapshotError> {
-        let path = || origin.to_owned();
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(SnapshotError::Empty { path: path() });
+            return Err(SnapshotError::Empty { path: origin.to_owned() });
         }
+        // Fast path, for a well-formed current snapshot: typed parsing straight from the bytes, no JSON tree.
+        if let Ok(current) = serde_json::from_slice::<Current>(bytes)
+            && current.format == FORMAT
+            && current.schema_version == SCHEMA_VERSION
+        {
+            return Ok(Snapshot {
+                format: current.format,
+                schema_version: current.schema_version,
+                inventory: Inventory {
+                    account: current.account,
+                    scan: current.scan,
+                    iam: current.iam,
+                    lambda: current.lambda,
+                    apigateway: current.apigateway,
+                    apigatewayv2: current.apigatewayv2,
+                    coverage: current.coverage,
+                },
+                analysis: Analysis {
+                    findings: current.findings,
+                    posture: current.posture,
+                    policy_problems: current.policy_problems,
+                    catalogue_source: current.catalogue_source,
+                },
+                mutes: current.mutes,
+            });
+        }
+        Snapshot::from_slice_checked(bytes, origin)
+    }
+
+    /// The slow path: a JSON tree first, so that every problem is told apart and named, and older versions
+    /// are migrated.
+    fn from_slice_checked(bytes: &[u8], origin: &str) -> Result<Snapshot, SnapshotError> {
+        let path = || origin.to_owned();
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
             if e.is_eof() {
                 SnapshotError::Truncated { path: path(), line: e.line(), column: e.column() }
@@ -159,6 +191,26 @@ impl Snapshot {
             },
         })
     }
+}
+
+/// A current snapshot's fields, without `flatten` (which makes serde buffer everything).
+#[derive(Deserialize)]
+struct Current {
+    format: String,
+    schema_version: u32,
+    account: crate::inventory::AccountIdentity,
+    scan: crate::inventory::ScanMetadata,
+    iam: crate::inventory::iam::IamInventory,
+    lambda: crate::inventory::lambda::LambdaInventory,
+    apigateway: crate::inventory::apigateway::RestInventory,
+    apigatewayv2: crate::inventory::apigateway::HttpInventory,
+    coverage: Vec<crate::inventory::CoverageRecord>,
+    findings: Vec<crate::rules::Finding>,
+    posture: crate::score::Posture,
+    policy_problems: Vec<crate::analyze::PolicyProblem>,
+    catalogue_source: String,
+    #[serde(default)]
+    mutes: MuteReport,
 }
 
 fn part<T: serde::de::DeserializeOwned>(value: serde_json::Value, origin: &str) -> Result<T, SnapshotError> {
