@@ -369,10 +369,10 @@ fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
                 }
                 ScanEvent::Planned { tasks } => Feed::Planned(tasks),
                 ScanEvent::RegionSkipped { region, reason } => Feed::Line(format!("skipped {region}: {reason}")),
-                ScanEvent::TaskStarted { .. } => continue,
+                ScanEvent::TaskStarted { service, region } => Feed::TaskStarted { service: service.into(), region },
                 ScanEvent::TaskFinished { service, region, resources } => {
                     let _ = lines.send(Feed::Line(format!("{service} {region}: {resources} done")));
-                    Feed::TaskDone
+                    Feed::TaskFinished { service: service.into(), region, resources }
                 }
                 ScanEvent::Gap(record) => {
                     let _ = lines.send(Feed::Line(format!("gap: {record}")));

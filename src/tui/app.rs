@@ -11,7 +11,15 @@ pub enum Feed {
     Line(String),
     /// The number of (service, region) tasks, once known.
     Planned(usize),
-    TaskDone,
+    TaskStarted {
+        service: String,
+        region: String,
+    },
+    TaskFinished {
+        service: String,
+        region: String,
+        resources: usize,
+    },
     Gap,
     /// The scan's end: its snapshot (and where it was saved), or why it failed.
     Done(Result<Box<Snapshot>, String>),
@@ -25,6 +33,8 @@ pub struct Progress {
     pub gaps: usize,
     pub lines: Vec<String>,
     pub error: Option<String>,
+    /// (service, region) → resources found, `None` while running.
+    pub tasks: std::collections::BTreeMap<(String, String), Option<usize>>,
 }
 
 /// The views, as `:` names them.
@@ -76,6 +86,8 @@ pub enum SortKey {
     Score,
     Severity,
     Service,
+    /// The age of the credential or resource the finding is about, oldest first.
+    Age,
 }
 
 /// Which list of the comparison is shown.
@@ -234,7 +246,13 @@ impl App {
         match feed {
             Feed::Line(line) => progress.lines.push(line),
             Feed::Planned(total) => progress.total = total,
-            Feed::TaskDone => progress.done += 1,
+            Feed::TaskStarted { service, region } => {
+                progress.tasks.insert((service, region), None);
+            }
+            Feed::TaskFinished { service, region, resources } => {
+                progress.done += 1;
+                progress.tasks.insert((service, region), Some(resources));
+            }
             Feed::Gap => progress.gaps += 1,
             Feed::Done(Ok(snapshot)) => {
                 self.snapshot = *snapshot;
@@ -299,6 +317,12 @@ impl App {
                 source[b].severity.cmp(&source[a].severity).then(source[b].score.cmp(&source[a].score)).then(a.cmp(&b))
             }),
             SortKey::Service => visible.sort_by(|&a, &b| key(source[a]).cmp(&key(source[b])).then(a.cmp(&b))),
+            SortKey::Age => {
+                let age = |f: &Finding| f.evidence.details.get("age_days").and_then(|v| v.as_i64());
+                visible.sort_by(|&a, &b| {
+                    age(source[b]).cmp(&age(source[a])).then(source[b].score.cmp(&source[a].score)).then(a.cmp(&b))
+                })
+            }
         }
         self.visible = visible;
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
@@ -395,7 +419,8 @@ impl App {
                 self.sort = match self.sort {
                     SortKey::Score => SortKey::Severity,
                     SortKey::Severity => SortKey::Service,
-                    SortKey::Service => SortKey::Score,
+                    SortKey::Service => SortKey::Age,
+                    SortKey::Age => SortKey::Score,
                 };
                 self.refresh();
             }

@@ -49,7 +49,7 @@ pub fn help(view: View) -> Vec<(&'static str, &'static str)> {
         View::Findings | View::Paths => keys.extend([
             ("Enter", "finding detail"),
             ("/", "search title, ARN, rule"),
-            ("s", "sort: score → severity → service"),
+            ("s", "sort: score → severity → service → age"),
             ("f", "minimum severity"),
             ("v", "service: attack_paths → iam → lambda → apigateway"),
         ]),

@@ -164,7 +164,9 @@ mod tests {
         let mut app = App::scanning();
         app.feed(Feed::Line("Scanning account 123456789012 (aws) as arn:aws:iam::123456789012:user/auditor".into()));
         app.feed(Feed::Planned(4));
-        app.feed(Feed::TaskDone);
+        app.feed(Feed::TaskStarted { service: "iam".into(), region: "global".into() });
+        app.feed(Feed::TaskStarted { service: "lambda".into(), region: "us-east-1".into() });
+        app.feed(Feed::TaskFinished { service: "lambda".into(), region: "us-east-1".into(), resources: 2 });
         app.feed(Feed::Gap);
         app.feed(Feed::Line("lambda us-east-1: 2 done".into()));
         insta::assert_snapshot!("progress_80x24", render(&app, 80, 24).backend());
@@ -301,6 +303,13 @@ mod tests {
         app.handle(Action::CycleServiceFilter);
         app.handle(Action::CycleServiceFilter);
         assert_eq!(app.service, None);
+
+        for _ in 0..3 {
+            app.handle(Action::CycleSort);
+        }
+        assert_eq!(app.sort, super::app::SortKey::Age);
+        assert!(app.shown()[0].title.contains("AKIAOLDKEY"), "the oldest credential first: {}", app.shown()[0].title);
+        app.handle(Action::CycleSort);
 
         app.handle(Action::CycleSeverityFilter);
         assert!(app.shown().iter().all(|f| f.severity == crate::rules::Severity::Critical));

@@ -59,6 +59,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         SortKey::Score => "score",
         SortKey::Severity => "severity",
         SortKey::Service => "service",
+        SortKey::Age => "age",
     };
     let mut title = format!(" {} of {} · sort {sort}", shown.len(), app.source().len());
     if let Some(service) = app.service {
