@@ -59,6 +59,14 @@ impl View {
     ];
 }
 
+/// Which list of findings a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    All,
+    Paths,
+    Compare(CompareTab),
+}
+
 /// A resource of the inventory with what was found on it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceRow {
@@ -164,6 +172,8 @@ pub struct App {
     pub mutes_path: std::path::PathBuf,
     /// The finding being muted and the reason typed so far.
     muting: Option<(Finding, String)>,
+    /// The sorted order of the current list, and which list and sort it is for.
+    order: Option<((ListKind, SortKey), Vec<usize>)>,
     /// Posture of earlier scans of the account (oldest first), when a history directory was given.
     pub trend: Vec<crate::history::HistoryEntry>,
 }
@@ -221,6 +231,7 @@ impl App {
             mutes_path: std::path::PathBuf::from("stance.toml"),
             muting: None,
             trend: Vec::new(),
+            order: None,
         };
         app.resources = resource_rows(&app.snapshot);
         app.refresh();
@@ -257,6 +268,8 @@ impl App {
             Feed::Done(Ok(snapshot)) => {
                 self.snapshot = *snapshot;
                 self.resources = resource_rows(&self.snapshot);
+                self.order = None;
+                self.haystacks.clear();
                 self.progress = None;
                 self.view = View::Overview;
                 self.previous.clear();
@@ -297,11 +310,19 @@ impl App {
     pub fn refresh(&mut self) {
         if self.haystacks.len() != self.snapshot.analysis.findings.len() {
             self.haystacks = self.snapshot.analysis.findings.iter().map(haystack).collect();
+            self.order = None;
+        }
+        // The sorted order of the current list is kept until the list or the sort changes, so a search
+        // keystroke only filters it.
+        let list = (self.view_list(), self.sort);
+        if self.order.as_ref().is_none_or(|(key, _)| *key != list) {
+            let order = self.sorted();
+            self.order = Some((list, order));
         }
         let source = self.source();
         let query = self.search.to_lowercase();
         // The full list searches precomputed lower-case text: a keystroke over 100,000 findings stays fast.
-        let full_list = !matches!(self.view, View::Paths | View::Compare);
+        let full_list = list.0 == ListKind::All;
         let matches = |i: usize, f: &Finding| {
             let text_matches = query.is_empty()
                 || if full_list { self.haystacks[i].contains(&query) } else { haystack(f).contains(&query) };
@@ -309,23 +330,39 @@ impl App {
                 && self.min_severity.is_none_or(|s| f.severity >= s)
                 && self.service.is_none_or(|s| f.category.service() == s)
         };
-        let mut visible: Vec<usize> = (0..source.len()).filter(|&i| matches(i, source[i])).collect();
+        let order = self.order.as_ref().map(|(_, order)| order.as_slice()).unwrap_or_default();
+        let visible: Vec<usize> = order.iter().copied().filter(|&i| matches(i, source[i])).collect();
+        self.visible = visible;
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    fn view_list(&self) -> ListKind {
+        match self.view {
+            View::Paths => ListKind::Paths,
+            View::Compare => ListKind::Compare(self.compare_tab),
+            _ => ListKind::All,
+        }
+    }
+
+    /// The current list's indices in the current sort order.
+    fn sorted(&self) -> Vec<usize> {
+        let source = self.source();
+        let mut order: Vec<usize> = (0..source.len()).collect();
         let key = |f: &Finding| (f.category.service(), std::cmp::Reverse(f.score));
         match self.sort {
-            SortKey::Score => visible.sort_by(|&a, &b| source[b].score.cmp(&source[a].score).then(a.cmp(&b))),
-            SortKey::Severity => visible.sort_by(|&a, &b| {
+            SortKey::Score => order.sort_by(|&a, &b| source[b].score.cmp(&source[a].score).then(a.cmp(&b))),
+            SortKey::Severity => order.sort_by(|&a, &b| {
                 source[b].severity.cmp(&source[a].severity).then(source[b].score.cmp(&source[a].score)).then(a.cmp(&b))
             }),
-            SortKey::Service => visible.sort_by(|&a, &b| key(source[a]).cmp(&key(source[b])).then(a.cmp(&b))),
+            SortKey::Service => order.sort_by(|&a, &b| key(source[a]).cmp(&key(source[b])).then(a.cmp(&b))),
             SortKey::Age => {
                 let age = |f: &Finding| f.evidence.details.get("age_days").and_then(|v| v.as_i64());
-                visible.sort_by(|&a, &b| {
+                order.sort_by(|&a, &b| {
                     age(source[b]).cmp(&age(source[a])).then(source[b].score.cmp(&source[a].score)).then(a.cmp(&b))
                 })
             }
         }
-        self.visible = visible;
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+        order
     }
 
     fn go(&mut self, view: View) {
@@ -502,6 +539,7 @@ impl App {
                     detail.muted = Some(muted);
                 }
                 self.snapshot.analysis.posture = crate::score::posture(&self.snapshot.analysis.findings);
+                self.order = None;
                 self.status = format!("muted ({}); it applies from the next scan on", mute.source);
                 self.refresh();
             }
