@@ -59,6 +59,26 @@ impl View {
     ];
 }
 
+/// A filter of the visible rows.
+#[derive(Debug, Clone, PartialEq)]
+struct Filter {
+    list: (ListKind, SortKey),
+    query: String,
+    min_severity: Option<Severity>,
+    service: Option<&'static str>,
+}
+
+impl Filter {
+    /// Whether `next` can only remove rows from what this filter showed: the same list and filters, and a
+    /// search that extends this one.
+    fn narrows_to(&self, next: &Filter) -> bool {
+        self.list == next.list
+            && self.min_severity == next.min_severity
+            && self.service == next.service
+            && next.query.starts_with(&self.query)
+    }
+}
+
 /// Which list of findings a view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListKind {
@@ -172,6 +192,8 @@ pub struct App {
     pub mutes_path: std::path::PathBuf,
     /// The finding being muted and the reason typed so far.
     muting: Option<(Finding, String)>,
+    /// What the visible rows were filtered with.
+    filtered: Option<Filter>,
     /// The sorted order of the current list, and which list and sort it is for.
     order: Option<((ListKind, SortKey), Vec<usize>)>,
     /// Posture of earlier scans of the account (oldest first), when a history directory was given.
@@ -232,6 +254,7 @@ impl App {
             muting: None,
             trend: Vec::new(),
             order: None,
+            filtered: None,
         };
         app.resources = resource_rows(&app.snapshot);
         app.refresh();
@@ -269,6 +292,7 @@ impl App {
                 self.snapshot = *snapshot;
                 self.resources = resource_rows(&self.snapshot);
                 self.order = None;
+                self.filtered = None;
                 self.haystacks.clear();
                 self.progress = None;
                 self.view = View::Overview;
@@ -311,6 +335,7 @@ impl App {
         if self.haystacks.len() != self.snapshot.analysis.findings.len() {
             self.haystacks = self.snapshot.analysis.findings.iter().map(haystack).collect();
             self.order = None;
+            self.filtered = None;
         }
         // The sorted order of the current list is kept until the list or the sort changes, so a search
         // keystroke only filters it.
@@ -330,9 +355,17 @@ impl App {
                 && self.min_severity.is_none_or(|s| f.severity >= s)
                 && self.service.is_none_or(|s| f.category.service() == s)
         };
-        let order = self.order.as_ref().map(|(_, order)| order.as_slice()).unwrap_or_default();
-        let visible: Vec<usize> = order.iter().copied().filter(|&i| matches(i, source[i])).collect();
+        // Typing more of the same search narrows the rows already shown instead of searching everything.
+        let filter = Filter { list, query: query.clone(), min_severity: self.min_severity, service: self.service };
+        let narrowing = self.filtered.as_ref().is_some_and(|last| last.narrows_to(&filter));
+        let candidates: &[usize] = if narrowing {
+            &self.visible
+        } else {
+            self.order.as_ref().map(|(_, order)| order.as_slice()).unwrap_or_default()
+        };
+        let visible: Vec<usize> = candidates.iter().copied().filter(|&i| matches(i, source[i])).collect();
         self.visible = visible;
+        self.filtered = Some(filter);
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
@@ -540,6 +573,7 @@ impl App {
                 }
                 self.snapshot.analysis.posture = crate::score::posture(&self.snapshot.analysis.findings);
                 self.order = None;
+                self.filtered = None;
                 self.status = format!("muted ({}); it applies from the next scan on", mute.source);
                 self.refresh();
             }

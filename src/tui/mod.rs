@@ -218,6 +218,26 @@ mod tests {
     }
 
     #[test]
+    fn narrowing_a_search_gives_what_a_fresh_search_gives() {
+        let mut typed = App::new(snapshot(true), None);
+        typed.handle(Action::Open);
+        typed.handle(Action::StartSearch);
+        for c in "shop".chars() {
+            typed.handle(Action::Input(c));
+        }
+        typed.handle(Action::DeleteChar);
+        typed.handle(Action::DeleteChar);
+        typed.handle(Action::Input('o'));
+        let mut fresh = App::new(snapshot(true), None);
+        fresh.handle(Action::Open);
+        fresh.search = "sho".into();
+        fresh.refresh();
+        assert_eq!(typed.search, "sho");
+        assert_eq!(typed.visible, fresh.visible);
+        assert!(!typed.visible.is_empty());
+    }
+
+    #[test]
     fn long_lists_scroll_with_the_selection() {
         let mut fixture = Fixture::new().role("r", lambda_trust(), &[], &[]);
         for i in 0..60 {
