@@ -100,38 +100,34 @@ pub static CROSS_ACCOUNT_NO_EXTERNAL_ID: Rule = Rule {
     check: |cx, _, out| {
         for role in cx.inventory.iam.roles.values().filter(|r| !is_service_linked(&r.path)) {
             let Some(trust) = cx.trust_policies.get(&role.arn) else { continue };
-            for admission in admissions(trust, &["sts:AssumeRole"], CROSS_ACCOUNT_RESTRICTING_KEYS) {
-                if !admission.restricted_by.is_empty() {
-                    continue;
-                }
-                for account in super::foreign_accounts(cx, &admission) {
-                    let statement = admission.statement;
-                    let mut evidence = statement_evidence(
-                        format!(
-                            "statement {} of the trust policy of {} trusts account {account} with no sts:ExternalId or equivalent condition",
-                            statement.label(),
-                            role.name
-                        ),
-                        format!("trust policy of {}, statement {}", role.arn, statement.label()),
-                        statement,
-                    );
-                    evidence.details.insert("trusted_account".into(), json!(account));
-                    let risk = RiskInputs {
-                        exposure: Some((Exposure::CrossAccount, format!("account {account} can assume it"))),
-                        blast: cx.principals.get(&role.arn).map(|v| v.blast_radius()),
-                        ..RiskInputs::default()
-                    };
-                    out.emit(
-                        Draft::new(
-                            &role.arn,
-                            "global",
-                            format!("{}:{account}", statement.label()),
-                            format!("Role {} trusts account {account} without an external id", role.name),
-                        )
-                        .evidence(evidence)
-                        .risk(risk),
-                    );
-                }
+            let admitted = admissions(trust, &["sts:AssumeRole"], CROSS_ACCOUNT_RESTRICTING_KEYS);
+            for (admission, account) in super::unrestricted_foreign_accounts(cx, &admitted) {
+                let statement = admission.statement;
+                let mut evidence = statement_evidence(
+                    format!(
+                        "statement {} of the trust policy of {} trusts account {account} with no sts:ExternalId or equivalent condition",
+                        statement.label(),
+                        role.name
+                    ),
+                    format!("trust policy of {}, statement {}", role.arn, statement.label()),
+                    statement,
+                );
+                evidence.details.insert("trusted_account".into(), json!(account));
+                let risk = RiskInputs {
+                    exposure: Some((Exposure::CrossAccount, format!("account {account} can assume it"))),
+                    blast: cx.principals.get(&role.arn).map(|v| v.blast_radius()),
+                    ..RiskInputs::default()
+                };
+                out.emit(
+                    Draft::new(
+                        &role.arn,
+                        "global",
+                        format!("{}:{account}", statement.label()),
+                        format!("Role {} trusts account {account} without an external id", role.name),
+                    )
+                    .evidence(evidence)
+                    .risk(risk),
+                );
             }
         }
     },

@@ -82,35 +82,31 @@ pub static CROSS_ACCOUNT_INVOKE: Rule = Rule {
     check: |cx, _, out| {
         for function in cx.inventory.lambda.functions.values() {
             let Some(policy) = cx.resource_policies.get(&function.arn) else { continue };
-            for admission in admissions(policy, INVOKE, PUBLIC_RESTRICTING_KEYS) {
-                if !admission.restricted_by.is_empty() {
-                    continue;
-                }
-                for account in super::foreign_accounts(cx, &admission) {
-                    let statement = admission.statement;
-                    let mut evidence = statement_evidence(
-                        format!(
-                            "statement {} lets account {account} invoke {} with no condition",
-                            statement.label(),
-                            function.name
-                        ),
-                        format!("resource-based policy of {}, statement {}", function.arn, statement.label()),
-                        statement,
-                    );
-                    evidence.details.insert("account".into(), json!(account));
-                    let mut risk = function_risk(cx, &function.arn);
-                    risk.exposure = Some((Exposure::CrossAccount, format!("account {account} can call Invoke")));
-                    out.emit(
-                        Draft::new(
-                            &function.arn,
-                            &function.region,
-                            format!("{}:{account}", statement.label()),
-                            format!("Account {account} can invoke Lambda function {}", function.name),
-                        )
-                        .evidence(evidence)
-                        .risk(risk),
-                    );
-                }
+            let admitted = admissions(policy, INVOKE, PUBLIC_RESTRICTING_KEYS);
+            for (admission, account) in super::unrestricted_foreign_accounts(cx, &admitted) {
+                let statement = admission.statement;
+                let mut evidence = statement_evidence(
+                    format!(
+                        "statement {} lets account {account} invoke {} with no condition",
+                        statement.label(),
+                        function.name
+                    ),
+                    format!("resource-based policy of {}, statement {}", function.arn, statement.label()),
+                    statement,
+                );
+                evidence.details.insert("account".into(), json!(account));
+                let mut risk = function_risk(cx, &function.arn);
+                risk.exposure = Some((Exposure::CrossAccount, format!("account {account} can call Invoke")));
+                out.emit(
+                    Draft::new(
+                        &function.arn,
+                        &function.region,
+                        format!("{}:{account}", statement.label()),
+                        format!("Account {account} can invoke Lambda function {}", function.name),
+                    )
+                    .evidence(evidence)
+                    .risk(risk),
+                );
             }
         }
     },

@@ -131,14 +131,19 @@ pub fn run_all(context: &Context<'_>) -> Vec<Finding> {
     findings
 }
 
-/// The foreign accounts an admission names (not the scanned account itself).
-pub fn foreign_accounts<'a>(
+/// Each foreign account (not the scanned one) that an admission without a restricting condition names,
+/// with that admission: what the cross-account rules report.
+pub fn unrestricted_foreign_accounts<'a>(
     context: &'a Context<'_>,
-    admission: &'a crate::analyze::policy::Admission<'_>,
-) -> impl Iterator<Item = &'a String> + 'a {
-    admission.who.iter().filter_map(move |who| match who {
-        crate::analyze::policy::Who::Account(account) if account != context.account_id() => Some(account),
-        _ => None,
+    admissions: &'a [crate::analyze::policy::Admission<'a>],
+) -> impl Iterator<Item = (&'a crate::analyze::policy::Admission<'a>, &'a String)> + 'a {
+    admissions.iter().filter(|a| a.restricted_by.is_empty()).flat_map(move |admission| {
+        admission.who.iter().filter_map(move |who| match who {
+            crate::analyze::policy::Who::Account(account) if account != context.account_id() => {
+                Some((admission, account))
+            }
+            _ => None,
+        })
     })
 }
 
