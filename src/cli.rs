@@ -18,7 +18,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan an account (read-only), analyze it, and write the inventory and findings.
+    /// Scan an account (read-only), analyze it, and write the posture snapshot (no TUI; for scripts and CI).
     ///
     /// Exit status: 0 the scan saw everything; 3 it finished with coverage gaps (denied or failed calls,
     /// listed on stderr and recorded in the output); 4 an unmuted finding at or above --fail-on exists
