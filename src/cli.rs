@@ -67,6 +67,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         history: Option<PathBuf>,
     },
+    /// Print the least-privilege, read-only IAM policy stance needs to scan an account.
+    Policy,
     /// List the rules: id, category, severity, title.
     Rules {
         /// Output format.

@@ -56,6 +56,14 @@ fn main() -> ExitCode {
         Some(Command::Export { snapshot, format, out }) => export(&snapshot, format, out.as_deref()),
         Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
         Some(Command::Open { snapshot, new, history }) => open(&snapshot, new.as_deref(), history.as_deref()),
+        Some(Command::Policy) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&stance::collect::operations::least_privilege_policy())
+                    .unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { rule_id }) => explain(&rule_id),
     };

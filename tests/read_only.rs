@@ -87,14 +87,36 @@ fn every_aws_operation_named_outside_tests_is_a_read() {
         }
     }
     assert!(offenders.is_empty(), "mutating operations named in src/:\n{}", offenders.join("\n"));
+    // `stance policy` lists exactly the operations the source calls.
+    let declared: std::collections::BTreeSet<String> =
+        stance::collect::operations::OPERATIONS.iter().map(|(_, operation)| snake_case(operation)).collect();
+    assert_eq!(declared, called, "collect/operations.rs must list every operation the collectors call, and only those");
     assert!(
         called.len() >= 25 && called.contains("get_account_authorization_details"),
         "the scanner's operations were recognized: {called:?}"
     );
 }
 
+/// `GetAccountAuthorizationDetails` → `get_account_authorization_details`, `ListMFADevices` → `list_mfa_devices`.
+fn snake_case(operation: &str) -> String {
+    let chars: Vec<char> = operation.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        let boundary = i > 0
+            && c.is_ascii_uppercase()
+            && (chars[i - 1].is_ascii_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
+        if boundary {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 #[test]
 fn the_checker_sees_calls() {
+    assert_eq!(snake_case("ListMFADevices"), "list_mfa_devices");
+    assert_eq!(snake_case("GetAccountAuthorizationDetails"), "get_account_authorization_details");
     let calls = method_calls("client.list_roles().send(); iam.create_role().role_name(x); self.put_item (y)");
     assert_eq!(calls, ["list_roles", "send", "create_role", "role_name"]);
     assert!(!is_read_only("create_role") && !is_read_only("update_function_code") && is_read_only("get_policy"));

@@ -8,6 +8,7 @@ mod call;
 pub mod credential_report;
 mod iam;
 mod lambda;
+pub mod operations;
 mod sts;
 
 pub(crate) use call::{Call, CallFailure, Ctx};

@@ -1,0 +1,108 @@
+//! The AWS operations the collectors call, and the least-privilege IAM policy that allows exactly them
+//! (`stance policy`). `tests/read_only.rs` checks this list against the operations named in the source.
+
+use serde_json::{Value, json};
+
+/// (service, operation) for every call the collectors make.
+pub const OPERATIONS: &[(&str, &str)] = &[
+    ("sts", "GetCallerIdentity"),
+    ("iam", "GetAccountAuthorizationDetails"),
+    ("iam", "ListPolicies"),
+    ("iam", "GetPolicy"),
+    ("iam", "GetPolicyVersion"),
+    ("iam", "ListAccessKeys"),
+    ("iam", "GetAccessKeyLastUsed"),
+    ("iam", "ListMFADevices"),
+    ("iam", "GetLoginProfile"),
+    ("iam", "GenerateCredentialReport"),
+    ("iam", "GetCredentialReport"),
+    ("iam", "GetAccountPasswordPolicy"),
+    ("iam", "GetAccountSummary"),
+    ("lambda", "ListFunctions"),
+    ("lambda", "GetPolicy"),
+    ("lambda", "ListFunctionUrlConfigs"),
+    ("lambda", "GetFunctionUrlConfig"),
+    ("apigateway", "GetRestApis"),
+    ("apigateway", "GetResources"),
+    ("apigateway", "GetAuthorizers"),
+    ("apigateway", "GetStages"),
+    ("apigateway", "GetApiKeys"),
+    ("apigateway", "GetUsagePlans"),
+    ("apigateway", "GetUsagePlanKeys"),
+    ("apigateway", "GetDomainNames"),
+    ("apigatewayv2", "GetApis"),
+    ("apigatewayv2", "GetRoutes"),
+    ("apigatewayv2", "GetIntegrations"),
+    ("apigatewayv2", "GetAuthorizers"),
+    ("apigatewayv2", "GetAuthorizer"),
+    ("apigatewayv2", "GetStages"),
+    ("apigatewayv2", "GetDomainNames"),
+];
+
+/// The IAM policy stance needs: the IAM and Lambda actions by name, and for API Gateway (whose IAM actions
+/// are HTTP verbs on resource paths) `apigateway:GET` on the paths the collectors read. sts:GetCallerIdentity
+/// needs no permission.
+pub fn least_privilege_policy() -> Value {
+    let mut actions: Vec<String> = OPERATIONS
+        .iter()
+        .filter(|(service, _)| matches!(*service, "iam" | "lambda"))
+        .map(|(service, operation)| format!("{service}:{operation}"))
+        .collect();
+    actions.sort();
+    actions.dedup();
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "StanceReadIamAndLambda", "Effect": "Allow", "Action": actions, "Resource": "*"},
+            {
+                "Sid": "StanceReadApiGateway",
+                "Effect": "Allow",
+                "Action": "apigateway:GET",
+                "Resource": [
+                    "arn:aws:apigateway:*::/restapis",
+                    "arn:aws:apigateway:*::/restapis/*",
+                    "arn:aws:apigateway:*::/apikeys",
+                    "arn:aws:apigateway:*::/usageplans",
+                    "arn:aws:apigateway:*::/usageplans/*",
+                    "arn:aws:apigateway:*::/domainnames",
+                    "arn:aws:apigateway:*::/apis",
+                    "arn:aws:apigateway:*::/apis/*"
+                ]
+            }
+        ]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::is_read_only_operation;
+
+    #[test]
+    fn every_operation_is_a_read_and_the_policy_grants_nothing_else() {
+        assert!(OPERATIONS.iter().all(|(_, op)| is_read_only_operation(op)));
+        let policy = least_privilege_policy();
+        let actions = policy["Statement"][0]["Action"].as_array().unwrap();
+        assert!(actions.iter().all(|a| {
+            let op = a.as_str().unwrap().split(':').nth(1).unwrap();
+            is_read_only_operation(op) && !op.contains('*')
+        }));
+        assert_eq!(policy["Statement"][1]["Action"], "apigateway:GET");
+        // The policy parses with stance's own engine and grants no write or permissions management.
+        let parsed = crate::analyze::policy::Policy::from_json(&policy);
+        assert!(parsed.problems.is_empty());
+        let c = crate::analyze::policy::catalogue();
+        let mut expander = crate::analyze::policy::Expander::new(c);
+        let levels = crate::analyze::policy::LevelSets::new(c);
+        let mut permissions = crate::analyze::policy::Permissions::new(c);
+        let source = crate::analyze::policy::PolicySource {
+            kind: "inline",
+            name: "stance".into(),
+            arn: None,
+            attached_to: "role/auditor".into(),
+        };
+        permissions.add_policy(&mut expander, source, &parsed);
+        let capability = crate::analyze::policy::Capability::of(&permissions, c, &levels);
+        assert!(!capability.writes && !capability.is_privileged(), "a read-only policy");
+    }
+}
