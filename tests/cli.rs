@@ -82,3 +82,19 @@ fn a_malformed_mutes_file_is_refused_with_its_line_before_any_aws_call() {
     assert!(stderr.contains("stance.toml:1: a mute needs a `reason`"), "{stderr}");
     assert!(!dir.path().join("s.json").exists());
 }
+
+#[test]
+fn policy_prints_a_read_only_iam_policy() {
+    let output = stance(&["policy"]);
+    assert!(output.status.success());
+    let policy: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON policy");
+    let actions: Vec<&str> =
+        policy["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert!(actions.contains(&"iam:GetAccountAuthorizationDetails") && actions.contains(&"lambda:GetPolicy"));
+    assert!(actions.iter().all(|a| {
+        a.split(':')
+            .nth(1)
+            .is_some_and(|op| op.starts_with("Get") || op.starts_with("List") || op == "GenerateCredentialReport")
+    }));
+    assert_eq!(policy["Statement"][1]["Action"], "apigateway:GET");
+}
