@@ -232,15 +232,15 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
             snapshot.mutes.applied.iter().filter(|m| m.findings > 0).count()
         );
     }
-    let report = &snapshot;
     if let Some(threshold) = args.fail_on {
-        let failing = report.analysis.findings.iter().filter(|f| f.severity >= threshold && f.muted.is_none()).count();
+        let failing =
+            snapshot.analysis.findings.iter().filter(|f| f.severity >= threshold && f.muted.is_none()).count();
         if failing > 0 {
             eprintln!("{failing} finding(s) at or above {threshold}: failing (--fail-on {threshold})");
             return Ok(ExitCode::from(EXIT_FINDINGS));
         }
     }
-    Ok(if report.inventory.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
+    Ok(if snapshot.inventory.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
 }
 
 fn print_findings(analysis: &stance::analyze::Analysis) {

@@ -220,8 +220,7 @@ pub fn inventory(roles: usize, functions: usize) -> Inventory {
         iam,
         lambda,
         apigateway: rest,
-        apigatewayv2: HttpInventory::default(),
-        coverage: Vec::new(),
+        ..Inventory::default()
     }
 }
 

@@ -92,7 +92,9 @@ pub fn rest_policy_restriction(policy: &Policy) -> Option<String> {
 }
 
 impl Graph {
-    pub fn build(inventory: &Inventory) -> Graph {
+    /// `resource_policies`: the parsed resource policies of functions and REST APIs, by ARN (parsed once, in
+    /// the analysis [`Context`](super::Context)).
+    pub fn build(inventory: &Inventory, resource_policies: &HashMap<String, Policy>) -> Graph {
         let mut graph = Graph::default();
         for function in inventory.lambda.functions.values() {
             if let Some(role) = &function.role {
@@ -105,8 +107,7 @@ impl Graph {
                 continue; // reachable only from VPC endpoints the resource policy names
             }
             let deployed = api.stages.as_ref().is_none_or(|stages| !stages.is_empty());
-            let restriction =
-                api.resource_policy.as_ref().and_then(|d| rest_policy_restriction(&Policy::from_document(d)));
+            let restriction = resource_policies.get(&api.arn).and_then(rest_policy_restriction);
             for resource in api.resources.iter().flatten() {
                 for method in &resource.methods {
                     let (exposure, _) = rest_exposure(&method.authorization_type, method.api_key_required, deployed);
@@ -168,11 +169,9 @@ impl Graph {
             // AuthType NONE still needs a resource-policy statement letting anyone call InvokeFunctionUrl;
             // without one the URL answers 403 to everybody. Unknown policies are assumed open.
             let url_public = match &function.resource_policy {
-                crate::inventory::Observed::Present(document) => {
-                    admissions(&Policy::from_document(document), &["lambda:InvokeFunctionUrl"], &[])
-                        .iter()
-                        .any(|a| a.who.contains(&Who::Anyone))
-                }
+                crate::inventory::Observed::Present(_) => resource_policies.get(&function.arn).is_some_and(|policy| {
+                    admissions(policy, &["lambda:InvokeFunctionUrl"], &[]).iter().any(|a| a.who.contains(&Who::Anyone))
+                }),
                 crate::inventory::Observed::Absent => false,
                 crate::inventory::Observed::Unknown => true,
             };

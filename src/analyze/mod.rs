@@ -255,7 +255,7 @@ impl<'a> Context<'a> {
             as_of,
             catalogue,
             principals,
-            graph: Graph::build(inventory),
+            graph: Graph::build(inventory, &resource_policies),
             trust_policies,
             resource_policies,
             problems,

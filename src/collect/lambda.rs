@@ -120,6 +120,23 @@ fn cors_from(cors: Option<&aws_sdk_lambda::types::Cors>) -> Option<Cors> {
     })
 }
 
+/// A function URL from either the listing's entries or GetFunctionUrlConfig's answer (two SDK types).
+fn function_url(
+    url: &str,
+    function_arn: &str,
+    auth_type: &aws_sdk_lambda::types::FunctionUrlAuthType,
+    invoke_mode: Option<&aws_sdk_lambda::types::InvokeMode>,
+    cors: Option<&aws_sdk_lambda::types::Cors>,
+) -> FunctionUrl {
+    FunctionUrl {
+        url: url.to_owned(),
+        function_arn: function_arn.to_owned(),
+        auth_type: auth_type.as_str().to_owned(),
+        invoke_mode: invoke_mode.map(|m| m.as_str().to_owned()),
+        cors: cors_from(cors),
+    }
+}
+
 async fn function_urls(
     ctx: &Ctx,
     lambda: &Client,
@@ -135,13 +152,7 @@ async fn function_urls(
                 let mut urls: Vec<FunctionUrl> = pages
                     .iter()
                     .flat_map(|page| page.function_url_configs())
-                    .map(|c| FunctionUrl {
-                        url: c.function_url().to_owned(),
-                        function_arn: c.function_arn().to_owned(),
-                        auth_type: c.auth_type().as_str().to_owned(),
-                        invoke_mode: c.invoke_mode().map(|m| m.as_str().to_owned()),
-                        cors: cors_from(c.cors()),
-                    })
+                    .map(|c| function_url(c.function_url(), c.function_arn(), c.auth_type(), c.invoke_mode(), c.cors()))
                     .collect();
                 urls.sort_by(|a, b| a.function_arn.cmp(&b.function_arn));
                 return Some(urls);
@@ -166,13 +177,9 @@ async fn function_urls(
     }
     let request = lambda.get_function_url_config().function_name(arn).send();
     match ctx.fetch_observed(call(region, "GetFunctionUrlConfig").on(arn), request).await {
-        Observed::Present(c) => Some(vec![FunctionUrl {
-            url: c.function_url().to_owned(),
-            function_arn: c.function_arn().to_owned(),
-            auth_type: c.auth_type().as_str().to_owned(),
-            invoke_mode: c.invoke_mode().map(|m| m.as_str().to_owned()),
-            cors: cors_from(c.cors()),
-        }]),
+        Observed::Present(c) => {
+            Some(vec![function_url(c.function_url(), c.function_arn(), c.auth_type(), c.invoke_mode(), c.cors())])
+        }
         Observed::Absent => Some(Vec::new()),
         Observed::Unknown => None,
     }

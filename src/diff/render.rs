@@ -98,7 +98,7 @@ pub fn markdown(diff: &Diff) -> String {
         diff.unchanged,
         diff.new.account_id
     );
-    let escape = |s: &str| s.replace('|', "\\|");
+    let escape = crate::export::markdown_cell;
     let table = |out: &mut String, title: &str, list: &[Finding]| {
         if list.is_empty() {
             return;

@@ -7,7 +7,7 @@ use crate::snapshot::Snapshot;
 pub fn report(snapshot: &Snapshot) -> String {
     let inv = &snapshot.inventory;
     let analysis = &snapshot.analysis;
-    let escape = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let escape = crate::export::markdown_cell;
     let mut out = String::new();
     let _ = writeln!(out, "# stance posture report: account {}\n", inv.account.account_id);
     let _ = writeln!(

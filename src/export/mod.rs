@@ -25,6 +25,11 @@ pub fn export(snapshot: &Snapshot, format: Format) -> Result<Vec<u8>, String> {
     }
 }
 
+/// Text made safe for a Markdown table cell (shared by the export and the `stance diff` comment).
+pub fn markdown_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
 /// The kind of resource an ARN names (`lambda:function`, `iam:role`, `apigateway:/restapis`), for exports.
 pub fn resource_kind(arn: &str) -> String {
     let mut parts = arn.splitn(6, ':');

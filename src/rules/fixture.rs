@@ -35,6 +35,17 @@ pub fn allow(actions: Value, resources: Value) -> Value {
     serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}]})
 }
 
+fn inline_policies(inline: &[(&str, Value)]) -> Vec<InlinePolicy> {
+    inline.iter().map(|(n, d)| InlinePolicy { name: (*n).into(), document: doc(d.clone()) }).collect()
+}
+
+fn attached_policies(managed: &[&str]) -> Vec<AttachedPolicy> {
+    managed
+        .iter()
+        .map(|a| AttachedPolicy { name: a.rsplit('/').next().unwrap_or(a).into(), arn: (*a).into() })
+        .collect()
+}
+
 pub struct Fixture {
     pub inventory: Inventory,
 }
@@ -55,11 +66,7 @@ impl Fixture {
                 regions: vec![RegionStatus::Scanned { region: "us-east-1".into() }],
                 requests: RequestStats::default(),
             },
-            iam: IamInventory::default(),
-            lambda: LambdaInventory::default(),
-            apigateway: RestInventory::default(),
-            apigatewayv2: HttpInventory::default(),
-            coverage: Vec::new(),
+            ..Inventory::default()
         };
         Fixture { inventory }
     }
@@ -75,14 +82,8 @@ impl Fixture {
                 path: "/".into(),
                 create_date: days_ago(10),
                 trust_policy: doc(trust),
-                inline_policies: inline
-                    .iter()
-                    .map(|(n, d)| InlinePolicy { name: (*n).into(), document: doc(d.clone()) })
-                    .collect(),
-                attached_policies: managed
-                    .iter()
-                    .map(|a| AttachedPolicy { name: a.rsplit('/').next().unwrap_or(a).into(), arn: (*a).into() })
-                    .collect(),
+                inline_policies: inline_policies(inline),
+                attached_policies: attached_policies(managed),
                 permissions_boundary: None,
                 max_session_duration: None,
                 last_used: Some(RoleLastUsed { date: None, region: None }),
@@ -149,14 +150,8 @@ impl Fixture {
                 name: name.into(),
                 path: "/".into(),
                 create_date: None,
-                inline_policies: inline
-                    .iter()
-                    .map(|(n, d)| InlinePolicy { name: (*n).into(), document: doc(d.clone()) })
-                    .collect(),
-                attached_policies: managed
-                    .iter()
-                    .map(|a| AttachedPolicy { name: a.rsplit('/').next().unwrap_or(a).into(), arn: (*a).into() })
-                    .collect(),
+                inline_policies: inline_policies(inline),
+                attached_policies: attached_policies(managed),
             },
         );
         self

@@ -170,11 +170,13 @@ pub static PRIVILEGE_ESCALATION: Rule = Rule {
             // A user whose groups already escalate is reported on the group.
             if view.kind == PrincipalKind::User {
                 let via_group = cx.inventory.iam.users.get(&view.arn).is_some_and(|u| {
-                    u.groups.iter().any(|g| {
-                        cx.principals.values().any(|p| {
-                            p.kind == PrincipalKind::Group && &p.name == g && !p.capability.escalations.is_empty()
-                        })
-                    })
+                    // Groups are few; principals include every role.
+                    cx.inventory
+                        .iam
+                        .groups
+                        .values()
+                        .filter(|g| u.groups.contains(&g.name))
+                        .any(|g| cx.principals.get(&g.arn).is_some_and(|p| !p.capability.escalations.is_empty()))
                 });
                 if via_group {
                     continue;
