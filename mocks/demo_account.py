@@ -622,7 +622,17 @@ def open_orders_url(seeder: Seeder) -> None:
     seeder.client("lambda").create_function_url_config(FunctionName="orders-api", AuthType="NONE")
 
 
-CHANGES = {"fix-bob-mfa": fix_bob_mfa, "open-orders-url": open_orders_url}
+def lock_down_payments(seeder: Seeder) -> None:
+    """payments-processor reads its secrets from Secrets Manager and is no longer invocable by anyone."""
+    lam = seeder.client("lambda")
+    lam.update_function_configuration(
+        FunctionName="payments-processor",
+        Environment={"Variables": {"DB_SECRET_ARN": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:payments-AbCdEf", "STAGE": "prod"}},
+    )
+    lam.remove_permission(FunctionName="payments-processor", StatementId="public-invoke")
+
+
+CHANGES = {"fix-bob-mfa": fix_bob_mfa, "open-orders-url": open_orders_url, "lock-down-payments": lock_down_payments}
 
 
 def main() -> int:

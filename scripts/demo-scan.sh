@@ -1,27 +1,12 @@
 #!/usr/bin/env bash
-# The main job on the bundled demo account: starts the AWS emulator seeded with the demo account
+# The main job against the live emulator: starts moto seeded with the demo account
 # (mocks/demo_account.py), runs `stance scan` against it and writes demo-snapshot.json.
-# Extra arguments go to `stance scan`.
+# Extra arguments go to `stance scan`. (`stance demo` shows the same account with nothing to start.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python="$(scripts/venv.sh)"
+source scripts/emulator.sh
 cargo build --locked --quiet --bin stance
-
-fifo="$(mktemp -u)"
-mkfifo "$fifo"
-# The emulator serves until its stdin closes: keep a writer open on the fifo, close it on exit.
-# Its log (including moto's tracebacks for operations it does not implement) goes to a file.
-"$python" mocks/demo_account.py serve <"$fifo" >"$fifo.out" 2>"$fifo.log" &
-emulator=$!
-exec 3>"$fifo"
-trap 'exec 3>&-; kill $emulator 2>/dev/null || true; rm -f "$fifo" "$fifo.out" "$fifo.log"' EXIT
-for _ in $(seq 1 120); do
-    grep -q '^READY ' "$fifo.out" 2>/dev/null && break
-    kill -0 $emulator 2>/dev/null || { cat "$fifo.log" >&2; echo "the emulator failed to start" >&2; exit 1; }
-    sleep 0.5
-done
-endpoint="$(sed -n 's/^READY //p' "$fifo.out")"
-[[ -n "$endpoint" ]] || { echo "the emulator did not become ready" >&2; exit 1; }
+start_emulator
 
 # Emulator credentials: the demo never touches a real AWS account.
 status=0

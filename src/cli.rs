@@ -69,6 +69,19 @@ pub enum Command {
     },
     /// Print the least-privilege, read-only IAM policy stance needs to scan an account.
     Policy,
+    /// The bundled demo account, offline: recorded AWS responses replayed through the real collectors,
+    /// analysis and TUI. Needs no credentials and no network.
+    Demo {
+        /// Open the comparison of the account with itself a month later (some risks fixed, one new).
+        #[arg(long, conflicts_with = "month_later")]
+        compare: bool,
+        /// Show the account a month later instead of as first recorded.
+        #[arg(long)]
+        month_later: bool,
+        /// Write the snapshot to this file and print the summary, without the TUI.
+        #[arg(long, value_name = "FILE", conflicts_with = "compare")]
+        out: Option<PathBuf>,
+    },
     /// List the rules: id, category, severity, title.
     Rules {
         /// Output format.
@@ -140,6 +153,12 @@ pub struct ScanArgs {
     /// Exit with status 4 when a finding of this severity or higher exists (critical, high, medium, low, info).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<stance::rules::Severity>,
+
+    /// Record every AWS response into this cassette (for `stance demo`; see scripts/record-demo.sh).
+    /// Only with --endpoint-url: a cassette holds raw responses, environment values included, so it is
+    /// made from emulated accounts only.
+    #[arg(long, value_name = "FILE", requires = "endpoint_url", hide = true)]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,15 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, mode 0600.
+/// A path that names something other than a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written
+/// in place: renaming over it would replace the device with a file.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Ok(metadata) = std::fs::metadata(path)
+        && !metadata.is_file()
+        && !metadata.is_dir()
+    {
+        return std::fs::OpenOptions::new().write(true).open(path)?.write_all(bytes);
+    }
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -46,5 +54,13 @@ mod tests {
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
         assert!(write_private_atomic(&dir.path().join("missing/x.json"), b"x").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_are_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        write_private_atomic(Path::new("/dev/null"), b"discarded").unwrap();
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device(), "/dev/null is still a device");
     }
 }

@@ -8,6 +8,8 @@ pub mod analyze;
 pub mod aws;
 #[cfg(feature = "aws")]
 pub mod collect;
+#[cfg(feature = "aws")]
+pub mod demo;
 pub mod diff;
 pub mod export;
 pub mod fsutil;

@@ -3,11 +3,13 @@ mod cli;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
+use stance::aws::cassette::{Recorder, recording_client};
 use stance::aws::{AwsOptions, load_config};
 use stance::collect::{RegionSelection, ScanEvent, ScanOptions, Scanner};
 use stance::inventory::{Inventory, Redactor, RegionStatus};
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Some(Command::Export { snapshot, format, out }) => export(&snapshot, format, out.as_deref()),
         Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
         Some(Command::Open { snapshot, new, history }) => open(&snapshot, new.as_deref(), history.as_deref()),
+        Some(Command::Demo { compare, month_later, out }) => demo(compare, month_later, out, &runtime),
         Some(Command::Policy) => {
             println!(
                 "{}",
@@ -138,8 +141,10 @@ fn load_mutes(explicit: Option<&std::path::Path>) -> Result<(Vec<stance::mutes::
     Ok((mutes, Some(path.display().to_string())))
 }
 
-/// The scanner `stance scan` and the TUI run: credentials, regions, concurrency, redaction key.
-async fn build_scanner(args: &ScanArgs) -> Result<Scanner> {
+/// The scanner `stance scan` and the TUI run: credentials, regions, concurrency, redaction key; with
+/// `--record`, the recorder of its AWS conversation.
+async fn build_scanner(args: &ScanArgs) -> Result<(Scanner, Option<Arc<Recorder>>)> {
+    let recorder = args.record.as_ref().map(|_| Arc::new(Recorder::default()));
     let options = AwsOptions {
         profile: args.aws.profile.clone(),
         region: args.regions.first().cloned(),
@@ -149,6 +154,7 @@ async fn build_scanner(args: &ScanArgs) -> Result<Scanner> {
         max_attempts: args.aws.max_attempts,
         attempt_timeout: Duration::from_secs(args.aws.attempt_timeout.max(1)),
         call_timeout: Duration::from_secs(args.aws.call_timeout.max(1)),
+        http_client: recorder.as_ref().map(|r| recording_client(stance::aws::https_client(), r.clone())),
     };
     let config = load_config(&options).await;
     let regions = if args.all_regions {
@@ -160,17 +166,18 @@ async fn build_scanner(args: &ScanArgs) -> Result<Scanner> {
     } else {
         RegionSelection::Listed(args.regions.clone())
     };
-    Ok(Scanner::new(
+    let scanner = Scanner::new(
         config,
         ScanOptions { regions, concurrency: usize::from(args.concurrency), as_of: args.as_of },
         redactor()?,
-    ))
+    );
+    Ok((scanner, recorder))
 }
 
 async fn scan(args: ScanArgs) -> Result<ExitCode> {
     // A bad mutes file is refused before any AWS call.
     let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
-    let scanner = build_scanner(&args).await?;
+    let (scanner, recorder) = build_scanner(&args).await?;
 
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let scanner = scanner.with_events(events);
@@ -210,6 +217,17 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     drop(scanner); // closes the event channel, so the progress task ends
     let _ = progress.await;
     let inventory = result.context("scan failed")?;
+    if let (Some(recorder), Some(path)) = (recorder, &args.record) {
+        let scanned = inventory.scan.regions.iter().filter(|r| matches!(r, RegionStatus::Scanned { .. }));
+        let cassette = recorder.cassette(
+            inventory.scan.started_at,
+            inventory.scan.as_of,
+            scanned.map(|r| r.region().to_owned()).collect(),
+        );
+        stance::fsutil::write_private_atomic(path, &cassette.to_json())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("Recorded {} request(s) to {}", cassette.interactions.len(), path.display());
+    }
     let snapshot = Snapshot::assemble(inventory, &mutes, mutes_file);
 
     if let Some(path) = &args.out {
@@ -359,12 +377,26 @@ fn open(
 
 /// `stance` / `stance tui`: scan with the TUI showing progress, then the result; `--out` saves the snapshot.
 fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
-    use stance::tui::Feed;
     let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the TUI needs a terminal (without one, use `stance scan --out FILE`)");
     }
-    let scanner = runtime.block_on(build_scanner(&args))?;
+    if args.record.is_some() {
+        anyhow::bail!("--record works with `stance scan`");
+    }
+    let (scanner, _) = runtime.block_on(build_scanner(&args))?;
+    scan_in_tui(runtime, scanner, mutes, mutes_file, args.out)
+}
+
+/// Runs `scanner` with the TUI showing its progress, then browses the result; `out` saves the snapshot.
+fn scan_in_tui(
+    runtime: &tokio::runtime::Runtime,
+    scanner: Scanner,
+    mutes: Vec<stance::mutes::Mute>,
+    mutes_file: Option<String>,
+    out: Option<PathBuf>,
+) -> Result<ExitCode> {
+    use stance::tui::Feed;
     let (feed, feed_rx) = std::sync::mpsc::channel();
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let scanner = scanner.with_events(events);
@@ -390,7 +422,6 @@ fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
             let _ = lines.send(message);
         }
     });
-    let out = args.out.clone();
     // The scan future is not `Send` (its streams borrow the scanner), so it runs on a thread of its own,
     // driven by the runtime's handle, while this thread runs the UI.
     let handle = runtime.handle().clone();
@@ -419,6 +450,46 @@ fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
         }
         None => ExitCode::SUCCESS,
     })
+}
+
+/// `stance demo`: the bundled account replayed offline — the TUI, its comparison a month later, or
+/// (`--out`) the snapshot and summary without a terminal.
+fn demo(compare: bool, month_later: bool, out: Option<PathBuf>, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
+    use stance::demo::{DemoState, snapshot};
+    let state = if month_later { DemoState::MonthLater } else { DemoState::Now };
+    let warn_stale = |misses: &[stance::aws::cassette::RequestKey]| {
+        if let Some(first) = misses.first() {
+            eprintln!(
+                "warning: the demo cassettes are stale: {} request(s) were not recorded (first: {first}); \
+                 re-record with scripts/record-demo.sh",
+                misses.len()
+            );
+        }
+    };
+    if let Some(path) = out {
+        let (snapshot, misses) = runtime.block_on(snapshot(state))?;
+        warn_stale(&misses);
+        snapshot.write(&path)?;
+        print_summary(&snapshot.inventory, Some(&path));
+        print_findings(&snapshot.analysis);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the demo's TUI needs a terminal (without one, use `stance demo --out FILE`)");
+    }
+    if compare {
+        let (old, old_misses) = runtime.block_on(snapshot(DemoState::Now))?;
+        let (new, new_misses) = runtime.block_on(snapshot(DemoState::MonthLater))?;
+        warn_stale(&[old_misses, new_misses].concat());
+        let diff = stance::diff::diff(&old, &new);
+        stance::tui::run(stance::tui::App::new(new, Some(diff)), None).context("the terminal UI failed")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cassette = state.cassette()?;
+    let replay = stance::aws::cassette::ReplayClient::new(&cassette);
+    let code = scan_in_tui(runtime, stance::demo::scanner(&cassette, &replay), Vec::new(), None, None)?;
+    warn_stale(&replay.misses());
+    Ok(code)
 }
 
 fn list_rules(format: ListFormat) -> Result<ExitCode> {

@@ -3,6 +3,7 @@
 mod support;
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use support::{Emulator, scan_demo};
@@ -13,7 +14,8 @@ struct Tmux {
 
 impl Tmux {
     fn start(command: &str, width: u16, height: u16) -> Tmux {
-        let session = format!("stance-test-{}", std::process::id());
+        static SESSIONS: AtomicUsize = AtomicUsize::new(0);
+        let session = format!("stance-test-{}-{}", std::process::id(), SESSIONS.fetch_add(1, Ordering::Relaxed));
         let status = Command::new("tmux")
             .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), command])
             .env("NO_COLOR", "1")
@@ -103,4 +105,25 @@ fn browse_a_snapshot_in_tmux() {
     assert!(after.contains("exit=0"), "{after}");
     assert!(after.lines().any(|l| l.trim() == "icanon"), "the terminal is back in canonical mode:\n{after}");
     assert!(!after.contains("Posture"), "the alternate screen is gone:\n{after}");
+}
+
+#[test]
+fn the_demo_in_tmux() {
+    let started = Instant::now();
+    let tmux = Tmux::start(&format!("{} demo; sleep 30", env!("CARGO_BIN_EXE_stance")), 100, 30);
+    let overview = tmux.wait_for("Top risks");
+    let shown_after = started.elapsed();
+    assert!(overview.contains("account 123456789012"), "{overview}");
+    assert!(shown_after < Duration::from_secs(2), "the overview took {shown_after:?}:\n{overview}");
+
+    // The findings list is sorted by score: the top finding is an attack path; its detail shows the chain.
+    tmux.keys(&["Enter", "Enter"]);
+    let detail = tmux.wait_for("Attack path");
+    assert!(detail.contains("· detail") && detail.contains("Attack path"), "{detail}");
+    assert!(detail.contains("Internet"), "the path starts at the internet:\n{detail}");
+    tmux.keys(&["q"]);
+
+    let compare = Tmux::start(&format!("{} demo --compare; sleep 30", env!("CARGO_BIN_EXE_stance")), 100, 30);
+    let screen = compare.wait_for("Resolved");
+    assert!(screen.contains("Function URL of orders-api"), "the new finding a month later:\n{screen}");
 }

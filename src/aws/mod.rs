@@ -1,6 +1,7 @@
 //! AWS configuration: credentials, region, endpoint, retries, timeouts, and the read-only guard that every
 //! client stance builds carries.
 
+pub mod cassette;
 mod guard;
 mod regions;
 
@@ -12,6 +13,7 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 /// How to reach AWS: what the CLI's connection flags say.
 #[derive(Debug, Clone)]
@@ -28,6 +30,8 @@ pub struct AwsOptions {
     pub attempt_timeout: Duration,
     /// Deadline for one call, all its retries included.
     pub call_timeout: Duration,
+    /// The HTTP client under the SDK; `None` means [`https_client`] (a recording client wraps it).
+    pub http_client: Option<SharedHttpClient>,
 }
 
 impl Default for AwsOptions {
@@ -41,6 +45,7 @@ impl Default for AwsOptions {
             max_attempts: 6,
             attempt_timeout: Duration::from_secs(20),
             call_timeout: Duration::from_secs(90),
+            http_client: None,
         }
     }
 }
@@ -50,7 +55,7 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// The HTTPS client every SDK client uses: one rustls + ring stack (the SDK's default features would build
 /// aws-lc's C code and a second TLS stack).
-pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+pub fn https_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https()
 }
 
@@ -58,7 +63,7 @@ pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient 
 /// identity, container and instance metadata), then, with `role_arn`, an assumed role on top of it.
 pub async fn load_config(options: &AwsOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
+        .http_client(options.http_client.clone().unwrap_or_else(https_client))
         .retry_config(RetryConfig::adaptive().with_max_attempts(options.max_attempts.max(1)))
         .timeout_config(
             TimeoutConfig::builder()
@@ -91,6 +96,25 @@ pub async fn load_config(options: &AwsOptions) -> SdkConfig {
         config = config.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
     }
     config
+}
+
+/// A configuration that reads nothing from the environment (no profiles, no `AWS_*` variables, no
+/// instance metadata) and sends every request to `http_client`: for replaying a recorded account.
+/// Retries are off: a recorded failure is answered at once, as it was recorded.
+pub fn offline_config(http_client: SharedHttpClient, region: &str) -> SdkConfig {
+    let credentials = aws_credential_types::Credentials::new("STANCEREPLAY", "replay", None, None, "stance-replay");
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(http_client)
+        .time_source(aws_smithy_async::time::SharedTimeSource::default())
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(TimeoutConfig::disabled());
+    if let Some(sleep) = aws_smithy_async::rt::sleep::default_async_sleep() {
+        builder = builder.sleep_impl(sleep);
+    }
+    builder.build()
 }
 
 /// The same configuration pointed at another region.

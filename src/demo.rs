@@ -1,0 +1,73 @@
+//! `stance demo`: the bundled demo account, scanned offline. Two recorded conversations with the seeded
+//! emulator (`demo/*.cassette.json`, made by `scripts/record-demo.sh`) are compiled into the binary and
+//! replayed under the real collectors, so the demo runs the same scan, analysis, scoring and TUI as a live
+//! account — with no credentials, no network and no Python.
+
+use crate::aws::cassette::{Cassette, CassetteError, ReplayClient, RequestKey};
+use crate::aws::offline_config;
+use crate::collect::{RegionSelection, ScanError, ScanOptions, Scanner};
+use crate::inventory::Redactor;
+use crate::snapshot::Snapshot;
+
+/// The demo account as seeded.
+const ACCOUNT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/account.cassette.json"));
+/// The same account a month later: some risks fixed, a new one opened (`mocks/demo_account.py change`).
+const MONTH_LATER: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/month-later.cassette.json"));
+
+/// A fixed redaction key: the demo's value hashes are the same on every machine.
+const REDACTION_KEY: &[u8] = b"stance-demo-account";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DemoState {
+    Now,
+    MonthLater,
+}
+
+impl DemoState {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DemoState::Now => "demo/account.cassette.json",
+            DemoState::MonthLater => "demo/month-later.cassette.json",
+        }
+    }
+
+    pub fn cassette(self) -> Result<Cassette, CassetteError> {
+        let bytes = match self {
+            DemoState::Now => ACCOUNT,
+            DemoState::MonthLater => MONTH_LATER,
+        };
+        Cassette::from_bytes(self.file_name(), bytes)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Cassette(#[from] CassetteError),
+    #[error("the demo scan failed: {0}")]
+    Scan(#[from] ScanError),
+}
+
+/// A scanner whose every AWS call is answered by `replay`, configured as the recording was (regions,
+/// evaluation time).
+pub fn scanner(cassette: &Cassette, replay: &ReplayClient) -> Scanner {
+    let home = cassette.regions.first().map(String::as_str).unwrap_or(crate::aws::DEFAULT_REGION);
+    Scanner::new(
+        offline_config(replay.http_client(), home),
+        ScanOptions {
+            regions: RegionSelection::Listed(cassette.regions.clone()),
+            concurrency: 16,
+            as_of: Some(cassette.as_of),
+        },
+        Redactor::from_key_material(REDACTION_KEY),
+    )
+}
+
+/// The snapshot of one demo state, and the requests the cassette could not answer (none unless the
+/// cassettes are stale: the collectors now ask for something that was not recorded).
+pub async fn snapshot(state: DemoState) -> Result<(Snapshot, Vec<RequestKey>), DemoError> {
+    let cassette = state.cassette()?;
+    let replay = ReplayClient::new(&cassette);
+    let inventory = scanner(&cassette, &replay).run().await?;
+    Ok((Snapshot::assemble(inventory, &[], None), replay.misses()))
+}

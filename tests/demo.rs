@@ -1,0 +1,116 @@
+//! `stance demo`: the recorded demo account replayed through the real collectors. These tests fail when the
+//! cassettes are stale — the seed changed, the collectors ask for something not recorded (or stopped asking
+//! for something that was), or a fresh emulator no longer gives the same inventory and findings.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+use stance::aws::cassette::ReplayClient;
+use stance::demo::{DemoState, scanner};
+use stance::snapshot::Snapshot;
+use support::{Emulator, repo, scan_demo};
+
+const RERECORD: &str = "the demo cassettes are stale: run scripts/record-demo.sh and commit demo/";
+
+fn replay(state: DemoState) -> (Snapshot, ReplayClient) {
+    let cassette = state.cassette().expect("the bundled cassette parses");
+    let client = ReplayClient::new(&cassette);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let inventory = runtime.block_on(scanner(&cassette, &client).run()).expect("the replayed scan runs");
+    (Snapshot::assemble(inventory, &[], None), client)
+}
+
+fn categories(snapshot: &Snapshot) -> BTreeSet<String> {
+    snapshot.analysis.findings.iter().map(|f| f.category.as_str().to_owned()).collect()
+}
+
+#[test]
+fn every_request_is_answered_and_every_recording_is_used() {
+    for state in [DemoState::Now, DemoState::MonthLater] {
+        let (snapshot, client) = replay(state);
+        let misses: Vec<String> = client.misses().iter().map(ToString::to_string).collect();
+        assert!(misses.is_empty(), "{RERECORD}\n{}: not recorded:\n{}", state.file_name(), misses.join("\n"));
+        let unused: Vec<String> = client.unused().iter().map(ToString::to_string).collect();
+        assert!(
+            unused.is_empty(),
+            "{RERECORD}\n{}: recorded, never asked for:\n{}",
+            state.file_name(),
+            unused.join("\n")
+        );
+        assert_eq!(snapshot.inventory.account.account_id, "123456789012");
+    }
+}
+
+#[test]
+fn the_cassettes_were_recorded_from_the_current_seed() {
+    let recorded = std::fs::read_to_string(repo().join("demo/recorded-from.sha256")).expect(RERECORD);
+    let mut checked = 0;
+    for line in recorded.lines() {
+        let (digest, file) = line.split_once("  ").expect("sha256sum format");
+        let now = hex::encode(Sha256::digest(std::fs::read(repo().join(file)).unwrap()));
+        assert_eq!(now, digest, "{RERECORD} ({file} changed since the recording)");
+        checked += 1;
+    }
+    assert!(checked >= 2, "the seed script and its pinned requirements are both covered");
+}
+
+#[test]
+fn the_demo_shows_every_kind_of_risk_and_a_month_of_change() {
+    let (now, _) = replay(DemoState::Now);
+    let found = categories(&now);
+    assert!(found.len() >= 15, "findings in {} categories: {found:?}", found.len());
+    let paths = now.analysis.findings.iter().filter(|f| !f.path.is_empty()).count();
+    assert!(paths >= 2, "attack paths: {paths}");
+
+    let (later, _) = replay(DemoState::MonthLater);
+    assert!(later.inventory.scan.as_of > now.inventory.scan.as_of, "the later state is evaluated later");
+    let diff = stance::diff::diff(&now, &later);
+    let resolved: Vec<&str> = diff.resolved_findings.iter().map(|f| f.title.as_str()).collect();
+    let new: Vec<&str> = diff.new_findings.iter().map(|f| f.title.as_str()).collect();
+    assert!(resolved.iter().any(|t| t.contains("bob") && t.contains("MFA")), "{resolved:?}");
+    assert!(resolved.iter().any(|t| t.contains("DB_PASSWORD")), "{resolved:?}");
+    assert!(new.iter().any(|t| t.contains("Function URL of orders-api")), "{new:?}");
+}
+
+#[test]
+fn demo_out_works_in_an_empty_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo.json");
+    // No PATH, no HOME, no AWS_* variables, no profile files: the demo needs none of them.
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_stance")).args(["demo", "--out"]).arg(&out).env_clear().output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("stale") && !stderr.contains("WARN") && !stderr.contains("ERROR"), "{stderr}");
+    assert!(stderr.contains("Posture "), "{stderr}");
+    let snapshot = Snapshot::read(&out).expect("the demo snapshot reads back");
+    assert!(categories(&snapshot).len() >= 15, "{:?}", categories(&snapshot));
+    assert!(snapshot.analysis.findings.iter().any(|f| !f.path.is_empty()), "an attack path");
+}
+
+/// What a scan sees, independent of the ids moto makes up: inventory counts and findings per rule.
+fn shape(snapshot: &Snapshot) -> (BTreeMap<&'static str, usize>, BTreeMap<String, usize>) {
+    let mut rules = BTreeMap::new();
+    for finding in &snapshot.analysis.findings {
+        *rules.entry(finding.rule_id.clone()).or_insert(0) += 1;
+    }
+    (snapshot.inventory.counts(), rules)
+}
+
+#[test]
+fn a_fresh_emulator_scan_matches_the_recording() {
+    let emulator = Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let scan = scan_demo(&emulator, dir.path(), "live.json", &[]);
+    assert!(matches!(scan.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&scan.stderr));
+    let live = Snapshot::read(&dir.path().join("live.json")).unwrap();
+    let (recorded, _) = replay(DemoState::Now);
+    assert_eq!(shape(&live), shape(&recorded), "{RERECORD} (the emulator's account differs from the recording)");
+    let gaps = |s: &Snapshot| {
+        s.inventory.coverage.iter().map(|c| (c.service.clone(), c.operation.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(gaps(&live), gaps(&recorded), "{RERECORD}");
+}
