@@ -1,26 +1,13 @@
 #!/usr/bin/env bash
-# Pictures of the TUI for the README: scans the demo account twice (before and after `demo_account.py
-# change`), opens each view in tmux at 100×30 and saves the screen as text in assets/screens/.
+# Pictures of the TUI for the README: the demo account as recorded and a month later (`stance demo`),
+# each view opened in tmux at 100×30 and saved as text in assets/screens/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python="$(scripts/venv.sh)"
 cargo build --locked --quiet --bin stance
 work="$(mktemp -d)"
-trap 'tmux kill-session -t stance-screens 2>/dev/null || true; exec 3>&- 2>/dev/null || true; kill "${emulator:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-mkfifo "$work/stdin"
-"$python" mocks/demo_account.py serve <"$work/stdin" >"$work/ready" 2>"$work/log" &
-emulator=$!
-exec 3>"$work/stdin"
-for _ in $(seq 1 120); do grep -q '^READY ' "$work/ready" 2>/dev/null && break; sleep 0.5; done
-endpoint="$(sed -n 's/^READY //p' "$work/ready")"
-scan() {
-    AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_EC2_METADATA_DISABLED=true STANCE_REDACTION_KEY=screens \
-        ./target/debug/stance scan --endpoint-url "$endpoint" --region us-east-1 --region eu-west-1 --max-attempts 1 --out "$1" 2>/dev/null || true
-}
-scan "$work/before.json"
-"$python" mocks/demo_account.py change "$endpoint" fix-bob-mfa open-orders-url 2>/dev/null
-scan "$work/after.json"
+trap 'tmux kill-session -t stance-screens 2>/dev/null || true; rm -rf "$work"' EXIT
+./target/debug/stance demo --out "$work/before.json" 2>/dev/null
+./target/debug/stance demo --month-later --out "$work/after.json" 2>/dev/null
 
 mkdir -p assets/screens
 shoot() { # name, command, keys...
@@ -32,7 +19,7 @@ shoot() { # name, command, keys...
     tmux capture-pane -p -t stance-screens >"assets/screens/$name.txt"
     tmux kill-session -t stance-screens
 }
-open="./target/debug/stance open $work/after.json"
+open="./target/debug/stance open $work/before.json"
 shoot overview "$open"
 shoot findings "$open" Enter
 shoot detail "$open" Enter Enter
