@@ -97,6 +97,7 @@ fn main() {
                 regions: RegionSelection::Listed(vec!["us-east-1".into(), "eu-west-1".into()]),
                 concurrency,
                 as_of: None,
+                time_limit: None,
             };
             let cpu = cpu_seconds();
             let started = Instant::now();

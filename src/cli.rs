@@ -179,8 +179,8 @@ pub struct AwsArgs {
     #[arg(long, value_name = "ID", requires = "role_arn")]
     pub external_id: Option<String>,
 
-    /// Attempts per call, the first included (adaptive retry backs off on throttling).
-    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    /// Attempts per call, the first included (exponential backoff with jitter between them).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
 
     /// Seconds one attempt of a call may take.
@@ -190,6 +190,11 @@ pub struct AwsArgs {
     /// Seconds one call may take, retries included.
     #[arg(long, default_value_t = 90, value_name = "SECONDS")]
     pub call_timeout: u64,
+
+    /// Seconds the whole scan may take: what is not collected by then is recorded as a timed-out gap and
+    /// the snapshot is written with what was seen (exit status 3). Default: no limit beyond the per-call ones.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub scan_timeout: Option<u64>,
 }
 
 fn parse_rfc3339(value: &str) -> Result<DateTime<Utc>, String> {

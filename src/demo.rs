@@ -58,6 +58,7 @@ pub fn scanner(cassette: &Cassette, replay: &ReplayClient) -> Scanner {
             regions: RegionSelection::Listed(cassette.regions.clone()),
             concurrency: 16,
             as_of: Some(cassette.as_of),
+            time_limit: None,
         },
         Redactor::from_key_material(REDACTION_KEY),
     )

@@ -168,7 +168,12 @@ async fn build_scanner(args: &ScanArgs) -> Result<(Scanner, Option<Arc<Recorder>
     };
     let scanner = Scanner::new(
         config,
-        ScanOptions { regions, concurrency: usize::from(args.concurrency), as_of: args.as_of },
+        ScanOptions {
+            regions,
+            concurrency: usize::from(args.concurrency),
+            as_of: args.as_of,
+            time_limit: args.aws.scan_timeout.map(Duration::from_secs),
+        },
         redactor()?,
     );
     Ok((scanner, recorder))
@@ -554,8 +559,12 @@ fn print_summary(inventory: &Inventory, out: Option<&std::path::Path>) {
     eprintln!("Inventory: {}", counts.join(", "));
     let requests = &inventory.scan.requests;
     eprintln!(
-        "Requests: {} calls, {} sent ({} retries) in {seconds:.1}s",
-        requests.calls, requests.attempts, requests.retries
+        "Requests: {} calls, {} sent ({} retries; {} throttled; {:.1}s backoff) in {seconds:.1}s",
+        requests.calls,
+        requests.attempts,
+        requests.retries,
+        requests.throttled,
+        requests.backoff_ms as f64 / 1000.0
     );
     if inventory.coverage.is_empty() {
         eprintln!("Coverage: complete");

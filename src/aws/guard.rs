@@ -1,18 +1,20 @@
 //! An SDK interceptor on every client stance builds: it refuses any operation that is not read-only before
-//! anything is sent, and counts calls and attempts (retries) per operation for the scan summary.
+//! anything is sent, and counts calls, attempts (retries), throttling answers and the time spent backing off
+//! between attempts, for the scan summary.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
 /// Operations that only read. `GenerateCredentialReport` only asks IAM to build a report of what exists.
 pub fn is_read_only_operation(operation: &str) -> bool {
@@ -30,6 +32,8 @@ fn service_prefix(service: &str) -> String {
 pub struct CallCounters {
     calls: AtomicU64,
     attempts: AtomicU64,
+    throttled: AtomicU64,
+    backoff_micros: AtomicU64,
     per_operation: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -43,6 +47,14 @@ impl CallCounters {
     }
     pub fn retries(&self) -> u64 {
         self.attempts().saturating_sub(self.calls())
+    }
+    /// Attempts answered with a throttling error.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+    /// Time between the end of one attempt and the start of the next, summed: the retry backoff.
+    pub fn backoff(&self) -> Duration {
+        Duration::from_micros(self.backoff_micros.load(Ordering::Relaxed))
     }
     /// `service:Operation` → number of calls.
     pub fn per_operation(&self) -> BTreeMap<String, u64> {
@@ -92,16 +104,75 @@ impl Intercept for ReadOnlyGuard {
         &self,
         _context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.counters.attempts.fetch_add(1, Ordering::Relaxed);
+        if let Some(AttemptEnded(ended)) = cfg.load::<AttemptEnded>() {
+            let waited = u64::try_from(ended.elapsed().as_micros()).unwrap_or(u64::MAX);
+            self.counters.backoff_micros.fetch_add(waited, Ordering::Relaxed);
+        }
         Ok(())
     }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state().store_put(AttemptEnded(Instant::now()));
+        if let Some(response) = context.response()
+            && is_throttling(response.status().as_u16(), response.body().bytes().unwrap_or_default())
+        {
+            self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// When the last attempt of the current call ended (kept in the call's config bag between attempts).
+#[derive(Debug, Clone, Copy)]
+struct AttemptEnded(Instant);
+
+impl Storable for AttemptEnded {
+    type Storer = StoreReplace<Self>;
+}
+
+/// Whether a response is a throttling error in any of the protocols' shapes: HTTP 429, or a throttling code
+/// in a query-XML (`<Code>Throttling</Code>`) or JSON (`"__type": "ThrottlingException"`) error body.
+fn is_throttling(status: u16, body: &[u8]) -> bool {
+    const CODES: &[&str] = &["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"];
+    if status == 429 {
+        return true;
+    }
+    if status < 400 {
+        return false;
+    }
+    let body = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    CODES.iter().any(|code| {
+        body.contains(&format!("<Code>{code}</Code>"))
+            || body.contains(&format!("\"{code}\""))
+            || body.contains(&format!("#{code}\""))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttling_is_recognised_in_every_protocol_shape() {
+        let query = b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
+        assert!(is_throttling(400, query));
+        assert!(is_throttling(429, b"{\"message\":\"Too Many Requests\"}"));
+        assert!(is_throttling(
+            400,
+            b"{\"__type\":\"com.amazonaws#ThrottlingException\",\"message\":\"Rate exceeded\"}"
+        ));
+        assert!(is_throttling(400, b"{\"__type\":\"ThrottlingException\"}"));
+        assert!(!is_throttling(403, b"<Code>AccessDenied</Code>"));
+        assert!(!is_throttling(200, b"<Code>Throttling</Code>"), "a successful body mentioning it is not an error");
+    }
 
     #[test]
     fn only_reads_pass() {
@@ -154,6 +225,7 @@ mod client_tests {
         assert_eq!(counters.calls(), 1);
         assert_eq!(counters.attempts(), 2, "the 503 was retried once");
         assert_eq!(counters.retries(), 1);
+        assert!(counters.backoff() > Duration::ZERO, "the wait before the retry is counted");
         assert_eq!(counters.per_operation().into_iter().collect::<Vec<_>>(), [("iam:ListRoles".to_owned(), 1)]);
     }
 }

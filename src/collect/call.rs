@@ -44,6 +44,16 @@ pub(crate) struct CallFailure {
 }
 
 impl CallFailure {
+    /// The call was cut off (or never started) because the scan's time limit passed.
+    fn past_deadline() -> Self {
+        CallFailure {
+            kind: ErrorKind::Timeout,
+            code: None,
+            message: "not completed before the scan's time limit (--scan-timeout)".into(),
+            not_found: false,
+        }
+    }
+
     fn record(self, call: &Call) -> CoverageRecord {
         CoverageRecord {
             service: call.service.to_owned(),
@@ -194,6 +204,8 @@ pub(crate) struct Ctx {
     concurrency: usize,
     coverage: Mutex<Vec<CoverageRecord>>,
     events: Option<UnboundedSender<ScanEvent>>,
+    /// The scan's time limit: calls still queued or in flight then fail as timeouts (coverage gaps).
+    deadline: Option<tokio::time::Instant>,
     pub redactor: Redactor,
 }
 
@@ -204,7 +216,21 @@ impl Ctx {
             concurrency: concurrency.max(1),
             coverage: Mutex::default(),
             events,
+            deadline: None,
             redactor,
+        }
+    }
+
+    pub fn with_deadline(mut self, deadline: Option<tokio::time::Instant>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// `work`, unless the scan's time limit passes first.
+    async fn before_deadline<T>(&self, work: impl Future<Output = T>) -> Result<T, CallFailure> {
+        match self.deadline {
+            None => Ok(work.await),
+            Some(deadline) => tokio::time::timeout_at(deadline, work).await.map_err(|_| CallFailure::past_deadline()),
         }
     }
 
@@ -242,8 +268,11 @@ impl Ctx {
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
-        let _permit = self.permit().await;
-        request.await.map_err(|error| classify(&error))
+        self.before_deadline(async {
+            let _permit = self.permit().await;
+            request.await.map_err(|error| classify(&error))
+        })
+        .await?
     }
 
     /// Sends one request; a failure is recorded and gives `None`.
@@ -292,15 +321,19 @@ impl Ctx {
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
-        let _permit = self.permit().await;
+        let _permit = match self.before_deadline(self.permit()).await {
+            Ok(permit) => permit,
+            Err(failure) => return (Vec::new(), Some(failure)),
+        };
         let mut pages = Vec::new();
-        while let Some(page) = stream.next().await {
-            match page {
-                Ok(page) => pages.push(page),
-                Err(error) => return (pages, Some(classify(&error))),
+        loop {
+            match self.before_deadline(stream.next()).await {
+                Ok(None) => return (pages, None),
+                Ok(Some(Ok(page))) => pages.push(page),
+                Ok(Some(Err(error))) => return (pages, Some(classify(&error))),
+                Err(failure) => return (pages, Some(failure)),
             }
         }
-        (pages, None)
     }
 
     /// [`Ctx::try_pages`], recording a failure. A failure after some pages keeps those pages; `None` only
@@ -330,11 +363,18 @@ impl Ctx {
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = Result<P, SdkError<E, HttpResponse>>>,
     {
-        let _permit = self.permit().await;
+        let _permit = match self.before_deadline(self.permit()).await {
+            Ok(permit) => permit,
+            Err(failure) => return self.settle_pages(&call, Vec::new(), Some(failure)),
+        };
         let mut pages: Vec<P> = Vec::new();
         let mut token: Option<String> = None;
         let failure = loop {
-            match request(token.take()).await {
+            let page = match self.before_deadline(request(token.take())).await {
+                Ok(page) => page,
+                Err(failure) => break Some(failure),
+            };
+            match page {
                 Ok(page) => {
                     token = next_token(&page).filter(|t| !t.is_empty());
                     pages.push(page);

@@ -10,7 +10,8 @@ use aws_sdk_iam::types::{EntityType, PolicyScopeType, ReportStateType};
 use futures::StreamExt;
 
 use super::call::timestamp;
-use super::{Call, CallFailure, Ctx, GLOBAL, credential_report};
+use super::{Call, CallFailure, Ctx, GLOBAL};
+use crate::inventory::credential_report;
 use crate::inventory::iam::*;
 use crate::inventory::{ErrorKind, Observed, PolicyDocument};
 

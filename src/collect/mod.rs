@@ -5,7 +5,6 @@
 mod apigateway;
 mod apigatewayv2;
 mod call;
-pub mod credential_report;
 mod iam;
 mod lambda;
 pub mod operations;
@@ -20,7 +19,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::aws::{CallCounters, ReadOnlyGuard, STANDARD_REGIONS, for_region};
+use crate::aws::{CallCounters, ReadOnlyGuard, STANDARD_REGIONS, for_region, retry_partition};
 use crate::inventory::{
     AccountIdentity, CoverageRecord, ErrorKind, Inventory, Redactor, RegionStatus, RequestStats, ScanMetadata,
     Timestamp,
@@ -48,6 +47,8 @@ pub struct ScanOptions {
     pub concurrency: usize,
     /// The evaluation time of time-based rules; default: the scan's start.
     pub as_of: Option<Timestamp>,
+    /// The whole scan's time limit: what is not collected by then is recorded as timed out.
+    pub time_limit: Option<std::time::Duration>,
 }
 
 /// What a scan reports while it runs.
@@ -112,20 +113,35 @@ impl Scanner {
     }
 
     fn sts(&self, config: &SdkConfig) -> aws_sdk_sts::Client {
-        aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(config).interceptor(self.guard()).build())
+        let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+        aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(config)
+                .interceptor(self.guard())
+                .retry_partition(retry_partition("sts", &region))
+                .build(),
+        )
     }
 
     fn region_clients(&self, region: &str) -> RegionClients {
         let config = for_region(&self.config, region);
         RegionClients {
             lambda: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(&config).interceptor(self.guard()).build(),
+                aws_sdk_lambda::config::Builder::from(&config)
+                    .interceptor(self.guard())
+                    .retry_partition(retry_partition("lambda", region))
+                    .build(),
             ),
             apigateway: aws_sdk_apigateway::Client::from_conf(
-                aws_sdk_apigateway::config::Builder::from(&config).interceptor(self.guard()).build(),
+                aws_sdk_apigateway::config::Builder::from(&config)
+                    .interceptor(self.guard())
+                    .retry_partition(retry_partition("apigateway", region))
+                    .build(),
             ),
             apigatewayv2: aws_sdk_apigatewayv2::Client::from_conf(
-                aws_sdk_apigatewayv2::config::Builder::from(&config).interceptor(self.guard()).build(),
+                aws_sdk_apigatewayv2::config::Builder::from(&config)
+                    .interceptor(self.guard())
+                    .retry_partition(retry_partition("apigatewayv2", region))
+                    .build(),
             ),
         }
     }
@@ -141,7 +157,9 @@ impl Scanner {
     /// everything else that fails is recorded in the inventory's coverage.
     pub async fn run(&self) -> Result<Inventory, ScanError> {
         let started_at = Utc::now();
-        let ctx = Ctx::new(self.options.concurrency, self.redactor.clone(), self.events.clone());
+        let deadline = self.options.time_limit.map(|limit| tokio::time::Instant::now() + limit);
+        let ctx =
+            Ctx::new(self.options.concurrency, self.redactor.clone(), self.events.clone()).with_deadline(deadline);
 
         let account = sts::caller_identity(&ctx, &self.sts(&self.config)).await?;
         self.emit(ScanEvent::Identity(account.clone()));
@@ -160,7 +178,10 @@ impl Scanner {
         self.emit(ScanEvent::Planned { tasks: 1 + scanned.len() * 3 });
 
         let iam_client = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(&self.config).interceptor(self.guard()).build(),
+            aws_sdk_iam::config::Builder::from(&self.config)
+                .interceptor(self.guard())
+                .retry_partition(retry_partition("iam", GLOBAL))
+                .build(),
         );
         let iam_task = self.task("iam", GLOBAL, iam::collect(&ctx, &iam_client, &account.partition), |iam| {
             iam.users.len() + iam.roles.len() + iam.groups.len() + iam.managed_policies.len()
@@ -213,6 +234,8 @@ impl Scanner {
             calls: self.counters.calls(),
             attempts: self.counters.attempts(),
             retries: self.counters.retries(),
+            throttled: self.counters.throttled(),
+            backoff_ms: self.counters.backoff().as_millis().try_into().unwrap_or(u64::MAX),
             per_operation: self.counters.per_operation(),
         };
         Ok(Inventory {

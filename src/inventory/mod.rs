@@ -4,6 +4,7 @@
 pub mod apigateway;
 pub mod arn;
 mod coverage;
+pub mod credential_report;
 pub mod iam;
 pub mod lambda;
 mod policy;
@@ -73,6 +74,12 @@ pub struct RequestStats {
     /// Every attempt of every call: the requests that went over the wire.
     pub attempts: u64,
     pub retries: u64,
+    /// Attempts the service answered with a throttling error (each retried after a backoff).
+    #[serde(default)]
+    pub throttled: u64,
+    /// Time spent waiting between attempts (retry backoff), summed over all calls.
+    #[serde(default)]
+    pub backoff_ms: u64,
     pub per_operation: BTreeMap<String, u64>,
 }
 

@@ -27,60 +27,92 @@ pub struct Emulator {
     pub endpoint: String,
 }
 
+/// Starts a helper script that prints `READY URL` when it serves and stops when its stdin closes.
+fn spawn_ready(script: &Path, args: &[&str]) -> (Child, ChildStdin, String) {
+    let mut child = Command::new(python())
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} (run scripts/test.sh, or set STANCE_PYTHON to a Python with moto): {e}",
+                python().display()
+            )
+        });
+    let stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    let started = Instant::now();
+    BufReader::new(stdout).read_line(&mut line).expect("reading the READY line");
+    let endpoint = line
+        .trim()
+        .strip_prefix("READY ")
+        .unwrap_or_else(|| {
+            panic!("{} did not start (is moto installed for {}?), said: {line:?}", script.display(), python().display())
+        })
+        .to_owned();
+    assert!(started.elapsed() < Duration::from_secs(120), "{} took too long to start", script.display());
+    (child, stdin, endpoint)
+}
+
+/// GET `url` and parse the JSON it returns (with the Python the helpers use: no HTTP client in the tests).
+fn get_json(url: &str) -> serde_json::Value {
+    let output = Command::new(python())
+        .args(["-c", "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())", url])
+        .output()
+        .expect("stats request");
+    serde_json::from_slice(&output.stdout).expect("stats JSON")
+}
+
 impl Emulator {
     /// `args` go to `demo_account.py serve` (e.g. `["--deny", "lambda"]`).
     pub fn start(args: &[&str]) -> Emulator {
-        let script = repo().join("mocks/demo_account.py");
-        let mut child = Command::new(python())
-            .arg(&script)
-            .arg("serve")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run {} (run scripts/test.sh, or set STANCE_PYTHON to a Python with moto): {e}",
-                    python().display()
-                )
-            });
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        let started = Instant::now();
-        BufReader::new(stdout).read_line(&mut line).expect("reading the emulator's READY line");
-        let endpoint = line
-            .trim()
-            .strip_prefix("READY ")
-            .unwrap_or_else(|| {
-                panic!("the emulator did not start (is moto installed for {}?), said: {line:?}", python().display())
-            })
-            .to_owned();
-        assert!(started.elapsed() < Duration::from_secs(120), "emulator start took too long");
+        let mut all = vec!["serve"];
+        all.extend_from_slice(args);
+        let (child, stdin, endpoint) = spawn_ready(&repo().join("mocks/demo_account.py"), &all);
         Emulator { child, _stdin: stdin, endpoint }
     }
 
     /// Requests counted by the emulator layer since seeding (or the last reset).
     pub fn stats(&self) -> serde_json::Value {
-        self.layer("stats")
+        get_json(&format!("{}/_stance/stats", self.endpoint))
     }
 
     pub fn reset_stats(&self) {
-        self.layer("reset-stats");
+        get_json(&format!("{}/_stance/reset-stats", self.endpoint));
+    }
+}
+
+/// `tests/support/fault_proxy.py` in front of an emulator: throttling, denials, latency, 5xx, dropped and
+/// hung connections, counted.
+pub struct FaultProxy {
+    child: Child,
+    _stdin: ChildStdin,
+    pub endpoint: String,
+}
+
+impl FaultProxy {
+    /// `args` go to fault_proxy.py (e.g. `["--throttle", "0.3", "--latency-ms", "40"]`).
+    pub fn start(upstream: &Emulator, args: &[&str]) -> FaultProxy {
+        let mut all = vec![upstream.endpoint.as_str()];
+        all.extend_from_slice(args);
+        let (child, stdin, endpoint) = spawn_ready(&repo().join("tests/support/fault_proxy.py"), &all);
+        FaultProxy { child, _stdin: stdin, endpoint }
     }
 
-    fn layer(&self, path: &str) -> serde_json::Value {
-        let url = format!("{}/_stance/{path}", self.endpoint);
-        let output = Command::new(python())
-            .args([
-                "-c",
-                "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())",
-                &url,
-            ])
-            .output()
-            .expect("stats request");
-        serde_json::from_slice(&output.stdout).expect("stats JSON")
+    /// requests, max_in_flight, forwarded, throttled, denied, errors_5xx, dropped, hung, by_service.
+    pub fn stats(&self) -> serde_json::Value {
+        get_json(&format!("{}/_proxy/stats", self.endpoint))
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -117,19 +149,17 @@ pub fn planted_secrets() -> Vec<String> {
 
 /// `stance scan` of the demo account's two regions into `out`, in `dir`; extra arguments appended.
 pub fn scan_demo(emulator: &Emulator, dir: &Path, out: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "scan",
-        "--endpoint-url",
-        &emulator.endpoint,
-        "--region",
-        "us-east-1",
-        "--region",
-        "eu-west-1",
-        "--max-attempts",
-        "1",
-        "--out",
-        out,
-    ];
+    scan_endpoint(&emulator.endpoint, dir, out, extra)
+}
+
+/// [`scan_demo`] through any endpoint (a [`FaultProxy`]'s).
+pub fn scan_endpoint(endpoint: &str, dir: &Path, out: &str, extra: &[&str]) -> Output {
+    let mut args =
+        vec!["scan", "--endpoint-url", endpoint, "--region", "us-east-1", "--region", "eu-west-1", "--out", out];
+    // One attempt per call unless the test says otherwise: moto's unimplemented calls fail fast.
+    if !extra.contains(&"--max-attempts") {
+        args.extend(["--max-attempts", "1"]);
+    }
     args.extend_from_slice(extra);
     stance(&args, dir)
 }
