@@ -15,6 +15,7 @@ pub mod export;
 pub mod fsutil;
 pub mod history;
 pub mod inventory;
+pub mod log_redaction;
 pub mod mutes;
 pub mod rules;
 pub mod score;

@@ -88,7 +88,7 @@ fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,aws_config=error"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(stance::log_redaction::RedactingStderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
