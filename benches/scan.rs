@@ -4,6 +4,9 @@
 //!
 //!     cargo bench --bench scan                     # needs the test venv: scripts/test.sh makes it
 //!     STANCE_BENCH_LATENCY_MS=40 STANCE_BENCH_CONCURRENCY=16,32,64 cargo bench --bench scan
+//!     STANCE_BENCH_ACCOUNT=huge STANCE_BENCH_LATENCY_MS=0 STANCE_BENCH_CONCURRENCY=16 cargo bench --bench scan
+//!
+//! `huge` is 10,000 functions and 10,000 roles (seeding it takes minutes): the bounded-memory check.
 //!
 //! Not a timed test: it prints figures (and a JSON line) for a person or a tracking job to read.
 
@@ -65,9 +68,10 @@ fn main() {
         .filter_map(|v| v.trim().parse().ok())
         .collect();
 
+    let account = std::env::var("STANCE_BENCH_ACCOUNT").unwrap_or_else(|_| "large".into());
     let seeding = Instant::now();
-    let emulator = support::Emulator::start(&["--account", "large", "--latency-ms", &latency.to_string()]);
-    eprintln!("seeded the large account in {:.0}s", seeding.elapsed().as_secs_f64());
+    let emulator = support::Emulator::start(&["--account", &account, "--latency-ms", &latency.to_string()]);
+    eprintln!("seeded the {account} account in {:.0}s", seeding.elapsed().as_secs_f64());
 
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     for concurrency in concurrencies {
@@ -108,6 +112,7 @@ fn main() {
             (inventory, started.elapsed(), cpu_seconds() - cpu)
         });
         let (inventory, wall, cpu) = inventory;
+        let scan_rss = peak_rss_mib();
         let stats = emulator.stats();
         let emulator_cpu = stats["cpu_s"].as_f64().unwrap_or_default() - emulator_cpu;
         let sent = inventory.scan.requests.attempts;
@@ -121,8 +126,19 @@ fn main() {
             floor.as_secs_f64(),
             sent as f64 / minimum as f64,
             sent as f64 / resources as f64,
-            peak_rss_mib(),
+            scan_rss,
             inventory.coverage.len(),
+        );
+        // The rest of `stance scan --out`: analysis, scoring, the snapshot's bytes.
+        let analysed = Instant::now();
+        let snapshot = stance::snapshot::Snapshot::assemble(inventory.clone(), &[], None);
+        let bytes = snapshot.to_bytes(true).map(|b| b.len()).unwrap_or_default();
+        println!(
+            "  then analysis + snapshot: {:.2}s, {} findings, {:.1} MiB .json.zst, peak RSS {:.0} MiB",
+            analysed.elapsed().as_secs_f64(),
+            snapshot.analysis.findings.len(),
+            bytes as f64 / 1_048_576.0,
+            peak_rss_mib()
         );
         println!(
             "{}",
@@ -131,6 +147,7 @@ fn main() {
                 "cpu_s": cpu, "requests": sent, "minimum_requests": minimum, "functions": inventory.lambda.functions.len(),
                 "roles": inventory.iam.roles.len(), "rest_apis": inventory.apigateway.apis.len(),
                 "emulator_cpu_s": emulator_cpu, "emulator_max_in_flight": stats["max_in_flight"],
+                "peak_rss_mib_scan": scan_rss, "peak_rss_mib_snapshot": peak_rss_mib(),
             })
         );
     }

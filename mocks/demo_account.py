@@ -608,6 +608,8 @@ class Seeder:
         self.seed_http(fns)
         if account == "large":
             self.seed_bulk(functions=500, roles=800, rest_apis=100)
+        elif account == "huge":
+            self.seed_bulk(functions=10_000, roles=10_000, rest_apis=100)
 
 
 def fix_bob_mfa(seeder: Seeder) -> None:
@@ -641,7 +643,7 @@ def main() -> int:
     serve = sub.add_parser("serve", help="start moto, seed it, serve until stdin closes")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    serve.add_argument("--account", choices=("demo", "large", "empty"), default="demo")
+    serve.add_argument("--account", choices=("demo", "large", "huge", "empty"), default="demo")
     serve.add_argument("--latency-ms", type=int, default=0)
     serve.add_argument("--deny", action="append", default=[], metavar="SERVICE")
     serve.add_argument("--disable-region", action="append", default=[], metavar="REGION")

@@ -14,6 +14,8 @@ pub mod diff;
 pub mod export;
 pub mod fsutil;
 pub mod history;
+#[doc(hidden)]
+pub mod hostile_input;
 pub mod inventory;
 pub mod log_redaction;
 pub mod mutes;

@@ -4,7 +4,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,7 +44,6 @@ fn spawn_ready(script: &Path, args: &[&str]) -> (Child, ChildStdin, String) {
     let stdin = child.stdin.take().expect("piped stdin");
     let stdout = child.stdout.take().expect("piped stdout");
     let mut line = String::new();
-    let started = Instant::now();
     BufReader::new(stdout).read_line(&mut line).expect("reading the READY line");
     let endpoint = line
         .trim()
@@ -54,7 +52,6 @@ fn spawn_ready(script: &Path, args: &[&str]) -> (Child, ChildStdin, String) {
             panic!("{} did not start (is moto installed for {}?), said: {line:?}", script.display(), python().display())
         })
         .to_owned();
-    assert!(started.elapsed() < Duration::from_secs(120), "{} took too long to start", script.display());
     (child, stdin, endpoint)
 }
 
