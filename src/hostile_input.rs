@@ -62,8 +62,11 @@ pub fn credential_report(data: &[u8]) {
     let _ = crate::inventory::credential_report::parse(data);
 }
 
+/// One entry point: arbitrary bytes in, nothing out.
+pub type Entry = fn(&[u8]);
+
 /// The entry points by fuzz target name.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Entry)] = &[
     ("policy_parser", policy_document),
     ("snapshot_reader", snapshot_file),
     ("mutes_file", mutes_file),
