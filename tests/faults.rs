@@ -158,6 +158,33 @@ fn a_denied_service_is_a_recorded_gap_and_a_partial_exit() {
 }
 
 #[test]
+fn without_get_account_authorization_details_iam_is_read_entity_by_entity() {
+    let emulator = Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let undisturbed = scan_demo(&emulator, dir.path(), "undisturbed.json", &["--as-of", AS_OF]);
+    assert!(matches!(undisturbed.status.code(), Some(0 | 3)), "{}", stderr(&undisturbed));
+    let proxy = FaultProxy::start(&emulator, &["--deny-action", "GetAccountAuthorizationDetails"]);
+    let output = scan_endpoint(&proxy.endpoint, dir.path(), "narrow.json", &["--as-of", AS_OF]);
+    assert_eq!(output.status.code(), Some(3), "the denial is a gap: {}", stderr(&output));
+    assert!(proxy.stats()["denied"].as_u64().unwrap() >= 1);
+
+    let (baseline, narrow) = (read(dir.path(), "undisturbed.json"), read(dir.path(), "narrow.json"));
+    let gap = narrow["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["operation"] == "GetAccountAuthorizationDetails")
+        .expect("the denied call is recorded");
+    assert_eq!(gap["error_kind"], "access_denied");
+    assert!(gap["message"].as_str().unwrap().contains("fell back to per-entity"), "{gap}");
+    // The same principals, policies and findings as with the one big call.
+    for part in ["iam", "findings", "posture"] {
+        let changed = differences(&narrow[part], &baseline[part]);
+        assert!(changed.is_empty(), "{part} differs without GetAccountAuthorizationDetails:\n{}", changed.join("\n"));
+    }
+}
+
+#[test]
 fn a_service_that_never_answers_is_timed_out_not_waited_for() {
     let emulator = Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();

@@ -388,7 +388,7 @@ impl Ctx {
         self.settle_pages(&call, pages, failure)
     }
 
-    fn settle_pages<P>(&self, call: &Call, pages: Vec<P>, failure: Option<CallFailure>) -> Option<Vec<P>> {
+    pub fn settle_pages<P>(&self, call: &Call, pages: Vec<P>, failure: Option<CallFailure>) -> Option<Vec<P>> {
         let Some(mut failure) = failure else { return Some(pages) };
         if pages.is_empty() {
             self.record(call, failure);

@@ -64,11 +64,11 @@ fn inline(list: &[aws_sdk_iam::types::PolicyDetail]) -> Vec<InlinePolicy> {
     policies
 }
 
-fn name_from_arn(arn: &str) -> String {
+pub(super) fn name_from_arn(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_owned()
 }
 
-fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<AttachedPolicy> {
+pub(super) fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<AttachedPolicy> {
     let mut policies: Vec<AttachedPolicy> = list
         .iter()
         .filter_map(|p| {
@@ -81,7 +81,7 @@ fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<AttachedPolicy> 
     policies
 }
 
-fn tags(list: &[aws_sdk_iam::types::Tag]) -> BTreeMap<String, String> {
+pub(super) fn tags(list: &[aws_sdk_iam::types::Tag]) -> BTreeMap<String, String> {
     list.iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect()
 }
 
@@ -96,8 +96,17 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
         .into_paginator()
         .send();
     let mut inventory = IamInventory::default();
-    let Some(pages) = ctx.pages(call("GetAccountAuthorizationDetails"), request).await else {
-        return inventory;
+    let details = call("GetAccountAuthorizationDetails");
+    let pages = match ctx.try_pages(request).await {
+        (pages, Some(mut failure)) if pages.is_empty() && failure.kind == ErrorKind::AccessDenied => {
+            failure.message = format!("{}; fell back to per-entity List*/Get* calls", failure.message);
+            ctx.record(&details, failure);
+            return super::iam_entities::collect(ctx, iam).await;
+        }
+        (pages, failure) => match ctx.settle_pages(&details, pages, failure) {
+            Some(pages) => pages,
+            None => return inventory,
+        },
     };
     for page in pages {
         for user in page.user_detail_list() {

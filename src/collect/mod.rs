@@ -6,6 +6,7 @@ mod apigateway;
 mod apigatewayv2;
 mod call;
 mod iam;
+mod iam_entities;
 mod lambda;
 pub mod operations;
 mod sts;

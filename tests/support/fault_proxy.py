@@ -5,10 +5,11 @@ AccessDenied for chosen services, latency, 5xx errors, dropped connections and r
 It counts requests and the maximum number in flight.
 
     fault_proxy.py UPSTREAM [--throttle P] [--error-5xx P] [--drop P] [--latency-ms N] [--deny SERVICE]...
-                            [--hang SERVICE]... [--seed N]
+                            [--deny-action OPERATION]... [--hang SERVICE]... [--seed N]
 
 P is a probability per request (seeded: a run is reproducible). The service of a request is its SigV4 scope
-(iam, sts, lambda, apigateway). Prints "READY http://127.0.0.1:PORT"; GET /_proxy/stats returns the counters
+(iam, sts, lambda, apigateway); --deny-action matches the operation of query-protocol (`Action=`) and
+JSON-protocol (`X-Amz-Target`) requests. Prints "READY http://127.0.0.1:PORT"; GET /_proxy/stats returns the counters
 as JSON. Stops when its stdin closes.
 """
 
@@ -80,6 +81,14 @@ def error_response(kind: str, service: str, headers: dict[str, str]) -> tuple[in
     }[kind]
     out_headers = {"Content-Type": "application/json", "x-amzn-ErrorType": f"{code}:", "x-amzn-RequestId": request_id}
     return status, out_headers, json.dumps(body).encode()
+
+
+def operation(headers: dict[str, str], body: bytes) -> str | None:
+    """The operation of a query-protocol (form body) or JSON-protocol (X-Amz-Target) request."""
+    if "x-amz-target" in headers:
+        return headers["x-amz-target"].rsplit(".", 1)[-1]
+    match = re.search(rb"(?:^|&)Action=([A-Za-z0-9]+)", body)
+    return match.group(1).decode() if match else None
 
 
 async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, dict[str, str], bytes] | None:
@@ -187,7 +196,8 @@ class Proxy:
                 await asyncio.sleep(3600)
                 return False
             draw = self.random.random()
-            if service in args.deny:
+            action = operation(headers, body)
+            if service in args.deny or (action and action in args.deny_action):
                 stats.denied += 1
                 response = error_response("deny", service, headers)
             elif draw < args.drop:
@@ -232,6 +242,7 @@ def main() -> int:
     parser.add_argument("--drop", type=float, default=0.0)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--deny", action="append", default=[], metavar="SERVICE")
+    parser.add_argument("--deny-action", action="append", default=[], metavar="OPERATION")
     parser.add_argument("--hang", action="append", default=[], metavar="SERVICE")
     parser.add_argument("--seed", type=int, default=7)
     asyncio.run(serve(parser.parse_args()))
