@@ -430,7 +430,8 @@ fn scan_in_tui(
     // The scan future is not `Send` (its streams borrow the scanner), so it runs on a thread of its own,
     // driven by the runtime's handle, while this thread runs the UI.
     let handle = runtime.handle().clone();
-    std::thread::spawn(move || {
+    let scan_thread = std::thread::Builder::new().name("scan".into()).stack_size(8 << 20);
+    scan_thread.spawn(move || {
         handle.block_on(async move {
             let result = scanner.run().await;
             drop(scanner);
@@ -446,7 +447,7 @@ fn scan_in_tui(
             };
             let _ = feed.send(Feed::Done(done));
         })
-    });
+    })?;
     let app = stance::tui::run(stance::tui::App::scanning(), Some(feed_rx)).context("the terminal UI failed")?;
     Ok(match app.progress.and_then(|p| p.error) {
         Some(error) => {

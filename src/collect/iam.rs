@@ -101,7 +101,8 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
         (pages, Some(mut failure)) if pages.is_empty() && failure.kind == ErrorKind::AccessDenied => {
             failure.message = format!("{}; fell back to per-entity List*/Get* calls", failure.message);
             ctx.record(&details, failure);
-            return super::iam_entities::collect(ctx, iam).await;
+            // Boxed: the fallback's future is large, and the scan may run on a thread with a small stack.
+            return Box::pin(super::iam_entities::collect(ctx, iam)).await;
         }
         (pages, failure) => match ctx.settle_pages(&details, pages, failure) {
             Some(pages) => pages,
@@ -525,7 +526,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn denied_authorization_details_is_one_gap_and_the_rest_goes_on() {
+    async fn denied_authorization_details_falls_back_per_entity_and_the_rest_goes_on() {
+        use aws_sdk_iam::operation::{
+            get_role::GetRoleOutput, get_role_policy::GetRolePolicyOutput,
+            list_attached_role_policies::ListAttachedRolePoliciesOutput, list_groups::ListGroupsOutput,
+            list_policies::ListPoliciesOutput, list_role_policies::ListRolePoliciesOutput, list_roles::ListRolesOutput,
+        };
+        use aws_sdk_iam::types::Role;
         let denied = mock!(Client::get_account_authorization_details).then_http_response(|| {
             query_error(403, "AccessDenied", "not authorized to perform iam:GetAccountAuthorizationDetails")
         });
@@ -540,15 +547,69 @@ mod tests {
                 .summary_map(aws_sdk_iam::types::SummaryKeyType::AccountMfaEnabled, 1)
                 .build()
         });
-        let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&denied, &generate, &report, &password, &summary]);
+        // The fallback: users denied too, no groups or local policies, one role with an inline policy.
+        let role = || {
+            Role::builder()
+                .role_name("app")
+                .arn("arn:aws:iam::123456789012:role/app")
+                .role_id("AROAEXAMPLE")
+                .path("/")
+                .create_date(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+                .assume_role_policy_document("%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D")
+                .build()
+                .expect("complete")
+        };
+        let users = mock!(Client::list_users).then_http_response(|| query_error(403, "AccessDenied", "denied"));
+        let groups = mock!(Client::list_groups)
+            .then_output(|| ListGroupsOutput::builder().set_groups(Some(vec![])).build().expect("complete"));
+        let policies = mock!(Client::list_policies).then_output(|| ListPoliciesOutput::builder().build());
+        let roles = mock!(Client::list_roles)
+            .then_output(move || ListRolesOutput::builder().roles(role()).build().expect("complete"));
+        let get_role = mock!(Client::get_role).then_output(move || GetRoleOutput::builder().role(role()).build());
+        let role_policies = mock!(Client::list_role_policies)
+            .then_output(|| ListRolePoliciesOutput::builder().policy_names("inline").build().expect("complete"));
+        let role_policy = mock!(Client::get_role_policy).then_output(|| {
+            GetRolePolicyOutput::builder()
+                .role_name("app")
+                .policy_name("inline")
+                .policy_document(r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
+                .build()
+                .expect("complete")
+        });
+        let attached = mock!(Client::list_attached_role_policies)
+            .then_output(|| ListAttachedRolePoliciesOutput::builder().build());
+        let client = mock_client!(
+            aws_sdk_iam,
+            RuleMode::MatchAny,
+            [
+                &denied,
+                &generate,
+                &report,
+                &password,
+                &summary,
+                &users,
+                &groups,
+                &policies,
+                &roles,
+                &get_role,
+                &role_policies,
+                &role_policy,
+                &attached
+            ]
+        );
         let ctx = ctx();
         let inventory = collect(&ctx, &client, "aws").await;
-        assert!(inventory.users.is_empty() && inventory.roles.is_empty());
+        assert!(inventory.users.is_empty() && inventory.groups.is_empty(), "users could not be listed");
+        let app = &inventory.roles["arn:aws:iam::123456789012:role/app"];
+        assert_eq!(app.inline_policies.len(), 1, "read role by role: {app:#?}");
+        assert!(app.inline_policies[0].document.json.is_some() && app.trust_policy.json.is_some(), "{app:#?}");
         assert_eq!(inventory.account_summary.present().and_then(|m| m.get("AccountMFAEnabled")), Some(&1));
         let coverage = ctx.into_coverage();
         let operations: Vec<&str> = coverage.iter().map(|r| r.operation.as_str()).collect();
-        assert_eq!(operations.len(), 3, "{coverage:#?}");
-        assert!(operations.contains(&"GetAccountAuthorizationDetails"));
+        assert_eq!(operations.len(), 4, "{coverage:#?}");
+        assert!(operations.contains(&"GetAccountAuthorizationDetails") && operations.contains(&"ListUsers"));
+        let details = coverage.iter().find(|r| r.operation == "GetAccountAuthorizationDetails").expect("recorded");
+        assert!(details.message.contains("fell back to per-entity"), "{}", details.message);
         assert!(operations.contains(&"GetAccountPasswordPolicy"));
         let report_gap =
             coverage.iter().find(|r| r.operation == "GetCredentialReport").expect("malformed report recorded");

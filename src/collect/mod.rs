@@ -184,7 +184,9 @@ impl Scanner {
                 .retry_partition(retry_partition("iam", GLOBAL))
                 .build(),
         );
-        let iam_task = self.task("iam", GLOBAL, iam::collect(&ctx, &iam_client, &account.partition), |iam| {
+        // The collectors' futures are boxed: inline, the scan's future would be hundreds of KiB, too big for
+        // the stack of a thread that drives it (the TUI's scan thread, a test's).
+        let iam_task = self.task("iam", GLOBAL, Box::pin(iam::collect(&ctx, &iam_client, &account.partition)), |iam| {
             iam.users.len() + iam.roles.len() + iam.groups.len() + iam.managed_policies.len()
         });
 
@@ -193,17 +195,20 @@ impl Scanner {
                 let clients = self.region_clients(region);
                 let ctx = &ctx;
                 async move {
-                    let lambda = self.task("lambda", region, lambda::collect(ctx, &clients.lambda, region), |out| {
-                        out.functions.len()
-                    });
-                    let rest =
-                        self.task("apigateway", region, apigateway::collect(ctx, &clients.apigateway, region), |out| {
-                            out.apis.len()
+                    let lambda =
+                        self.task("lambda", region, Box::pin(lambda::collect(ctx, &clients.lambda, region)), |out| {
+                            out.functions.len()
                         });
+                    let rest = self.task(
+                        "apigateway",
+                        region,
+                        Box::pin(apigateway::collect(ctx, &clients.apigateway, region)),
+                        |out| out.apis.len(),
+                    );
                     let http = self.task(
                         "apigatewayv2",
                         region,
-                        apigatewayv2::collect(ctx, &clients.apigatewayv2, region),
+                        Box::pin(apigatewayv2::collect(ctx, &clients.apigatewayv2, region)),
                         |out| out.apis.len(),
                     );
                     tokio::join!(lambda, rest, http)
