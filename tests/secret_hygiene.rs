@@ -15,16 +15,11 @@ const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEHygieneSessionTokenValue0123456789
 
 /// stance with the test credentials, a session token and every log target at trace.
 fn stance(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stance"))
+    support::stance_command(dir)
         .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
         .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("RUST_LOG", "trace")
         .output()
         .expect("running stance")

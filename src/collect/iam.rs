@@ -199,13 +199,18 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
     inventory
 }
 
-/// An AWS managed policy from its ListPolicies / GetPolicy entry (`None` when that could not be read).
-fn aws_managed_policy(arn: &str, policy: Option<&aws_sdk_iam::types::Policy>) -> ManagedPolicy {
+/// A managed policy from its ListPolicies / GetPolicy entry (`None` when that could not be read), without
+/// its document.
+pub(super) fn managed_policy(
+    arn: &str,
+    policy: Option<&aws_sdk_iam::types::Policy>,
+    aws_managed: bool,
+) -> ManagedPolicy {
     ManagedPolicy {
         arn: arn.to_owned(),
         name: policy.and_then(|p| p.policy_name()).map(str::to_owned).unwrap_or_else(|| name_from_arn(arn)),
         path: policy.and_then(|p| p.path()).unwrap_or("/").to_owned(),
-        aws_managed: true,
+        aws_managed,
         default_version_id: policy.and_then(|p| p.default_version_id()).map(str::to_owned),
         document: None,
         attachment_count: policy.and_then(|p| p.attachment_count()),
@@ -225,7 +230,7 @@ async fn aws_managed_policies(ctx: &Ctx, iam: &Client, referenced: BTreeSet<Stri
     for page in ctx.pages(call("ListPolicies"), listing).await.unwrap_or_default() {
         for policy in page.policies() {
             let Some(arn) = policy.arn().filter(|arn| referenced.contains(*arn)) else { continue };
-            known.insert(arn.to_owned(), aws_managed_policy(arn, Some(policy)));
+            known.insert(arn.to_owned(), managed_policy(arn, Some(policy), true));
         }
     }
     futures::stream::iter(referenced)
@@ -237,7 +242,7 @@ async fn aws_managed_policies(ctx: &Ctx, iam: &Client, referenced: BTreeSet<Stri
                     None => {
                         let output =
                             ctx.fetch(call("GetPolicy").on(&arn), iam.get_policy().policy_arn(&arn).send()).await;
-                        aws_managed_policy(&arn, output.as_ref().and_then(|o| o.policy()))
+                        managed_policy(&arn, output.as_ref().and_then(|o| o.policy()), true)
                     }
                 };
                 if let Some(version) = policy.default_version_id.clone() {

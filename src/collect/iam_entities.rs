@@ -11,7 +11,7 @@ use aws_sdk_iam::types::PolicyScopeType;
 use futures::StreamExt;
 
 use super::call::timestamp;
-use super::iam::{attached, name_from_arn, tags};
+use super::iam::{attached, managed_policy, tags};
 use super::{Call, Ctx, GLOBAL};
 use crate::inventory::iam::*;
 use crate::inventory::{Observed, PolicyDocument};
@@ -235,17 +235,7 @@ async fn local_policies(ctx: &Ctx, iam: &Client) -> BTreeMap<String, ManagedPoli
                 }
                 None => None,
             };
-            let managed = ManagedPolicy {
-                arn: arn.clone(),
-                name: policy.policy_name().map(str::to_owned).unwrap_or_else(|| name_from_arn(&arn)),
-                path: policy.path().unwrap_or("/").to_owned(),
-                aws_managed: false,
-                default_version_id: policy.default_version_id().map(str::to_owned),
-                document,
-                attachment_count: policy.attachment_count(),
-                create_date: policy.create_date().and_then(timestamp),
-                update_date: policy.update_date().and_then(timestamp),
-            };
+            let managed = ManagedPolicy { document, ..managed_policy(&arn, Some(&policy), false) };
             (arn, managed)
         })
         .buffer_unordered(ctx.fanout())

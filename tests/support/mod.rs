@@ -120,10 +120,11 @@ impl Drop for Emulator {
     }
 }
 
-/// Runs the stance binary with a clean AWS environment: emulator credentials, no profile files, no IMDS.
-pub fn stance(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stance"))
-        .args(args)
+/// The stance binary with a clean AWS environment: emulator credentials, no profile files, no IMDS, a
+/// fixed redaction key; later `.env` calls override these.
+pub fn stance_command(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stance"));
+    command
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -131,9 +132,13 @@ pub fn stance(args: &[&str], dir: &Path) -> Output {
         .env("AWS_ACCESS_KEY_ID", "AKIASTANCETESTKEY0001")
         .env("AWS_SECRET_ACCESS_KEY", "stance-test-secret-access-key-do-not-log")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("STANCE_REDACTION_KEY", "integration tests")
-        .output()
-        .expect("running stance")
+        .env("STANCE_REDACTION_KEY", "integration tests");
+    command
+}
+
+/// Runs [`stance_command`] with `args`.
+pub fn stance(args: &[&str], dir: &Path) -> Output {
+    stance_command(dir).args(args).output().expect("running stance")
 }
 
 /// The planted secret values of the demo account.
