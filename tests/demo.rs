@@ -124,3 +124,37 @@ fn a_fresh_emulator_scan_matches_the_recording() {
     };
     assert_eq!(gaps(&live), gaps(&recorded), "{RERECORD}");
 }
+
+#[test]
+fn a_recorded_scan_replays_to_the_same_snapshot() {
+    let emulator = Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cassette_path = dir.path().join("scan.cassette.json");
+    let cassette_arg = cassette_path.display().to_string();
+    let live = scan_demo(&emulator, dir.path(), "live.json", &["--record", &cassette_arg]);
+    assert!(matches!(live.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&live.stderr));
+    let live = Snapshot::read(&dir.path().join("live.json")).unwrap();
+
+    let cassette = stance::aws::cassette::Cassette::read(&cassette_path).expect("the recording reads back");
+    assert_eq!(cassette.regions, ["us-east-1", "eu-west-1"]);
+    let client = ReplayClient::new(&cassette);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let replayed = runtime.block_on(scanner(&cassette, &client).run()).expect("the replay runs");
+    assert!(client.misses().is_empty() && client.unused().is_empty(), "{:?} {:?}", client.misses(), client.unused());
+    // The demo hashes values with its own key; everything else is what the live scan saw.
+    let mut inventory = replayed;
+    inventory.scan = live.inventory.scan.clone();
+    let replayed = Snapshot::assemble(inventory, &[], None);
+    assert_eq!(shape(&replayed), shape(&live));
+    assert_eq!(replayed.inventory.iam, live.inventory.iam);
+    assert_eq!(replayed.inventory.apigateway, live.inventory.apigateway);
+    assert_eq!(replayed.inventory.coverage, live.inventory.coverage);
+    let fingerprints =
+        |s: &Snapshot| s.analysis.findings.iter().map(|f| f.fingerprint.clone()).collect::<BTreeSet<_>>();
+    assert_eq!(fingerprints(&replayed), fingerprints(&live));
+
+    // A cassette holds raw responses: recording needs an emulator endpoint.
+    let refused = support::stance(&["scan", "--record", "x.json"], dir.path());
+    assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(!dir.path().join("x.json").exists());
+}
