@@ -160,6 +160,16 @@ mod tests {
     }
 
     #[test]
+    fn the_header_says_when_findings_are_judged_at_another_day() {
+        let mut later = snapshot(true);
+        assert!(!screen_text(&App::new(later.clone(), None), 100, 24).contains("as of"), "the same day: no note");
+        later.inventory.scan.as_of = later.inventory.scan.started_at + chrono::Duration::days(30);
+        let header = screen_text(&App::new(later.clone(), None), 100, 24);
+        let expected = format!("(as of {})", later.inventory.scan.as_of.format("%Y-%m-%d"));
+        assert!(header.lines().next().is_some_and(|l| l.contains(&expected)), "{header}");
+    }
+
+    #[test]
     fn a_live_scan_shows_progress_then_the_snapshot() {
         let mut app = App::scanning();
         app.feed(Feed::Line("Scanning account 123456789012 (aws) as arn:aws:iam::123456789012:user/auditor".into()));

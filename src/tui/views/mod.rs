@@ -49,7 +49,16 @@ impl Widget for &Screen<'_> {
             Span::raw(if app.view == View::Progress {
                 String::new()
             } else {
-                format!("account {} · {} · ", inv.account.account_id, inv.scan.started_at.format("%Y-%m-%d %H:%M UTC"))
+                // Time-based findings are judged at `as_of` (`--as-of`, a replayed recording): say so when
+                // that is another day than the scan's.
+                let as_of = (inv.scan.as_of.date_naive() != inv.scan.started_at.date_naive())
+                    .then(|| format!(" (as of {})", inv.scan.as_of.format("%Y-%m-%d")))
+                    .unwrap_or_default();
+                format!(
+                    "account {} · {}{as_of} · ",
+                    inv.account.account_id,
+                    inv.scan.started_at.format("%Y-%m-%d %H:%M UTC")
+                )
             }),
             Span::styled(view, self.theme.title()),
         ]))
