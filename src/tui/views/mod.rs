@@ -51,9 +51,11 @@ impl Widget for &Screen<'_> {
             } else {
                 // Time-based findings are judged at `as_of` (`--as-of`, a replayed recording): say so when
                 // that is another day than the scan's.
-                let as_of = (inv.scan.as_of.date_naive() != inv.scan.started_at.date_naive())
-                    .then(|| format!(" (as of {})", inv.scan.as_of.format("%Y-%m-%d")))
-                    .unwrap_or_default();
+                let as_of = if inv.scan.as_of.date_naive() != inv.scan.started_at.date_naive() {
+                    format!(" (as of {})", inv.scan.as_of.format("%Y-%m-%d"))
+                } else {
+                    String::new()
+                };
                 format!(
                     "account {} · {}{as_of} · ",
                     inv.account.account_id,
