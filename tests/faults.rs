@@ -63,6 +63,17 @@ fn differences(a: &Value, b: &Value) -> Vec<String> {
     out
 }
 
+/// Fails with the differing paths (and the disturbed scan's gaps) unless both scans [`seen`] the same.
+fn assert_saw_the_same(disturbance: &str, snapshot: &Value, baseline: &Value) {
+    let changed = differences(&seen(snapshot), &seen(baseline));
+    assert!(
+        changed.is_empty(),
+        "{disturbance} changed what the scan saw:\n{}\ncoverage: {:#}",
+        changed.join("\n"),
+        snapshot["coverage"]
+    );
+}
+
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -90,13 +101,7 @@ fn throttling_latency_5xx_and_dropped_connections_change_nothing_that_is_seen() 
     });
     assert_eq!(undisturbed.status.code(), throttled.status.code(), "{}", stderr(&throttled));
     let snapshot = read(dir.path(), "throttled.json");
-    let changed = differences(&seen(&snapshot), &seen(&baseline));
-    assert!(
-        changed.is_empty(),
-        "throttling changed what the scan saw:\n{}\ncoverage: {:#}",
-        changed.join("\n"),
-        snapshot["coverage"]
-    );
+    assert_saw_the_same("throttling", &snapshot, &baseline);
     let stats = proxy.stats();
     let injected = stats["throttled"].as_u64().unwrap();
     assert!(injected > 10, "the proxy throttled {injected} of {} requests", stats["requests"]);
@@ -109,14 +114,7 @@ fn throttling_latency_5xx_and_dropped_connections_change_nothing_that_is_seen() 
 
     // Server errors and dropped connections: retried to the same result.
     assert_eq!(undisturbed.status.code(), output.status.code(), "{}", stderr(&output));
-    let snapshot = read(dir.path(), "flaky.json");
-    let changed = differences(&seen(&snapshot), &seen(&baseline));
-    assert!(
-        changed.is_empty(),
-        "5xx and drops changed what was seen:\n{}\ncoverage: {:#}",
-        changed.join("\n"),
-        snapshot["coverage"]
-    );
+    assert_saw_the_same("5xx and drops", &read(dir.path(), "flaky.json"), &baseline);
     let stats = flaky.stats();
     assert!(stats["errors_5xx"].as_u64().unwrap() > 0 && stats["dropped"].as_u64().unwrap() > 0, "{stats}");
 }
