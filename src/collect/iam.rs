@@ -68,9 +68,11 @@ pub(super) fn name_from_arn(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_owned()
 }
 
-pub(super) fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<AttachedPolicy> {
+pub(super) fn attached<'a>(
+    list: impl IntoIterator<Item = &'a aws_sdk_iam::types::AttachedPolicy>,
+) -> Vec<AttachedPolicy> {
     let mut policies: Vec<AttachedPolicy> = list
-        .iter()
+        .into_iter()
         .filter_map(|p| {
             let arn = p.policy_arn()?.to_owned();
             let name = p.policy_name().map(str::to_owned).unwrap_or_else(|| name_from_arn(&arn));
@@ -79,6 +81,18 @@ pub(super) fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<Attac
         .collect();
     policies.sort();
     policies
+}
+
+/// The ARN of a user's or role's permissions boundary.
+pub(super) fn boundary(boundary: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>) -> Option<String> {
+    boundary.and_then(|b| b.permissions_boundary_arn()).map(str::to_owned)
+}
+
+pub(super) fn role_last_used(used: Option<&aws_sdk_iam::types::RoleLastUsed>) -> Option<RoleLastUsed> {
+    used.map(|used| RoleLastUsed {
+        date: used.last_used_date().and_then(timestamp),
+        region: used.region().map(str::to_owned),
+    })
 }
 
 pub(super) fn tags(list: &[aws_sdk_iam::types::Tag]) -> BTreeMap<String, String> {
@@ -123,10 +137,7 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
                     groups: user.group_list().to_vec(),
                     inline_policies: inline(user.user_policy_list()),
                     attached_policies: attached(user.attached_managed_policies()),
-                    permissions_boundary: user
-                        .permissions_boundary()
-                        .and_then(|b| b.permissions_boundary_arn())
-                        .map(str::to_owned),
+                    permissions_boundary: boundary(user.permissions_boundary()),
                     access_keys: None,
                     mfa_devices: None,
                     console_access: Observed::Unknown,
@@ -161,15 +172,9 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
                     trust_policy: PolicyDocument::parse(role.assume_role_policy_document().unwrap_or_default()),
                     inline_policies: inline(role.role_policy_list()),
                     attached_policies: attached(role.attached_managed_policies()),
-                    permissions_boundary: role
-                        .permissions_boundary()
-                        .and_then(|b| b.permissions_boundary_arn())
-                        .map(str::to_owned),
+                    permissions_boundary: boundary(role.permissions_boundary()),
                     max_session_duration: None,
-                    last_used: role.role_last_used().map(|used| RoleLastUsed {
-                        date: used.last_used_date().and_then(timestamp),
-                        region: used.region().map(str::to_owned),
-                    }),
+                    last_used: role_last_used(role.role_last_used()),
                     tags: tags(role.tags()),
                 },
             );

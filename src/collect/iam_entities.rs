@@ -11,7 +11,7 @@ use aws_sdk_iam::types::PolicyScopeType;
 use futures::StreamExt;
 
 use super::call::timestamp;
-use super::iam::{attached, managed_policy, tags};
+use super::iam::{attached, boundary, managed_policy, role_last_used, tags};
 use super::{Call, Ctx, GLOBAL};
 use crate::inventory::iam::*;
 use crate::inventory::{Observed, PolicyDocument};
@@ -27,13 +27,13 @@ pub(crate) async fn collect(ctx: &Ctx, iam: &Client) -> IamInventory {
 }
 
 /// The inline policies named by `names`, each read with `get` (which returns the document's text).
-async fn inline_policies<F, Fut>(ctx: &Ctx, names: Option<Vec<String>>, get: F) -> Vec<InlinePolicy>
+async fn inline_policies<F, Fut>(ctx: &Ctx, names: impl IntoIterator<Item = String>, get: F) -> Vec<InlinePolicy>
 where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Option<String>>,
 {
     let get = &get;
-    let mut policies: Vec<InlinePolicy> = futures::stream::iter(names.unwrap_or_default())
+    let mut policies: Vec<InlinePolicy> = futures::stream::iter(names)
         .map(|name| async move {
             let document = get(name.clone()).await?;
             Some(InlinePolicy { name, document: PolicyDocument::parse(&document) })
@@ -48,9 +48,7 @@ where
 
 async fn users(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamUser> {
     let pages = ctx.pages(call("ListUsers"), iam.list_users().into_paginator().send()).await;
-    let listed: Vec<aws_sdk_iam::types::User> =
-        pages.unwrap_or_default().iter().flat_map(|p| p.users().to_vec()).collect();
-    futures::stream::iter(listed)
+    futures::stream::iter(pages.unwrap_or_default().into_iter().flat_map(|p| p.users))
         .map(|user| async move {
             let (name, arn) = (user.user_name().to_owned(), user.arn().to_owned());
             let (detail, groups, names, attached_pages) = tokio::join!(
@@ -68,7 +66,7 @@ async fn users(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamUser> {
                     iam.list_attached_user_policies().user_name(&name).into_paginator().send()
                 ),
             );
-            let names = names.map(|pages| pages.iter().flat_map(|p| p.policy_names().to_vec()).collect());
+            let names = names.unwrap_or_default().into_iter().flat_map(|p| p.policy_names);
             let inline_policies = inline_policies(ctx, names, |policy| {
                 let request = iam.get_user_policy().user_name(&name).policy_name(&policy).send();
                 let call = call("GetUserPolicy").on(format!("{arn}#{policy}"));
@@ -81,24 +79,10 @@ async fn users(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamUser> {
                 id: user.user_id().to_owned(),
                 path: user.path().to_owned(),
                 create_date: timestamp(user.create_date()),
-                groups: groups
-                    .unwrap_or_default()
-                    .iter()
-                    .flat_map(|p| p.groups())
-                    .map(|g| g.group_name().to_owned())
-                    .collect(),
+                groups: groups.iter().flatten().flat_map(|p| p.groups()).map(|g| g.group_name().to_owned()).collect(),
                 inline_policies,
-                attached_policies: attached(
-                    &attached_pages
-                        .unwrap_or_default()
-                        .iter()
-                        .flat_map(|p| p.attached_policies().to_vec())
-                        .collect::<Vec<_>>(),
-                ),
-                permissions_boundary: detail
-                    .and_then(|u| u.permissions_boundary())
-                    .and_then(|b| b.permissions_boundary_arn())
-                    .map(str::to_owned),
+                attached_policies: attached(attached_pages.iter().flatten().flat_map(|p| p.attached_policies())),
+                permissions_boundary: boundary(detail.and_then(|u| u.permissions_boundary())),
                 access_keys: None,
                 mfa_devices: None,
                 console_access: Observed::Unknown,
@@ -114,9 +98,7 @@ async fn users(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamUser> {
 
 async fn groups(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamGroup> {
     let pages = ctx.pages(call("ListGroups"), iam.list_groups().into_paginator().send()).await;
-    let listed: Vec<aws_sdk_iam::types::Group> =
-        pages.unwrap_or_default().iter().flat_map(|p| p.groups().to_vec()).collect();
-    futures::stream::iter(listed)
+    futures::stream::iter(pages.unwrap_or_default().into_iter().flat_map(|p| p.groups))
         .map(|group| async move {
             let (name, arn) = (group.group_name().to_owned(), group.arn().to_owned());
             let (names, attached_pages) = tokio::join!(
@@ -129,7 +111,7 @@ async fn groups(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamGroup> {
                     iam.list_attached_group_policies().group_name(&name).into_paginator().send()
                 ),
             );
-            let names = names.map(|pages| pages.iter().flat_map(|p| p.policy_names().to_vec()).collect());
+            let names = names.unwrap_or_default().into_iter().flat_map(|p| p.policy_names);
             let inline_policies = inline_policies(ctx, names, |policy| {
                 let request = iam.get_group_policy().group_name(&name).policy_name(&policy).send();
                 let call = call("GetGroupPolicy").on(format!("{arn}#{policy}"));
@@ -141,13 +123,7 @@ async fn groups(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamGroup> {
                 path: group.path().to_owned(),
                 create_date: timestamp(group.create_date()),
                 inline_policies,
-                attached_policies: attached(
-                    &attached_pages
-                        .unwrap_or_default()
-                        .iter()
-                        .flat_map(|p| p.attached_policies().to_vec())
-                        .collect::<Vec<_>>(),
-                ),
+                attached_policies: attached(attached_pages.iter().flatten().flat_map(|p| p.attached_policies())),
                 name,
             };
             (arn, group)
@@ -159,9 +135,7 @@ async fn groups(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamGroup> {
 
 async fn roles(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamRole> {
     let pages = ctx.pages(call("ListRoles"), iam.list_roles().into_paginator().send()).await;
-    let listed: Vec<aws_sdk_iam::types::Role> =
-        pages.unwrap_or_default().iter().flat_map(|p| p.roles().to_vec()).collect();
-    futures::stream::iter(listed)
+    futures::stream::iter(pages.unwrap_or_default().into_iter().flat_map(|p| p.roles))
         .map(|role| async move {
             let (name, arn) = (role.role_name().to_owned(), role.arn().to_owned());
             // GetRole adds what ListRoles leaves out: the boundary, the last use and the tags.
@@ -176,7 +150,7 @@ async fn roles(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamRole> {
                     iam.list_attached_role_policies().role_name(&name).into_paginator().send()
                 ),
             );
-            let names = names.map(|pages| pages.iter().flat_map(|p| p.policy_names().to_vec()).collect());
+            let names = names.unwrap_or_default().into_iter().flat_map(|p| p.policy_names);
             let inline_policies = inline_policies(ctx, names, |policy| {
                 let request = iam.get_role_policy().role_name(&name).policy_name(&policy).send();
                 let call = call("GetRolePolicy").on(format!("{arn}#{policy}"));
@@ -191,22 +165,10 @@ async fn roles(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamRole> {
                 create_date: timestamp(full.create_date()),
                 trust_policy: PolicyDocument::parse(full.assume_role_policy_document().unwrap_or_default()),
                 inline_policies,
-                attached_policies: attached(
-                    &attached_pages
-                        .unwrap_or_default()
-                        .iter()
-                        .flat_map(|p| p.attached_policies().to_vec())
-                        .collect::<Vec<_>>(),
-                ),
-                permissions_boundary: full
-                    .permissions_boundary()
-                    .and_then(|b| b.permissions_boundary_arn())
-                    .map(str::to_owned),
+                attached_policies: attached(attached_pages.iter().flatten().flat_map(|p| p.attached_policies())),
+                permissions_boundary: boundary(full.permissions_boundary()),
                 max_session_duration: None,
-                last_used: full.role_last_used().map(|used| RoleLastUsed {
-                    date: used.last_used_date().and_then(timestamp),
-                    region: used.region().map(str::to_owned),
-                }),
+                last_used: role_last_used(full.role_last_used()),
                 tags: tags(full.tags()),
                 name,
             };
@@ -221,9 +183,7 @@ async fn roles(ctx: &Ctx, iam: &Client) -> BTreeMap<String, IamRole> {
 async fn local_policies(ctx: &Ctx, iam: &Client) -> BTreeMap<String, ManagedPolicy> {
     let listing = iam.list_policies().scope(PolicyScopeType::Local).into_paginator().send();
     let pages = ctx.pages(call("ListPolicies"), listing).await;
-    let listed: Vec<aws_sdk_iam::types::Policy> =
-        pages.unwrap_or_default().iter().flat_map(|p| p.policies().to_vec()).collect();
-    futures::stream::iter(listed)
+    futures::stream::iter(pages.unwrap_or_default().into_iter().flat_map(|p| p.policies.unwrap_or_default()))
         .filter_map(|policy| async move { policy.arn().map(str::to_owned).map(|arn| (arn, policy)) })
         .map(|(arn, policy)| async move {
             let document = match policy.default_version_id() {
