@@ -252,7 +252,7 @@ impl HttpConnector for RecordingConnector {
                 .map_err(|e| ConnectorError::io(Box::new(e)))?
                 .into_bytes();
             let text = String::from_utf8_lossy(&body).into_owned();
-            recorder.record(key, RecordedResponse { status, headers: headers.clone(), body: text });
+            recorder.record(key, RecordedResponse { status, headers, body: text });
             *response.body_mut() = SdkBody::from(body);
             Ok(response)
         })

@@ -138,10 +138,21 @@ impl Storable for AttemptEnded {
     type Storer = StoreReplace<Self>;
 }
 
+/// The error codes AWS services throttle with (the coverage classifier reads them too).
+pub const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "ProvisionedThroughputExceededException",
+];
+
 /// Whether a response is a throttling error in any of the protocols' shapes: HTTP 429, or a throttling code
 /// in a query-XML (`<Code>Throttling</Code>`) or JSON (`"__type": "ThrottlingException"`) error body.
 fn is_throttling(status: u16, body: &[u8]) -> bool {
-    const CODES: &[&str] = &["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"];
     if status == 429 {
         return true;
     }
@@ -149,7 +160,7 @@ fn is_throttling(status: u16, body: &[u8]) -> bool {
         return false;
     }
     let body = String::from_utf8_lossy(&body[..body.len().min(4096)]);
-    CODES.iter().any(|code| {
+    THROTTLING_CODES.iter().any(|code| {
         body.contains(&format!("<Code>{code}</Code>"))
             || body.contains(&format!("\"{code}\""))
             || body.contains(&format!("#{code}\""))

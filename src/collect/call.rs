@@ -85,14 +85,7 @@ fn kind_of_code(code: &str) -> Option<ErrorKind> {
         | "UnauthorizedException"
         | "RegionDisabledException"
         | "OptInRequired" => ErrorKind::AuthFailure,
-        "Throttling"
-        | "ThrottlingException"
-        | "TooManyRequestsException"
-        | "RequestLimitExceeded"
-        | "SlowDown"
-        | "RequestThrottled"
-        | "RequestThrottledException"
-        | "ProvisionedThroughputExceededException" => ErrorKind::Throttled,
+        code if crate::aws::THROTTLING_CODES.contains(&code) => ErrorKind::Throttled,
         "NotImplemented" | "NotImplementedException" | "UnknownOperationException" | "InvalidAction" => {
             ErrorKind::Unsupported
         }
