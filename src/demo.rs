@@ -3,7 +3,7 @@
 //! replayed under the real collectors, so the demo runs the same scan, analysis, scoring and TUI as a live
 //! account — with no credentials, no network and no Python.
 
-use crate::aws::cassette::{Cassette, CassetteError, ReplayClient, RequestKey};
+use crate::aws::cassette::{Cassette, CassetteError, ReplayClient};
 use crate::aws::offline_config;
 use crate::collect::{RegionSelection, ScanError, ScanOptions, Scanner};
 use crate::inventory::Redactor;
@@ -64,11 +64,11 @@ pub fn scanner(cassette: &Cassette, replay: &ReplayClient) -> Scanner {
     )
 }
 
-/// The snapshot of one demo state, and the requests the cassette could not answer (none unless the
-/// cassettes are stale: the collectors now ask for something that was not recorded).
-pub async fn snapshot(state: DemoState) -> Result<(Snapshot, Vec<RequestKey>), DemoError> {
+/// The snapshot of one demo state, and the replay that made it: its misses (requests the cassette could not
+/// answer) and unused recordings are empty unless the cassettes are stale.
+pub async fn snapshot(state: DemoState) -> Result<(Snapshot, ReplayClient), DemoError> {
     let cassette = state.cassette()?;
     let replay = ReplayClient::new(&cassette);
     let inventory = scanner(&cassette, &replay).run().await?;
-    Ok((Snapshot::assemble(inventory, &[], None), replay.misses()))
+    Ok((Snapshot::assemble(inventory, &[], None), replay))
 }

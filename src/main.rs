@@ -473,8 +473,8 @@ fn demo(compare: bool, month_later: bool, out: Option<PathBuf>, runtime: &tokio:
         }
     };
     if let Some(path) = out {
-        let (snapshot, misses) = runtime.block_on(snapshot(state))?;
-        warn_stale(&misses);
+        let (snapshot, replay) = runtime.block_on(snapshot(state))?;
+        warn_stale(&replay.misses());
         snapshot.write(&path)?;
         print_summary(&snapshot.inventory, Some(&path));
         print_findings(&snapshot.analysis);
@@ -484,9 +484,9 @@ fn demo(compare: bool, month_later: bool, out: Option<PathBuf>, runtime: &tokio:
         anyhow::bail!("the demo's TUI needs a terminal (without one, use `stance demo --out FILE`)");
     }
     if compare {
-        let (old, old_misses) = runtime.block_on(snapshot(DemoState::Now))?;
-        let (new, new_misses) = runtime.block_on(snapshot(DemoState::MonthLater))?;
-        warn_stale(&[old_misses, new_misses].concat());
+        let (old, old_replay) = runtime.block_on(snapshot(DemoState::Now))?;
+        let (new, new_replay) = runtime.block_on(snapshot(DemoState::MonthLater))?;
+        warn_stale(&[old_replay.misses(), new_replay.misses()].concat());
         let diff = stance::diff::diff(&old, &new);
         stance::tui::run(stance::tui::App::new(new, Some(diff)), None).context("the terminal UI failed")?;
         return Ok(ExitCode::SUCCESS);

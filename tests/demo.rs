@@ -16,11 +16,8 @@ use support::{Emulator, repo, scan_demo};
 const RERECORD: &str = "the demo cassettes are stale: run scripts/record-demo.sh and commit demo/";
 
 fn replay(state: DemoState) -> (Snapshot, ReplayClient) {
-    let cassette = state.cassette().expect("the bundled cassette parses");
-    let client = ReplayClient::new(&cassette);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let inventory = runtime.block_on(scanner(&cassette, &client).run()).expect("the replayed scan runs");
-    (Snapshot::assemble(inventory, &[], None), client)
+    runtime.block_on(stance::demo::snapshot(state)).expect("the bundled cassette replays")
 }
 
 fn categories(snapshot: &Snapshot) -> BTreeSet<String> {
