@@ -84,6 +84,19 @@ pub enum ScanError {
     NoRegion,
 }
 
+/// A client of one SDK crate as every collector needs it: the read-only guard, and the retry partition of
+/// its service and region (`aws::retry_partition`). A macro because each SDK crate has its own builder type.
+macro_rules! client {
+    ($scanner:expr, $sdk:ident, $config:expr, $service:expr, $region:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .interceptor($scanner.guard())
+                .retry_partition(retry_partition($service, $region))
+                .build(),
+        )
+    };
+}
+
 pub struct Scanner {
     config: SdkConfig,
     options: ScanOptions,
@@ -115,35 +128,15 @@ impl Scanner {
 
     fn sts(&self, config: &SdkConfig) -> aws_sdk_sts::Client {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
-        aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(config)
-                .interceptor(self.guard())
-                .retry_partition(retry_partition("sts", &region))
-                .build(),
-        )
+        client!(self, aws_sdk_sts, config, "sts", &region)
     }
 
     fn region_clients(&self, region: &str) -> RegionClients {
         let config = for_region(&self.config, region);
         RegionClients {
-            lambda: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(&config)
-                    .interceptor(self.guard())
-                    .retry_partition(retry_partition("lambda", region))
-                    .build(),
-            ),
-            apigateway: aws_sdk_apigateway::Client::from_conf(
-                aws_sdk_apigateway::config::Builder::from(&config)
-                    .interceptor(self.guard())
-                    .retry_partition(retry_partition("apigateway", region))
-                    .build(),
-            ),
-            apigatewayv2: aws_sdk_apigatewayv2::Client::from_conf(
-                aws_sdk_apigatewayv2::config::Builder::from(&config)
-                    .interceptor(self.guard())
-                    .retry_partition(retry_partition("apigatewayv2", region))
-                    .build(),
-            ),
+            lambda: client!(self, aws_sdk_lambda, &config, "lambda", region),
+            apigateway: client!(self, aws_sdk_apigateway, &config, "apigateway", region),
+            apigatewayv2: client!(self, aws_sdk_apigatewayv2, &config, "apigatewayv2", region),
         }
     }
 
@@ -178,12 +171,7 @@ impl Scanner {
         }
         self.emit(ScanEvent::Planned { tasks: 1 + scanned.len() * 3 });
 
-        let iam_client = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(&self.config)
-                .interceptor(self.guard())
-                .retry_partition(retry_partition("iam", GLOBAL))
-                .build(),
-        );
+        let iam_client = client!(self, aws_sdk_iam, &self.config, "iam", GLOBAL);
         // The collectors' futures are boxed: inline, the scan's future would be hundreds of KiB, too big for
         // the stack of a thread that drives it (the TUI's scan thread, a test's).
         let iam_task = self.task("iam", GLOBAL, Box::pin(iam::collect(&ctx, &iam_client, &account.partition)), |iam| {
