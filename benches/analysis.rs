@@ -9,7 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn analysis(c: &mut Criterion) {
     let inventory = synthetic::inventory(10_000, 5_000);
-    let findings = stance::analyze::analyze(&inventory, synthetic::now()).findings.len();
+    let findings = stance::assess::analyze(&inventory, synthetic::now()).findings.len();
     eprintln!(
         "synthetic inventory: 10000 roles, 5000 functions, {} REST APIs → {findings} findings",
         inventory.apigateway.apis.len()
@@ -17,7 +17,7 @@ fn analysis(c: &mut Criterion) {
     let mut group = c.benchmark_group("analysis");
     group.sample_size(10);
     group.bench_function("10k_roles_5k_functions", |b| {
-        b.iter(|| stance::analyze::analyze(&inventory, synthetic::now()))
+        b.iter(|| stance::assess::analyze(&inventory, synthetic::now()))
     });
     group.finish();
 }

@@ -18,24 +18,8 @@ use std::time::{Duration, Instant};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use stance::aws::{AwsOptions, load_config};
-use stance::collect::{RegionSelection, ScanOptions, Scanner};
-use stance::inventory::{Inventory, Redactor};
-
-/// The fewest requests that can produce this inventory with these APIs: one per page of each listing
-/// and one per per-resource read. (moto ignores page sizes and answers each listing in one page.)
-fn minimum_requests(inv: &Inventory, regions: usize) -> u64 {
-    let users = inv.iam.users.values();
-    let per_user: usize = users.map(|u| 3 + u.access_keys.as_ref().map_or(0, Vec::len)).sum();
-    let aws_policies = inv.iam.managed_policies.values().filter(|p| p.aws_managed).count();
-    let iam = 1 /* sts */ + 1 /* authorization details */ + 1 /* list AWS policies */ + aws_policies
-        + per_user + 2 /* credential report */ + 1 /* password policy */ + 1 /* summary */;
-    let lambda = regions + inv.lambda.functions.len() * 2 /* policy + URLs */;
-    let rest = regions * 4 /* apis, keys, plans, domains */
-        + inv.apigateway.apis.len() * 3
-        + inv.apigateway.usage_plans.len();
-    let http = regions * 2 /* apis, domains */ + inv.apigatewayv2.apis.len() * 4;
-    (iam + lambda + rest + http) as u64
-}
+use stance::collect::{RegionSelection, ScanOptions, Scanner, minimum_requests};
+use stance::inventory::Redactor;
 
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();

@@ -103,7 +103,7 @@ mod tests {
                 fixture = fixture.function(&format!("f{f}"), "r", |f| f.tracing_mode = None);
             }
             fixture.inventory.scan.started_at = now() - chrono::Duration::days(days);
-            let analysis = crate::analyze::analyze(&fixture.inventory, now());
+            let analysis = crate::assess::analyze(&fixture.inventory, now());
             Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default())
                 .write(&dir.path().join(format!("s{i}.json")))
                 .unwrap();

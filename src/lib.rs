@@ -1,9 +1,10 @@
 //! stance: the security posture of an AWS account's serverless estate.
 //!
-//! The pipeline (ARCHITECTURE.md): [`collect`] turns AWS APIs into an [`inventory::Inventory`]; analysis,
-//! scoring, snapshots and the TUI build on it. [`aws`] holds the SDK configuration every client shares.
+//! The pipeline (ARCHITECTURE.md): [`collect`] turns AWS APIs into an [`inventory::Inventory`]; [`assess`]
+//! runs the analysis, the rules, the mutes and the posture over it; snapshots, diffs and the TUI build on that. [`aws`] holds the SDK configuration every client shares.
 
 pub mod analyze;
+pub mod assess;
 #[cfg(feature = "aws")]
 pub mod aws;
 #[cfg(feature = "aws")]
@@ -12,7 +13,9 @@ pub mod collect;
 pub mod demo;
 pub mod diff;
 pub mod export;
+pub mod finding;
 pub mod fsutil;
+pub mod glob;
 pub mod history;
 #[doc(hidden)]
 pub mod hostile_input;
@@ -30,5 +33,5 @@ pub struct ScanReport {
     #[serde(flatten)]
     pub inventory: inventory::Inventory,
     #[serde(flatten)]
-    pub analysis: analyze::Analysis,
+    pub analysis: assess::Analysis,
 }

@@ -266,7 +266,7 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     Ok(if snapshot.inventory.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
 }
 
-fn print_findings(analysis: &stance::analyze::Analysis) {
+fn print_findings(analysis: &stance::assess::Analysis) {
     let posture = &analysis.posture;
     let counts: Vec<String> =
         posture.findings_by_severity.iter().rev().map(|(severity, n)| format!("{n} {severity}")).collect();
@@ -504,15 +504,15 @@ fn list_rules(format: ListFormat) -> Result<ExitCode> {
             println!("{:<46} {:<44} {:<8} TITLE", "ID", "CATEGORY", "SEVERITY");
             for rule in RULES {
                 let m = &rule.meta;
-                println!("{:<46} {:<44} {:<8} {}", m.id, m.category.as_str(), m.severity.as_str(), m.title);
+                println!("{:<46} {:<44} {:<8} {}", m.id, rule.category.as_str(), rule.severity().as_str(), m.title);
             }
         }
         ListFormat::Json => {
             let rules: Vec<serde_json::Value> = RULES
                 .iter()
-                .map(|r| {
-                    let m = &r.meta;
-                    serde_json::json!({"id": m.id, "category": m.category, "severity": m.severity, "title": m.title,
+                .map(|rule| {
+                    let m = &rule.meta;
+                    serde_json::json!({"id": m.id, "category": rule.category, "severity": rule.severity(), "title": m.title,
                         "rationale": m.rationale, "remediation": m.remediation, "references": m.references})
                 })
                 .collect();
@@ -530,7 +530,7 @@ fn explain(rule_id: &str) -> Result<ExitCode> {
     };
     let m = &rule.meta;
     println!("{} — {}\n", m.id, m.title);
-    println!("category: {}    severity: {}\n", m.category, m.severity);
+    println!("category: {}    severity: {}\n", rule.category, rule.severity());
     println!("{}\n", m.rationale);
     println!("Remediation: {}\n", m.remediation);
     println!("References:");

@@ -15,8 +15,10 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::policy::catalogue::glob_match;
-use crate::rules::{Category, Finding, find_rule};
+use crate::glob::glob_match;
+pub use crate::finding::Muted;
+use crate::finding::{Category, Finding};
+use crate::rules::find_rule;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mute {
@@ -43,15 +45,6 @@ impl Mute {
     pub fn expired(&self, today: NaiveDate) -> bool {
         self.expires.is_some_and(|e| e < today)
     }
-}
-
-/// What a muted finding carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Muted {
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<NaiveDate>,
-    pub source: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -305,7 +298,7 @@ expires = "2026-01-01"
         let path = dir.path().join("stance.toml");
         std::fs::write(&path, FILE).unwrap();
         let fixture = Fixture::new().role("r", lambda_trust(), &[], &[]).function("f", "r", |f| f.tracing_mode = None);
-        let finding = crate::analyze::analyze(&fixture.inventory, now()).findings.remove(0);
+        let finding = crate::assess::analyze(&fixture.inventory, now()).findings.remove(0);
         let mute =
             append(&path, &finding, "a \"quoted\" reason\\ with a backslash", NaiveDate::from_ymd_opt(2027, 6, 30))
                 .unwrap();
@@ -326,7 +319,7 @@ expires = "2026-01-01"
             .role("r", lambda_trust(), &[], &[])
             .function("legacy-1", "r", |f| f.tracing_mode = None)
             .function("new-1", "r", |f| f.tracing_mode = None);
-        let mut findings = crate::analyze::analyze(&fixture.inventory, now()).findings;
+        let mut findings = crate::assess::analyze(&fixture.inventory, now()).findings;
         let mutes = parse(FILE, "stance.toml").unwrap();
         let report = apply(&mutes, &mut findings, now().date_naive(), Some("stance.toml".into()));
         let muted: Vec<&str> = findings.iter().filter(|f| f.muted.is_some()).map(|f| f.resource_arn.as_str()).collect();

@@ -155,3 +155,60 @@ fn a_recorded_scan_replays_to_the_same_snapshot() {
     assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
     assert!(!dir.path().join("x.json").exists());
 }
+
+/// The analysis of a demo state as stored in tests/expected/: findings (ids, fingerprints, scores, factors,
+/// evidence), posture, policy problems, coverage and mutes.
+fn analysis_of(snapshot: &Snapshot) -> serde_json::Value {
+    serde_json::json!({
+        "findings": snapshot.analysis.findings,
+        "posture": snapshot.analysis.posture,
+        "policy_problems": snapshot.analysis.policy_problems,
+        "coverage": snapshot.inventory.coverage,
+        "mutes": snapshot.mutes,
+    })
+}
+
+/// Both demo states give exactly the analysis stored in tests/expected/. A refactor leaves it alone; a change
+/// meant to alter findings (a new rule, a new service in the demo account) re-blesses it deliberately with
+/// `STANCE_BLESS=1 cargo test --test demo expectation` and commits the diff for review.
+#[test]
+fn the_demo_analysis_matches_its_stored_expectation() {
+    for (state, file) in
+        [(DemoState::Now, "demo-now.analysis.json"), (DemoState::MonthLater, "demo-month-later.analysis.json")]
+    {
+        let path = repo().join("tests/expected").join(file);
+        let (snapshot, _) = replay(state);
+        let actual = analysis_of(&snapshot);
+        if std::env::var_os("STANCE_BLESS").is_some() {
+            let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+            std::fs::write(&path, text).unwrap();
+            continue;
+        }
+        let expected: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("the stored expectation is JSON");
+        if actual == expected {
+            continue;
+        }
+        // Name the first finding that differs, by fingerprint, rather than dumping both documents.
+        let by_fingerprint = |value: &serde_json::Value| -> BTreeMap<String, serde_json::Value> {
+            value["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| (f["fingerprint"].as_str().unwrap_or_default().to_owned(), f.clone()))
+                .collect()
+        };
+        let (now, then) = (by_fingerprint(&actual), by_fingerprint(&expected));
+        let first = now
+            .iter()
+            .find(|(fp, f)| then.get(*fp) != Some(*f))
+            .map(|(fp, f)| format!("finding {fp} differs: {f:#}\nexpected: {:#}", then.get(fp).cloned().unwrap_or_default()))
+            .or_else(|| then.keys().find(|fp| !now.contains_key(*fp)).map(|fp| format!("finding {fp} is gone")))
+            .unwrap_or_else(|| {
+                let parts = ["findings", "posture", "policy_problems", "coverage", "mutes"];
+                let differs: Vec<&str> = parts.into_iter().filter(|p| actual[p] != expected[p]).collect();
+                format!("{differs:?} differ (the findings' order?)")
+            });
+        panic!("{file}: the demo's analysis changed ({first}); bless a deliberate change with STANCE_BLESS=1");
+    }
+}

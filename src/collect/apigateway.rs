@@ -8,7 +8,7 @@ use aws_sdk_apigateway::Client;
 use futures::StreamExt;
 
 use super::call::timestamp;
-use super::{Call, Ctx};
+use super::{Call, Ctx, Location};
 use crate::inventory::apigateway::*;
 use crate::inventory::{PolicyDocument, arn};
 
@@ -16,7 +16,8 @@ fn call(region: &str, operation: &'static str) -> Call {
     Call::new("apigateway", region, operation)
 }
 
-pub(crate) async fn collect(ctx: &Ctx, client: &Client, region: &str) -> RestInventory {
+pub(crate) async fn collect(ctx: &Ctx, client: &Client, at: &Location<'_>) -> RestInventory {
+    let region = at.region;
     let apis = async {
         let listing = client.get_rest_apis().limit(500).into_paginator().send();
         let summaries: Vec<_> = ctx
@@ -45,6 +46,12 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, region: &str) -> RestInv
         usage_plans: usage_plans.into_iter().map(|p| (p.arn.clone(), p)).collect(),
         domain_names: domain_names.into_iter().map(|d| (d.arn.clone(), d)).collect(),
     }
+}
+
+/// The fewest requests that give this inventory: four listings per region (APIs, keys, plans, domains), three
+/// reads per API (resources, authorizers, stages) and the keys of each usage plan.
+pub(crate) fn minimum_requests(rest: &RestInventory, regions: usize) -> usize {
+    regions * 4 + rest.apis.len() * 3 + rest.usage_plans.len()
 }
 
 fn rest_api(api: &aws_sdk_apigateway::types::RestApi, region: &str) -> Option<RestApi> {

@@ -8,7 +8,7 @@ use aws_sdk_apigatewayv2::types::{AuthorizerType, JwtConfiguration};
 use futures::StreamExt;
 
 use super::call::timestamp;
-use super::{Call, Ctx};
+use super::{Call, Ctx, Location};
 use crate::inventory::apigateway::*;
 use crate::inventory::arn;
 use crate::inventory::lambda::Cors;
@@ -19,7 +19,8 @@ fn call(region: &str, operation: &'static str) -> Call {
 
 const PAGE: &str = "500";
 
-pub(crate) async fn collect(ctx: &Ctx, client: &Client, region: &str) -> HttpInventory {
+pub(crate) async fn collect(ctx: &Ctx, client: &Client, at: &Location<'_>) -> HttpInventory {
+    let region = at.region;
     let apis = async {
         let pages = ctx
             .token_pages(
@@ -42,6 +43,12 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, region: &str) -> HttpInv
         apis: apis.into_iter().map(|a| (a.arn.clone(), a)).collect(),
         domain_names: domain_names.into_iter().map(|d| (d.arn.clone(), d)).collect(),
     }
+}
+
+/// The fewest requests that give this inventory: two listings per region (APIs, domains) and four reads per API
+/// (routes, integrations, authorizers, stages).
+pub(crate) fn minimum_requests(http: &HttpInventory, regions: usize) -> usize {
+    regions * 2 + http.apis.len() * 4
 }
 
 fn http_api(api: &aws_sdk_apigatewayv2::types::Api, region: &str) -> Option<HttpApi> {
@@ -384,7 +391,7 @@ mod tests {
             [&page1, &page2, &routes, &integrations, &authorizers, &one, &stages, &domains]
         );
         let ctx = ctx();
-        let inventory = collect(&ctx, &client, "us-east-1").await;
+        let inventory = collect(&ctx, &client, &crate::collect::Location { region: "us-east-1", partition: "aws" }).await;
 
         assert_eq!(inventory.apis.len(), 2, "both pages of APIs");
         let a1 = &inventory.apis["arn:aws:apigateway:us-east-1::/apis/a1"];

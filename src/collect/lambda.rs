@@ -6,7 +6,7 @@ use aws_sdk_lambda::Client;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use futures::StreamExt;
 
-use super::{Call, CallFailure, Ctx};
+use super::{Call, CallFailure, Ctx, Location};
 use crate::inventory::lambda::*;
 use crate::inventory::{ErrorKind, Observed, PolicyDocument, Redactor};
 
@@ -14,7 +14,8 @@ fn call(region: &str, operation: &'static str) -> Call {
     Call::new("lambda", region, operation)
 }
 
-pub(crate) async fn collect(ctx: &Ctx, lambda: &Client, region: &str) -> LambdaInventory {
+pub(crate) async fn collect(ctx: &Ctx, lambda: &Client, at: &Location<'_>) -> LambdaInventory {
+    let region = at.region;
     let listing = lambda.list_functions().into_paginator().send();
     let configurations: Vec<FunctionConfiguration> = ctx
         .pages(call(region, "ListFunctions"), listing)
@@ -57,6 +58,11 @@ pub(crate) async fn collect(ctx: &Ctx, lambda: &Client, region: &str) -> LambdaI
         .collect::<Vec<_>>()
         .await;
     LambdaInventory { functions: functions.into_iter().map(|f| (f.arn.clone(), f)).collect() }
+}
+
+/// The fewest requests that give this inventory: one listing per region, then each function's policy and URLs.
+pub(crate) fn minimum_requests(lambda: &LambdaInventory, regions: usize) -> usize {
+    regions + lambda.functions.len() * 2
 }
 
 fn function_from(config: &FunctionConfiguration, region: &str, redactor: &Redactor) -> Option<LambdaFunction> {
@@ -251,7 +257,7 @@ mod tests {
         });
         let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&page1, &page2, &policy_a, &policy_b, &urls]);
         let ctx = ctx();
-        let inventory = collect(&ctx, &client, "us-east-1").await;
+        let inventory = collect(&ctx, &client, &crate::collect::Location { region: "us-east-1", partition: "aws" }).await;
 
         assert_eq!(page1.num_calls() + page2.num_calls(), 2, "both pages read");
         assert_eq!(inventory.functions.len(), 2);
@@ -283,7 +289,7 @@ mod tests {
             .then_http_response(|| rest_json_error(404, "ResourceNotFoundException", "no url"));
         let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list, &denied, &unsupported, &single]);
         let ctx = ctx();
-        let inventory = collect(&ctx, &client, "us-east-1").await;
+        let inventory = collect(&ctx, &client, &crate::collect::Location { region: "us-east-1", partition: "aws" }).await;
         let function = inventory.functions.values().next().expect("the function is still inventoried");
         assert!(function.resource_policy.is_unknown());
         assert_eq!(function.function_urls, Some(Vec::new()), "fallback says: no URL");

@@ -6,7 +6,6 @@ mod apigateway;
 mod apigatewayv2;
 mod call;
 mod iam;
-mod iam_entities;
 mod lambda;
 pub mod operations;
 mod sts;
@@ -22,14 +21,10 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::aws::{CallCounters, ReadOnlyGuard, STANDARD_REGIONS, for_region, retry_partition};
 use crate::inventory::{
-    AccountIdentity, CoverageRecord, ErrorKind, Inventory, Redactor, RegionStatus, RequestStats, ScanMetadata,
-    Timestamp,
-    apigateway::{HttpInventory, RestInventory},
-    lambda::LambdaInventory,
+    AccountIdentity, CoverageRecord, ErrorKind, Inventory, Redactor, RegionStatus, RequestStats, ScanMetadata, Scope,
+    ServiceFacts, ServiceModel, Timestamp,
 };
 
-/// The services stance collects, as named in coverage records and events.
-pub const SERVICES: &[&str] = &["iam", "lambda", "apigateway", "apigatewayv2"];
 /// The region name of global services' records.
 pub const GLOBAL: &str = "global";
 
@@ -97,19 +92,79 @@ macro_rules! client {
     };
 }
 
+/// Where a collector runs: its region (`global` for a global service) and the account's partition.
+pub(crate) struct Location<'a> {
+    pub region: &'a str,
+    pub partition: &'a str,
+}
+
+/// What a finished task hands back: its result, merged into the inventory.
+type Merge<'a> = Box<dyn FnOnce(&mut Inventory) + Send + 'a>;
+
+fn merger<'a, M: ServiceModel + Send + 'a>(out: M, field: fn(&mut Inventory) -> &mut M) -> Merge<'a> {
+    Box::new(move |inventory| field(inventory).merge(out))
+}
+
+/// The regions a service of `scope` is collected in.
+fn regions_of(scope: Scope, scanned: &[String]) -> Vec<&str> {
+    match scope {
+        Scope::Global => vec![GLOBAL],
+        Scope::Regional => scanned.iter().map(String::as_str).collect(),
+    }
+}
+
+/// The scanner's side of the service table (`inventory::services!`): every service's collector, called as
+/// `collect::SERVICE::collect(ctx, client, location)` with a client of the SDK crate the table names.
+macro_rules! scanner_services {
+    ($($field:ident: $module:ident::$model:ident => $scope:ident, $posture:literal, $sdk:ident;)+) => {
+        impl Scanner {
+            /// One task per global service and one per regional service and region: each runs the collector
+            /// with its own guarded client (and retry partition), and reports its start and end.
+            fn tasks<'a>(
+                &'a self,
+                ctx: &'a Ctx,
+                partition: &'a str,
+                scanned: &'a [String],
+            ) -> Vec<futures::future::LocalBoxFuture<'a, Merge<'a>>> {
+                let mut tasks: Vec<futures::future::LocalBoxFuture<'a, Merge<'a>>> = Vec::new();
+                $(
+                    for region in regions_of(Scope::$scope, scanned) {
+                        let config = match Scope::$scope {
+                            Scope::Global => self.config.clone(),
+                            Scope::Regional => for_region(&self.config, region),
+                        };
+                        let client = client!(self, $sdk, &config, stringify!($field), region);
+                        // Boxed: inline, the scan's future would be hundreds of KiB, too big for the stack of a
+                        // thread that drives it (the TUI's scan thread, a test's).
+                        tasks.push(Box::pin(async move {
+                            let at = Location { region, partition };
+                            let out = self.task(stringify!($field), region, $field::collect(ctx, &client, &at)).await;
+                            merger(out, |inventory| &mut inventory.$field)
+                        }));
+                    }
+                )+
+                tasks
+            }
+        }
+
+        /// The fewest requests that can produce this inventory: one per page of each listing and one per
+        /// per-resource read, summed over the services' collectors (`minimum_requests` in each), plus the
+        /// identity call. The scan benchmark compares what was sent against it.
+        pub fn minimum_requests(inventory: &Inventory, regions: usize) -> u64 {
+            let services: usize = 0 $(+ $field::minimum_requests(&inventory.$field, regions))+;
+            1 + services as u64
+        }
+    };
+}
+
+crate::inventory::services!(scanner_services);
+
 pub struct Scanner {
     config: SdkConfig,
     options: ScanOptions,
     redactor: Redactor,
     events: Option<UnboundedSender<ScanEvent>>,
     counters: Arc<CallCounters>,
-}
-
-/// The clients of one region, each carrying the read-only guard.
-struct RegionClients {
-    lambda: aws_sdk_lambda::Client,
-    apigateway: aws_sdk_apigateway::Client,
-    apigatewayv2: aws_sdk_apigatewayv2::Client,
 }
 
 impl Scanner {
@@ -129,15 +184,6 @@ impl Scanner {
     fn sts(&self, config: &SdkConfig) -> aws_sdk_sts::Client {
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         client!(self, aws_sdk_sts, config, "sts", &region)
-    }
-
-    fn region_clients(&self, region: &str) -> RegionClients {
-        let config = for_region(&self.config, region);
-        RegionClients {
-            lambda: client!(self, aws_sdk_lambda, &config, "lambda", region),
-            apigateway: client!(self, aws_sdk_apigateway, &config, "apigateway", region),
-            apigatewayv2: client!(self, aws_sdk_apigatewayv2, &config, "apigatewayv2", region),
-        }
     }
 
     fn emit(&self, event: ScanEvent) {
@@ -169,56 +215,13 @@ impl Scanner {
         if scanned.is_empty() {
             return Err(ScanError::NoRegion);
         }
-        self.emit(ScanEvent::Planned { tasks: 1 + scanned.len() * 3 });
-
-        let iam_client = client!(self, aws_sdk_iam, &self.config, "iam", GLOBAL);
-        // The collectors' futures are boxed: inline, the scan's future would be hundreds of KiB, too big for
-        // the stack of a thread that drives it (the TUI's scan thread, a test's).
-        let iam_task = self.task("iam", GLOBAL, Box::pin(iam::collect(&ctx, &iam_client, &account.partition)), |iam| {
-            iam.users.len() + iam.roles.len() + iam.groups.len() + iam.managed_policies.len()
-        });
-
-        let regional_tasks = futures::stream::iter(scanned.iter())
-            .map(|region| {
-                let clients = self.region_clients(region);
-                let ctx = &ctx;
-                async move {
-                    let lambda =
-                        self.task("lambda", region, Box::pin(lambda::collect(ctx, &clients.lambda, region)), |out| {
-                            out.functions.len()
-                        });
-                    let rest = self.task(
-                        "apigateway",
-                        region,
-                        Box::pin(apigateway::collect(ctx, &clients.apigateway, region)),
-                        |out| out.apis.len(),
-                    );
-                    let http = self.task(
-                        "apigatewayv2",
-                        region,
-                        Box::pin(apigatewayv2::collect(ctx, &clients.apigatewayv2, region)),
-                        |out| out.apis.len(),
-                    );
-                    tokio::join!(lambda, rest, http)
-                }
-            })
-            // Every region's tasks run at once; the request semaphore in `ctx` is the real bound.
-            .buffer_unordered(scanned.len().max(1))
-            .collect::<Vec<_>>();
-
-        let (iam, regional) = tokio::join!(iam_task, regional_tasks);
-
-        let mut lambda_inv = LambdaInventory::default();
-        let mut rest_inv = RestInventory::default();
-        let mut http_inv = HttpInventory::default();
-        for (lambda, rest, http) in regional {
-            lambda_inv.functions.extend(lambda.functions);
-            rest_inv.apis.extend(rest.apis);
-            rest_inv.api_keys.extend(rest.api_keys);
-            rest_inv.usage_plans.extend(rest.usage_plans);
-            rest_inv.domain_names.extend(rest.domain_names);
-            http_inv.apis.extend(http.apis);
-            http_inv.domain_names.extend(http.domain_names);
+        let tasks = self.tasks(&ctx, &account.partition, &scanned);
+        self.emit(ScanEvent::Planned { tasks: tasks.len() });
+        // Every task runs at once; the request semaphore in `ctx` is the real bound. The results come back in
+        // the tasks' order, so the merge is deterministic.
+        let mut inventory = Inventory::default();
+        for merge in futures::future::join_all(tasks).await {
+            merge(&mut inventory);
         }
 
         let mut coverage = ctx.into_coverage();
@@ -232,35 +235,29 @@ impl Scanner {
             backoff_ms: self.counters.backoff().as_millis().try_into().unwrap_or(u64::MAX),
             per_operation: self.counters.per_operation(),
         };
-        Ok(Inventory {
-            account,
-            scan: ScanMetadata {
-                tool_version: env!("CARGO_PKG_VERSION").into(),
-                started_at,
-                finished_at: Utc::now(),
-                as_of: self.options.as_of.unwrap_or(started_at),
-                regions,
-                requests,
-            },
-            iam,
-            lambda: lambda_inv,
-            apigateway: rest_inv,
-            apigatewayv2: http_inv,
-            coverage,
-        })
+        inventory.account = account;
+        inventory.scan = ScanMetadata {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            started_at,
+            finished_at: Utc::now(),
+            as_of: self.options.as_of.unwrap_or(started_at),
+            regions,
+            requests,
+        };
+        inventory.coverage = coverage;
+        Ok(inventory)
     }
 
     /// Runs one (service, region) collector, reporting its start and end.
-    async fn task<T>(
+    async fn task<T: ServiceFacts>(
         &self,
         service: &'static str,
         region: &str,
         collector: impl std::future::Future<Output = T>,
-        resources: impl FnOnce(&T) -> usize,
     ) -> T {
         self.emit(ScanEvent::TaskStarted { service, region: region.to_owned() });
         let out = collector.await;
-        self.emit(ScanEvent::TaskFinished { service, region: region.to_owned(), resources: resources(&out) });
+        self.emit(ScanEvent::TaskFinished { service, region: region.to_owned(), resources: out.resource_count() });
         out
     }
 

@@ -18,7 +18,7 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("iam", "GetCredentialReport"),
     ("iam", "GetAccountPasswordPolicy"),
     ("iam", "GetAccountSummary"),
-    // The per-entity fallback when GetAccountAuthorizationDetails is denied (collect/iam_entities.rs).
+    // The per-entity fallback when GetAccountAuthorizationDetails is denied (collect/iam/entities.rs).
     ("iam", "ListUsers"),
     ("iam", "GetUser"),
     ("iam", "ListGroupsForUser"),
@@ -55,38 +55,64 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("apigatewayv2", "GetDomainNames"),
 ];
 
-/// The IAM policy stance needs: the IAM and Lambda actions by name, and for API Gateway (whose IAM actions
-/// are HTTP verbs on resource paths) `apigateway:GET` on the paths the collectors read. sts:GetCallerIdentity
-/// needs no permission.
+/// The IAM permission an operation needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Permission {
+    /// None at all (sts:GetCallerIdentity).
+    Nothing,
+    /// The action named after the operation (`iam:ListRoles`): most services.
+    Action(String),
+    /// `apigateway:GET` on the resource path read: API Gateway's IAM actions are HTTP verbs, for REST and
+    /// HTTP/WebSocket APIs alike.
+    ApiGatewayGet,
+}
+
+/// What `operation` of `service` needs. Every service names its actions after its operations, except the
+/// two below.
+pub fn permission(service: &str, operation: &str) -> Permission {
+    match (service, operation) {
+        ("sts", "GetCallerIdentity") => Permission::Nothing,
+        ("apigateway" | "apigatewayv2", _) => Permission::ApiGatewayGet,
+        (service, operation) => Permission::Action(format!("{service}:{operation}")),
+    }
+}
+
+/// The API Gateway resource paths the collectors read.
+const API_GATEWAY_PATHS: &[&str] = &[
+    "arn:aws:apigateway:*::/restapis",
+    "arn:aws:apigateway:*::/restapis/*",
+    "arn:aws:apigateway:*::/apikeys",
+    "arn:aws:apigateway:*::/usageplans",
+    "arn:aws:apigateway:*::/usageplans/*",
+    "arn:aws:apigateway:*::/domainnames",
+    "arn:aws:apigateway:*::/apis",
+    "arn:aws:apigateway:*::/apis/*",
+];
+
+/// The IAM policy stance needs, built from every entry of [`OPERATIONS`]: the actions named after their
+/// operations, and for API Gateway `apigateway:GET` on the paths the collectors read.
 pub fn least_privilege_policy() -> Value {
-    let mut actions: Vec<String> = OPERATIONS
-        .iter()
-        .filter(|(service, _)| matches!(*service, "iam" | "lambda"))
-        .map(|(service, operation)| format!("{service}:{operation}"))
-        .collect();
+    let mut actions = Vec::new();
+    let mut api_gateway = false;
+    for (service, operation) in OPERATIONS {
+        match permission(service, operation) {
+            Permission::Nothing => {}
+            Permission::Action(action) => actions.push(action),
+            Permission::ApiGatewayGet => api_gateway = true,
+        }
+    }
     actions.sort();
     actions.dedup();
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "StanceReadIamAndLambda", "Effect": "Allow", "Action": actions, "Resource": "*"},
-            {
-                "Sid": "StanceReadApiGateway",
-                "Effect": "Allow",
-                "Action": "apigateway:GET",
-                "Resource": [
-                    "arn:aws:apigateway:*::/restapis",
-                    "arn:aws:apigateway:*::/restapis/*",
-                    "arn:aws:apigateway:*::/apikeys",
-                    "arn:aws:apigateway:*::/usageplans",
-                    "arn:aws:apigateway:*::/usageplans/*",
-                    "arn:aws:apigateway:*::/domainnames",
-                    "arn:aws:apigateway:*::/apis",
-                    "arn:aws:apigateway:*::/apis/*"
-                ]
-            }
-        ]
-    })
+    let mut statements = vec![json!({"Sid": "StanceRead", "Effect": "Allow", "Action": actions, "Resource": "*"})];
+    if api_gateway {
+        statements.push(json!({
+            "Sid": "StanceReadApiGateway",
+            "Effect": "Allow",
+            "Action": "apigateway:GET",
+            "Resource": API_GATEWAY_PATHS,
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
 }
 
 #[cfg(test)]
@@ -104,6 +130,14 @@ mod tests {
             is_read_only_operation(op) && !op.contains('*')
         }));
         assert_eq!(policy["Statement"][1]["Action"], "apigateway:GET");
+        // Every operation the collectors call is granted.
+        for (service, operation) in OPERATIONS {
+            match permission(service, operation) {
+                Permission::Nothing => assert_eq!((*service, *operation), ("sts", "GetCallerIdentity")),
+                Permission::Action(action) => assert!(actions.contains(&json!(action)), "{action} is missing"),
+                Permission::ApiGatewayGet => assert!(policy["Statement"][1].is_object()),
+            }
+        }
         // The policy parses with stance's own engine and grants no write or permissions management.
         let parsed = crate::analyze::policy::Policy::from_json(&policy);
         assert!(parsed.problems.is_empty());

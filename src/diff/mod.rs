@@ -8,10 +8,10 @@ pub use render::{markdown, text};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::inventory::Inventory;
-use crate::rules::{Finding, Severity};
+use crate::finding::{Finding, Severity, by_rank, rank};
 use crate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,11 +132,9 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
             }
         }
     }
-    let resolved_findings: Vec<Finding> = before.into_values().cloned().collect();
-    let by_rank = |a: &Finding, b: &Finding| b.score.cmp(&a.score).then_with(|| a.fingerprint.cmp(&b.fingerprint));
-    new_findings.sort_by(by_rank);
-    let mut resolved_findings = resolved_findings;
-    resolved_findings.sort_by(by_rank);
+    let mut resolved_findings: Vec<Finding> = before.into_values().cloned().collect();
+    rank(&mut new_findings);
+    rank(&mut resolved_findings);
     changed_findings.sort_by(|a, b| by_rank(&a.new, &b.new));
 
     let services: std::collections::BTreeSet<&String> =
@@ -156,206 +154,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
     }
 }
 
-type Attributes = BTreeMap<String, Value>;
-
-fn attributes(pairs: Vec<(&str, Value)>) -> Attributes {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
-/// Every resource with the attributes a security review cares about, keyed by ARN.
-pub fn resources(inventory: &Inventory) -> BTreeMap<String, (&'static str, Attributes)> {
-    let mut out = BTreeMap::new();
-    let docs = |policies: &[crate::inventory::iam::InlinePolicy]| -> Value {
-        json!(policies.iter().map(|p| (p.name.clone(), json!(p.document.json))).collect::<BTreeMap<_, _>>())
-    };
-    let arns = |policies: &[crate::inventory::iam::AttachedPolicy]| -> Value {
-        json!(policies.iter().map(|p| &p.arn).collect::<Vec<_>>())
-    };
-    for user in inventory.iam.users.values() {
-        out.insert(
-            user.arn.clone(),
-            (
-                "iam_user",
-                attributes(vec![
-                    ("console_access", json!(user.console_access.present().is_some())),
-                    ("mfa_devices", json!(user.mfa_devices.as_ref().map(Vec::len))),
-                    ("groups", json!(user.groups)),
-                    ("attached_policies", arns(&user.attached_policies)),
-                    ("inline_policies", docs(&user.inline_policies)),
-                    ("permissions_boundary", json!(user.permissions_boundary)),
-                ]),
-            ),
-        );
-        for key in user.access_keys.iter().flatten() {
-            out.insert(
-                format!("{}/access-key/{}", user.arn, key.id),
-                ("iam_access_key", attributes(vec![("status", json!(key.status))])),
-            );
-        }
-    }
-    for group in inventory.iam.groups.values() {
-        out.insert(
-            group.arn.clone(),
-            (
-                "iam_group",
-                attributes(vec![
-                    ("attached_policies", arns(&group.attached_policies)),
-                    ("inline_policies", docs(&group.inline_policies)),
-                ]),
-            ),
-        );
-    }
-    for role in inventory.iam.roles.values() {
-        out.insert(
-            role.arn.clone(),
-            (
-                "iam_role",
-                attributes(vec![
-                    ("trust_policy", json!(role.trust_policy.json)),
-                    ("attached_policies", arns(&role.attached_policies)),
-                    ("inline_policies", docs(&role.inline_policies)),
-                    ("permissions_boundary", json!(role.permissions_boundary)),
-                ]),
-            ),
-        );
-    }
-    for policy in inventory.iam.managed_policies.values() {
-        out.insert(
-            policy.arn.clone(),
-            (
-                "iam_managed_policy",
-                attributes(vec![
-                    ("default_version", json!(policy.default_version_id)),
-                    ("document", json!(policy.document.as_ref().and_then(|d| d.json.clone()))),
-                ]),
-            ),
-        );
-    }
-    for function in inventory.lambda.functions.values() {
-        out.insert(
-            function.arn.clone(),
-            (
-                "lambda_function",
-                attributes(vec![
-                    ("runtime", json!(function.runtime)),
-                    ("role", json!(function.role)),
-                    ("resource_policy", json!(function.resource_policy)),
-                    (
-                        "environment",
-                        json!(
-                            function
-                                .environment
-                                .iter()
-                                .map(|(k, v)| (k.clone(), json!({"kind": v.kind, "hash": v.hash})))
-                                .collect::<BTreeMap<_, _>>()
-                        ),
-                    ),
-                    ("tracing_mode", json!(function.tracing_mode)),
-                    ("kms_key_arn", json!(function.kms_key_arn)),
-                    ("layers", json!(function.layers)),
-                ]),
-            ),
-        );
-        for url in function.function_urls.iter().flatten() {
-            out.insert(
-                format!("{}/function-url", url.function_arn),
-                (
-                    "lambda_function_url",
-                    attributes(vec![("auth_type", json!(url.auth_type)), ("cors", json!(url.cors))]),
-                ),
-            );
-        }
-    }
-    for api in inventory.apigateway.apis.values() {
-        out.insert(
-            api.arn.clone(),
-            (
-                "rest_api",
-                attributes(vec![
-                    ("resource_policy", json!(api.resource_policy.as_ref().and_then(|d| d.json.clone()))),
-                    ("endpoint_types", json!(api.endpoint_types)),
-                ]),
-            ),
-        );
-        for method in api.resources.iter().flatten().flat_map(|r| &r.methods) {
-            out.insert(
-                method.arn.clone(),
-                (
-                    "rest_method",
-                    attributes(vec![
-                        ("authorization_type", json!(method.authorization_type)),
-                        ("authorizer_id", json!(method.authorizer_id)),
-                        ("api_key_required", json!(method.api_key_required)),
-                        (
-                            "integration",
-                            json!(
-                                method
-                                    .integration
-                                    .as_ref()
-                                    .map(|i| json!({"type": i.integration_type, "lambda": i.lambda_arn}))
-                            ),
-                        ),
-                    ]),
-                ),
-            );
-        }
-        for stage in api.stages.iter().flatten() {
-            out.insert(
-                stage.arn.clone(),
-                (
-                    "rest_stage",
-                    attributes(vec![
-                        ("access_log", json!(stage.access_log.as_ref().and_then(|a| a.destination_arn.clone()))),
-                        (
-                            "logging_level",
-                            json!(stage.method_settings.get("*/*").and_then(|s| s.logging_level.clone())),
-                        ),
-                        ("web_acl_arn", json!(stage.web_acl_arn)),
-                    ]),
-                ),
-            );
-        }
-    }
-    for key in inventory.apigateway.api_keys.values() {
-        out.insert(key.arn.clone(), ("api_key", attributes(vec![("enabled", json!(key.enabled))])));
-    }
-    for api in inventory.apigatewayv2.apis.values() {
-        out.insert(
-            api.arn.clone(),
-            ("http_api", attributes(vec![("protocol_type", json!(api.protocol_type)), ("cors", json!(api.cors))])),
-        );
-        for route in api.routes.iter().flatten() {
-            out.insert(
-                route.arn.clone(),
-                (
-                    "http_route",
-                    attributes(vec![
-                        ("authorization_type", json!(route.authorization_type)),
-                        ("authorizer_id", json!(route.authorizer_id)),
-                        ("api_key_required", json!(route.api_key_required)),
-                        ("lambda", json!(route.lambda_arn)),
-                    ]),
-                ),
-            );
-        }
-        for stage in api.stages.iter().flatten() {
-            out.insert(
-                stage.arn.clone(),
-                (
-                    "http_stage",
-                    attributes(vec![(
-                        "access_log",
-                        json!(stage.access_log.as_ref().and_then(|a| a.destination_arn.clone())),
-                    )]),
-                ),
-            );
-        }
-    }
-    out
-}
-
 pub fn drift(old: &Inventory, new: &Inventory) -> Drift {
-    let (mut before, after) = (resources(old), resources(new));
+    let (mut before, after) = (old.drift_index(), new.drift_index());
     let mut drift = Drift::default();
     for (arn, (kind, attributes)) in after {
         match before.remove(&arn) {
@@ -390,7 +190,7 @@ mod tests {
     use crate::rules::fixture::*;
 
     fn snapshot(fixture: Fixture) -> Snapshot {
-        let analysis = crate::analyze::analyze(&fixture.inventory, now());
+        let analysis = crate::assess::analyze(&fixture.inventory, now());
         Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default())
     }
 

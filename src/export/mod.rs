@@ -55,7 +55,7 @@ pub(crate) mod tests {
             .role("admin", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"])
             .function("pay", "admin", |f| f.tracing_mode = None)
             .http_api("shop", "HTTP", &[("GET /status", "NONE", false, Some("pay"))], false);
-        let mut analysis = crate::analyze::analyze(&fixture.inventory, now());
+        let mut analysis = crate::assess::analyze(&fixture.inventory, now());
         analysis.findings[1].muted =
             Some(Muted { reason: "accepted | for now".into(), expires: None, source: "stance.toml:2".into() });
         Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default())

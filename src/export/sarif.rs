@@ -37,8 +37,8 @@ pub fn log(snapshot: &Snapshot) -> Value {
                 "shortDescription": {"text": m.title},
                 "fullDescription": {"text": m.rationale},
                 "help": {"text": m.remediation, "markdown": format!("{}\n\n**Remediation.** {}", m.rationale, m.remediation)},
-                "defaultConfiguration": {"level": level(m.severity)},
-                "properties": {"tags": ["security", m.category.as_str()], "security-severity": security_severity(m.severity), "precision": "high"},
+                "defaultConfiguration": {"level": level(rule.severity())},
+                "properties": {"tags": ["security", rule.category.as_str()], "security-severity": security_severity(rule.severity()), "precision": "high"},
             });
             if let Some(uri) = help_uri {
                 descriptor["helpUri"] = json!(uri);

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
+use super::service::{DriftIndex, ServiceFacts, ServiceModel, attributes};
 use super::{PolicyDocument, Timestamp, lambda::Cors};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -210,4 +212,108 @@ pub struct HttpStage {
     pub default_logging_level: Option<String>,
     pub default_data_trace_enabled: bool,
     pub created_date: Option<Timestamp>,
+}
+
+fn access_log_destination(access_log: &Option<AccessLog>) -> Value {
+    json!(access_log.as_ref().and_then(|a| a.destination_arn.clone()))
+}
+
+impl ServiceFacts for RestInventory {
+    fn resource_count(&self) -> usize {
+        self.apis.len()
+    }
+
+    fn counts(&self, counts: &mut BTreeMap<&'static str, usize>) {
+        let methods = self.apis.values().filter_map(|api| api.resources.as_ref()).flatten().map(|r| r.methods.len());
+        counts.extend([
+            ("rest_apis", self.apis.len()),
+            ("rest_methods", methods.sum()),
+            ("rest_api_keys", self.api_keys.len()),
+            ("rest_usage_plans", self.usage_plans.len()),
+        ]);
+    }
+
+    fn drift(&self, index: &mut DriftIndex) {
+        for api in self.apis.values() {
+            let api_attributes = attributes([
+                ("resource_policy", json!(api.resource_policy.as_ref().and_then(|d| d.json.clone()))),
+                ("endpoint_types", json!(api.endpoint_types)),
+            ]);
+            index.insert(api.arn.clone(), ("rest_api", api_attributes));
+            for method in api.resources.iter().flatten().flat_map(|r| &r.methods) {
+                let integration =
+                    method.integration.as_ref().map(|i| json!({"type": i.integration_type, "lambda": i.lambda_arn}));
+                let method_attributes = attributes([
+                    ("authorization_type", json!(method.authorization_type)),
+                    ("authorizer_id", json!(method.authorizer_id)),
+                    ("api_key_required", json!(method.api_key_required)),
+                    ("integration", json!(integration)),
+                ]);
+                index.insert(method.arn.clone(), ("rest_method", method_attributes));
+            }
+            for stage in api.stages.iter().flatten() {
+                let stage_attributes = attributes([
+                    ("access_log", access_log_destination(&stage.access_log)),
+                    ("logging_level", json!(stage.method_settings.get("*/*").and_then(|s| s.logging_level.clone()))),
+                    ("web_acl_arn", json!(stage.web_acl_arn)),
+                ]);
+                index.insert(stage.arn.clone(), ("rest_stage", stage_attributes));
+            }
+        }
+        for key in self.api_keys.values() {
+            index.insert(key.arn.clone(), ("api_key", attributes([("enabled", json!(key.enabled))])));
+        }
+    }
+
+    fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
+        self.apis.values().filter_map(|api| Some((api.arn.as_str(), api.resource_policy.as_ref()?))).collect()
+    }
+}
+
+impl ServiceModel for RestInventory {
+    fn merge(&mut self, other: Self) {
+        self.apis.extend(other.apis);
+        self.api_keys.extend(other.api_keys);
+        self.usage_plans.extend(other.usage_plans);
+        self.domain_names.extend(other.domain_names);
+    }
+}
+
+impl ServiceFacts for HttpInventory {
+    fn resource_count(&self) -> usize {
+        self.apis.len()
+    }
+
+    fn counts(&self, counts: &mut BTreeMap<&'static str, usize>) {
+        let routes = self.apis.values().filter_map(|api| api.routes.as_ref()).map(Vec::len).sum();
+        counts.extend([("http_websocket_apis", self.apis.len()), ("http_websocket_routes", routes)]);
+    }
+
+    fn drift(&self, index: &mut DriftIndex) {
+        for api in self.apis.values() {
+            let api_attributes =
+                attributes([("protocol_type", json!(api.protocol_type)), ("cors", json!(api.cors))]);
+            index.insert(api.arn.clone(), ("http_api", api_attributes));
+            for route in api.routes.iter().flatten() {
+                let route_attributes = attributes([
+                    ("authorization_type", json!(route.authorization_type)),
+                    ("authorizer_id", json!(route.authorizer_id)),
+                    ("api_key_required", json!(route.api_key_required)),
+                    ("lambda", json!(route.lambda_arn)),
+                ]);
+                index.insert(route.arn.clone(), ("http_route", route_attributes));
+            }
+            for stage in api.stages.iter().flatten() {
+                let stage_attributes = attributes([("access_log", access_log_destination(&stage.access_log))]);
+                index.insert(stage.arn.clone(), ("http_stage", stage_attributes));
+            }
+        }
+    }
+}
+
+impl ServiceModel for HttpInventory {
+    fn merge(&mut self, other: Self) {
+        self.apis.extend(other.apis);
+        self.domain_names.extend(other.domain_names);
+    }
 }

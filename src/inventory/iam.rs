@@ -1,7 +1,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
+use super::service::{DriftIndex, ServiceFacts, ServiceModel, attributes};
 use super::{Observed, PolicyDocument, Timestamp};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -170,4 +172,91 @@ pub struct PasswordPolicy {
     pub max_age_days: Option<i32>,
     pub reuse_prevention: Option<i32>,
     pub hard_expiry: Option<bool>,
+}
+
+fn policy_documents(policies: &[InlinePolicy]) -> Value {
+    json!(policies.iter().map(|p| (p.name.clone(), json!(p.document.json))).collect::<BTreeMap<_, _>>())
+}
+
+fn policy_arns(policies: &[AttachedPolicy]) -> Value {
+    json!(policies.iter().map(|p| &p.arn).collect::<Vec<_>>())
+}
+
+impl ServiceFacts for IamInventory {
+    fn resource_count(&self) -> usize {
+        self.users.len() + self.roles.len() + self.groups.len() + self.managed_policies.len()
+    }
+
+    fn counts(&self, counts: &mut BTreeMap<&'static str, usize>) {
+        let access_keys = self.users.values().filter_map(|u| u.access_keys.as_ref()).map(Vec::len).sum();
+        counts.extend([
+            ("iam_users", self.users.len()),
+            ("iam_groups", self.groups.len()),
+            ("iam_roles", self.roles.len()),
+            ("iam_managed_policies", self.managed_policies.len()),
+            ("iam_access_keys", access_keys),
+        ]);
+    }
+
+    fn drift(&self, index: &mut DriftIndex) {
+        for user in self.users.values() {
+            let user_attributes = attributes([
+                ("console_access", json!(user.console_access.present().is_some())),
+                ("mfa_devices", json!(user.mfa_devices.as_ref().map(Vec::len))),
+                ("groups", json!(user.groups)),
+                ("attached_policies", policy_arns(&user.attached_policies)),
+                ("inline_policies", policy_documents(&user.inline_policies)),
+                ("permissions_boundary", json!(user.permissions_boundary)),
+            ]);
+            index.insert(user.arn.clone(), ("iam_user", user_attributes));
+            for key in user.access_keys.iter().flatten() {
+                index.insert(
+                    format!("{}/access-key/{}", user.arn, key.id),
+                    ("iam_access_key", attributes([("status", json!(key.status))])),
+                );
+            }
+        }
+        for group in self.groups.values() {
+            let group_attributes = attributes([
+                ("attached_policies", policy_arns(&group.attached_policies)),
+                ("inline_policies", policy_documents(&group.inline_policies)),
+            ]);
+            index.insert(group.arn.clone(), ("iam_group", group_attributes));
+        }
+        for role in self.roles.values() {
+            let role_attributes = attributes([
+                ("trust_policy", json!(role.trust_policy.json)),
+                ("attached_policies", policy_arns(&role.attached_policies)),
+                ("inline_policies", policy_documents(&role.inline_policies)),
+                ("permissions_boundary", json!(role.permissions_boundary)),
+            ]);
+            index.insert(role.arn.clone(), ("iam_role", role_attributes));
+        }
+        for policy in self.managed_policies.values() {
+            let policy_attributes = attributes([
+                ("default_version", json!(policy.default_version_id)),
+                ("document", json!(policy.document.as_ref().and_then(|d| d.json.clone()))),
+            ]);
+            index.insert(policy.arn.clone(), ("iam_managed_policy", policy_attributes));
+        }
+    }
+}
+
+impl ServiceModel for IamInventory {
+    /// IAM is global: one collection per scan, so a merge only happens when it was split.
+    fn merge(&mut self, other: Self) {
+        self.users.extend(other.users);
+        self.groups.extend(other.groups);
+        self.roles.extend(other.roles);
+        self.managed_policies.extend(other.managed_policies);
+        if !other.credential_report.is_unknown() {
+            self.credential_report = other.credential_report;
+        }
+        if !other.password_policy.is_unknown() {
+            self.password_policy = other.password_policy;
+        }
+        if !other.account_summary.is_unknown() {
+            self.account_summary = other.account_summary;
+        }
+    }
 }

@@ -1,7 +1,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
+use super::service::{DriftIndex, ServiceFacts, ServiceModel, attributes};
 use super::{Observed, PolicyDocument, SecretValue};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -63,4 +65,47 @@ pub struct Cors {
     pub allow_methods: Vec<String>,
     pub allow_headers: Vec<String>,
     pub allow_credentials: Option<bool>,
+}
+
+impl ServiceFacts for LambdaInventory {
+    fn resource_count(&self) -> usize {
+        self.functions.len()
+    }
+
+    fn counts(&self, counts: &mut BTreeMap<&'static str, usize>) {
+        counts.insert("lambda_functions", self.functions.len());
+    }
+
+    fn drift(&self, index: &mut DriftIndex) {
+        for function in self.functions.values() {
+            let environment: BTreeMap<&String, Value> =
+                function.environment.iter().map(|(k, v)| (k, json!({"kind": v.kind, "hash": v.hash}))).collect();
+            let function_attributes = attributes([
+                ("runtime", json!(function.runtime)),
+                ("role", json!(function.role)),
+                ("resource_policy", json!(function.resource_policy)),
+                ("environment", json!(environment)),
+                ("tracing_mode", json!(function.tracing_mode)),
+                ("kms_key_arn", json!(function.kms_key_arn)),
+                ("layers", json!(function.layers)),
+            ]);
+            index.insert(function.arn.clone(), ("lambda_function", function_attributes));
+            for url in function.function_urls.iter().flatten() {
+                index.insert(
+                    format!("{}/function-url", url.function_arn),
+                    ("lambda_function_url", attributes([("auth_type", json!(url.auth_type)), ("cors", json!(url.cors))])),
+                );
+            }
+        }
+    }
+
+    fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
+        self.functions.values().filter_map(|f| Some((f.arn.as_str(), f.resource_policy.present()?))).collect()
+    }
+}
+
+impl ServiceModel for LambdaInventory {
+    fn merge(&mut self, other: Self) {
+        self.functions.extend(other.functions);
+    }
 }

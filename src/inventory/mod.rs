@@ -9,10 +9,12 @@ pub mod iam;
 pub mod lambda;
 mod policy;
 mod redact;
+pub mod service;
 
 pub use coverage::{CoverageRecord, ErrorKind};
 pub use policy::PolicyDocument;
 pub use redact::{Redactor, SecretValue, ValueKind};
+pub use service::{Scope, ServiceFacts, ServiceInfo, ServiceModel};
 
 use std::collections::BTreeMap;
 
@@ -94,17 +96,52 @@ pub struct ScanMetadata {
     pub requests: RequestStats,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Inventory {
-    pub account: AccountIdentity,
-    pub scan: ScanMetadata,
-    pub iam: iam::IamInventory,
-    pub lambda: lambda::LambdaInventory,
-    pub apigateway: apigateway::RestInventory,
-    pub apigatewayv2: apigateway::HttpInventory,
-    /// Everything the scan could not see, sorted.
-    pub coverage: Vec<CoverageRecord>,
+/// The service table: every service stance collects, declared once. A macro that hands the table to
+/// `$callback`, so that each place that must list every service (the [`Inventory`] struct below, the
+/// scanner's fan-out and clients in `collect`, the snapshot reader) is generated from it.
+/// Columns: field (= the service's name and its collector module `collect::FIELD`): inventory model =>
+/// scope, posture group, SDK crate (only the scanner reads it).
+macro_rules! services {
+    ($callback:ident) => {
+        $callback! {
+            iam: iam::IamInventory => Global, "iam", aws_sdk_iam;
+            lambda: lambda::LambdaInventory => Regional, "lambda", aws_sdk_lambda;
+            apigateway: apigateway::RestInventory => Regional, "apigateway", aws_sdk_apigateway;
+            apigatewayv2: apigateway::HttpInventory => Regional, "apigateway", aws_sdk_apigatewayv2;
+        }
+    };
 }
+pub(crate) use services;
+
+macro_rules! inventory {
+    ($($field:ident: $module:ident::$model:ident => $scope:ident, $posture:literal, $sdk:ident;)+) => {
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        pub struct Inventory {
+            pub account: AccountIdentity,
+            pub scan: ScanMetadata,
+            // A service added after a snapshot was written is absent from it: empty, not an error.
+            $(#[serde(default)] pub $field: $module::$model,)+
+            /// Everything the scan could not see, sorted.
+            pub coverage: Vec<CoverageRecord>,
+        }
+
+        /// Every service stance collects, in the table's order.
+        pub const SERVICES: &[ServiceInfo] =
+            &[$(ServiceInfo { name: stringify!($field), scope: Scope::$scope, posture: $posture }),+];
+
+        impl Inventory {
+            /// The inventory's top-level fields, in file order.
+            pub const FIELDS: &'static [&'static str] = &["account", "scan", $(stringify!($field),)+ "coverage"];
+
+            /// Each service's model, with its line of the table.
+            pub fn models(&self) -> Vec<(&'static ServiceInfo, &dyn ServiceFacts)> {
+                SERVICES.iter().zip([$(&self.$field as &dyn ServiceFacts),+]).collect()
+            }
+        }
+    };
+}
+
+services!(inventory);
 
 impl Inventory {
     /// A scan with no coverage gaps saw everything it looked for.
@@ -114,29 +151,24 @@ impl Inventory {
 
     /// Resource counts per kind, for summaries and tests.
     pub fn counts(&self) -> BTreeMap<&'static str, usize> {
-        let rest_methods = self
-            .apigateway
-            .apis
-            .values()
-            .filter_map(|api| api.resources.as_ref())
-            .flatten()
-            .map(|r| r.methods.len())
-            .sum();
-        let routes = self.apigatewayv2.apis.values().filter_map(|api| api.routes.as_ref()).map(Vec::len).sum();
-        let access_keys = self.iam.users.values().filter_map(|u| u.access_keys.as_ref()).map(Vec::len).sum();
-        BTreeMap::from([
-            ("iam_users", self.iam.users.len()),
-            ("iam_groups", self.iam.groups.len()),
-            ("iam_roles", self.iam.roles.len()),
-            ("iam_managed_policies", self.iam.managed_policies.len()),
-            ("iam_access_keys", access_keys),
-            ("lambda_functions", self.lambda.functions.len()),
-            ("rest_apis", self.apigateway.apis.len()),
-            ("rest_methods", rest_methods),
-            ("rest_api_keys", self.apigateway.api_keys.len()),
-            ("rest_usage_plans", self.apigateway.usage_plans.len()),
-            ("http_websocket_apis", self.apigatewayv2.apis.len()),
-            ("http_websocket_routes", routes),
-        ])
+        let mut counts = BTreeMap::new();
+        for (_, model) in self.models() {
+            model.counts(&mut counts);
+        }
+        counts
+    }
+
+    /// Every resource with the attributes a security review cares about, keyed by ARN (the diff's drift).
+    pub fn drift_index(&self) -> service::DriftIndex {
+        let mut index = service::DriftIndex::new();
+        for (_, model) in self.models() {
+            model.drift(&mut index);
+        }
+        index
+    }
+
+    /// Every resource-based policy of every service, by resource ARN.
+    pub fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
+        self.models().into_iter().flat_map(|(_, model)| model.resource_policies()).collect()
     }
 }

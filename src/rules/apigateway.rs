@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{Category, Draft, Evidence, Rule, RuleMeta, Severity, statement_evidence};
+use super::{Draft, Evidence, Rule, RuleMeta, statement_evidence};
 use crate::analyze::graph::{EntryKind, rest_policy_restriction};
 use crate::analyze::policy::principals::PUBLIC_RESTRICTING_KEYS;
 use crate::analyze::policy::{Who, admissions};
@@ -15,8 +15,6 @@ pub static UNAUTHENTICATED_ROUTE: Rule = Rule {
     meta: RuleMeta {
         id: "apigw-unauthenticated-route",
         title: "API route or method open to the internet without authentication",
-        category: Category::ApigwUnauthenticatedRoute,
-        severity: Severity::High,
         rationale: "A REST method or HTTP route with authorization NONE and no API key, on a deployed API that is not private, lets anyone call its backend. On WebSocket APIs only $connect is authorized, so an open $connect opens every route. Methods with IAM, Cognito, Lambda or JWT authorizers, methods that require an API key (reported with a lower exposure only if open otherwise), MOCK integrations such as CORS preflights and health checks, and private APIs do not trigger it.",
         remediation: "Attach an authorizer (IAM, Cognito/JWT or a Lambda authorizer) to the route, or, for a deliberately public endpoint, record a mute with the reason and protect it with AWS WAF rate limits.",
         references: &[
@@ -76,8 +74,6 @@ pub static STAGE_NO_LOGGING: Rule = Rule {
     meta: RuleMeta {
         id: "apigw-stage-no-logging",
         title: "API stage without access logging",
-        category: Category::ApigwStageNoLogging,
-        severity: Severity::Medium,
         rationale: "Without access logs (and, for REST and WebSocket APIs, without execution logs) there is no record of who called the API, which an investigation needs first. A stage with access logging, or a REST/WebSocket stage with execution logging at ERROR or INFO, does not trigger it.",
         remediation: "Enable access logging to a CloudWatch Logs group or Firehose stream with a format that includes $context.requestId, $context.identity.sourceIp and $context.authorizer claims.",
         references: &[
@@ -130,8 +126,6 @@ pub static API_KEY_NOT_ROTATED: Rule = Rule {
     meta: RuleMeta {
         id: "apigw-api-key-not-rotated",
         title: "Enabled API key older than 90 days",
-        category: Category::ApigwApiKeyNotRotated,
-        severity: Severity::Medium,
         rationale: "API keys are shared secrets handed to clients; the longer one lives, the more places hold it. An enabled key created more than 90 days before the evaluation time triggers it; disabled keys and younger keys do not.",
         remediation: "Issue a new key, add it to the usage plan, move the client, then disable and delete the old key. Do not use API keys as authentication: pair them with an authorizer.",
         references: &["https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html"],
@@ -168,8 +162,6 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
     meta: RuleMeta {
         id: "apigw-public-resource-policy",
         title: "REST API resource policy admits anyone",
-        category: Category::ApigwPublicResourcePolicy,
-        severity: Severity::High,
         rationale: "A resource policy that allows execute-api:Invoke to Principal `*` with no condition on the caller's network, organization or account (aws:SourceVpce, aws:SourceIp, aws:PrincipalOrgID …) and no Deny that does so adds nothing: anyone can call the API. On a private API it lets any VPC endpoint, in any account, reach it. Policies restricted that way do not trigger it.",
         remediation: "Restrict the statement with a condition (aws:SourceVpce for private APIs, aws:SourceIp or aws:PrincipalOrgID otherwise) or add a Deny for callers outside it.",
         references: &["https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies.html"],

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{Category, Draft, Evidence, Rule, RuleMeta, Severity};
+use super::{Draft, Evidence, Rule, RuleMeta};
 use crate::analyze::Context;
 use crate::inventory::iam::{AccessKey, IamUser};
 use crate::score::{Exposure, RiskInputs};
@@ -46,8 +46,6 @@ pub static ROLE_UNUSED: Rule = Rule {
     meta: RuleMeta {
         id: "iam-role-unused",
         title: "Role not used for more than 90 days",
-        category: Category::IamRoleUnused,
-        severity: Severity::Low,
         rationale: "A role older than 90 days that was never assumed, or not in the last 90 days (IAM's RoleLastUsed), is standing access nobody needs. Roles younger than 90 days, recently used roles, service-linked roles, and roles whose last use could not be read do not trigger it.",
         remediation: "Confirm with its owner and delete the role (or remove its policies and trust first); IAM Access Analyzer's unused-access findings track this continuously.",
         references: &[
@@ -93,8 +91,6 @@ pub static ACCESS_KEY_NOT_ROTATED: Rule = Rule {
     meta: RuleMeta {
         id: "iam-access-key-not-rotated",
         title: "Active access key older than 90 days",
-        category: Category::IamAccessKeyNotRotated,
-        severity: Severity::Medium,
         rationale: "Long-lived access keys leak (laptops, CI logs, repositories); the longer a key lives the more likely it has. An active key created more than 90 days before the evaluation time triggers it; younger keys and inactive keys do not.",
         remediation: "Rotate: create a second key, move every consumer to it, deactivate and then delete the old one. Better, replace the user's keys with a role (IAM Roles Anywhere, OIDC federation for CI).",
         references: &["AWS FSBP IAM.3", "CIS AWS Foundations 1.14"],
@@ -132,8 +128,6 @@ pub static USER_MULTIPLE_ACTIVE_KEYS: Rule = Rule {
     meta: RuleMeta {
         id: "iam-user-multiple-active-keys",
         title: "User with two active access keys",
-        category: Category::IamUserMultipleActiveKeys,
-        severity: Severity::Low,
         rationale: "Two active keys double what can leak, and usually mean a rotation left half done. A user whose newer key is younger than 14 days is mid-rotation and does not trigger it.",
         remediation: "Find which key is still in use (GetAccessKeyLastUsed), move its consumers to the other, then deactivate and delete it.",
         references: &["CIS AWS Foundations 1.13"],
@@ -182,8 +176,6 @@ pub static USER_CONSOLE_NO_MFA: Rule = Rule {
     meta: RuleMeta {
         id: "iam-user-console-no-mfa",
         title: "Console user without MFA",
-        category: Category::IamUserConsoleNoMfa,
-        severity: Severity::High,
         rationale: "A console password without a second factor falls to phishing and password reuse. A user with a login profile and no MFA device triggers it (the credential report answers when the MFA devices could not be listed), as does a root user without MFA; users without a console password and users with MFA do not.",
         remediation: "Require MFA: assign a virtual or hardware MFA device (or a passkey) to the user, and enforce it with a policy that denies actions when aws:MultiFactorAuthPresent is false; better, move people to IAM Identity Center.",
         references: &["AWS FSBP IAM.5", "CIS AWS Foundations 1.10", "AWS FSBP IAM.9 (root)"],
@@ -249,8 +241,6 @@ pub static ACCESS_KEY_STALE_INACTIVE: Rule = Rule {
     meta: RuleMeta {
         id: "iam-access-key-stale-inactive",
         title: "Inactive access key older than 90 days not deleted",
-        category: Category::IamAccessKeyStaleInactive,
-        severity: Severity::Low,
         rationale: "An inactive key can be reactivated by anyone with iam:UpdateAccessKey; one created more than 90 days ago and left inactive is clutter that hides real keys. Recently created inactive keys (a rotation in progress) and active keys do not trigger it.",
         remediation: "Delete the key (`aws iam delete-access-key`).",
         references: &["AWS FSBP IAM.8", "CIS AWS Foundations 1.12"],

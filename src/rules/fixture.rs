@@ -338,8 +338,15 @@ impl Fixture {
     }
 
     /// Every finding of the rule with this id.
+    /// The findings of one rule, in rank order. Only that rule runs; an attack path gets the findings of
+    /// the other rules to chain, as in a full analysis.
     pub fn findings(&self, rule_id: &str) -> Vec<Finding> {
-        analyze::analyze(&self.inventory, now()).findings.into_iter().filter(|f| f.rule_id == rule_id).collect()
+        let rule = super::find_rule(rule_id).unwrap_or_else(|| panic!("no rule `{rule_id}`"));
+        let context = analyze::Context::new(&self.inventory, now());
+        let earlier = if rule.link() == super::Link::Path { super::run_checks(&context) } else { Vec::new() };
+        let mut findings = super::run_rule(rule, &context, &earlier);
+        crate::finding::rank(&mut findings);
+        findings
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::{
-    Category, Draft, Evidence, Rule, RuleMeta, Severity, grant_discriminator, grant_location, statement_evidence,
+    Draft, Evidence, Rule, RuleMeta, grant_discriminator, grant_location, statement_evidence,
 };
 use crate::analyze::policy::{ActionClause, Grant};
 use crate::analyze::{Context, PrincipalKind, PrincipalView};
@@ -102,8 +102,6 @@ pub static ADMIN_PRIVILEGES: Rule = Rule {
     meta: RuleMeta {
         id: "iam-admin-privileges",
         title: "Principal has full administrative privileges",
-        category: Category::IamAdminPrivileges,
-        severity: Severity::High,
         rationale: "A user, group or role whose own policies allow every action on every resource (`\"Action\": \"*\"` on `\"Resource\": \"*\"`, directly or through a managed policy such as AdministratorAccess) without a condition. Reported on the principal the policy is attached to: a user who is an administrator through a group is reported once, on the group. Grants scoped by resource or condition, or cut back by an explicit Deny or a permissions boundary, do not trigger it.",
         remediation: "Replace the administrator policy with the permissions the principal needs; keep administrator access for a few human roles that require MFA and are assumed, not held by long-lived users or workloads.",
         references: &["AWS FSBP IAM.1", "CIS AWS Foundations 1.16"],
@@ -151,8 +149,6 @@ pub static PRIVILEGE_ESCALATION: Rule = Rule {
     meta: RuleMeta {
         id: "iam-privilege-escalation",
         title: "Principal can escalate its own privileges",
-        category: Category::IamPrivilegeEscalation,
-        severity: Severity::High,
         rationale: "Known privilege-escalation combinations (Rhino Security Labs, Cloudsplaining, PMapper): iam:CreatePolicyVersion, iam:Attach*/Put*Policy, iam:CreateAccessKey, iam:PassRole with lambda:CreateFunction + lambda:InvokeFunction, lambda:UpdateFunctionCode, iam:PassRole with ec2:RunInstances, cloudformation, glue, codebuild, sagemaker, datapipeline and more, held on all resources without a condition. Administrators are reported by iam-admin-privileges instead; combinations scoped to specific resources do not trigger it.",
         remediation: "Remove the escalating actions, or scope them to the exact resources needed (e.g. iam:PassRole on one role ARN with an iam:PassedToService condition; lambda:UpdateFunctionCode on the functions the pipeline deploys).",
         references: &[
@@ -210,8 +206,6 @@ pub static SERVICE_WILDCARD: Rule = Rule {
     meta: RuleMeta {
         id: "iam-service-wildcard",
         title: "Policy allows every action of a service on all resources",
-        category: Category::IamServiceWildcard,
-        severity: Severity::Medium,
         rationale: "`service:*` on `*` grants every present and future action of the service, including its destructive and permission-changing ones. Scoped grants such as `s3:*` on one bucket, wildcards within an access level (`s3:Get*`), and administrators (reported by iam-admin-privileges) do not trigger it.",
         remediation: "List the actions the principal calls (IAM Access Analyzer policy generation or last-accessed data shows them) and scope them to the resources it uses.",
         references: &["AWS FSBP IAM.21"],
@@ -251,8 +245,6 @@ pub static NOTACTION_ALLOW: Rule = Rule {
     meta: RuleMeta {
         id: "iam-notaction-allow",
         title: "Allow statement with NotAction on all resources",
-        category: Category::IamNotactionAllow,
-        severity: Severity::High,
         rationale: "An Allow with NotAction grants everything except the listed actions, including every action of services AWS launches later; on all resources it is almost always far broader than intended. NotAction inside a Deny (a common guard rail) and Allow+NotAction scoped to specific resources or conditions do not trigger it.",
         remediation: "Rewrite the statement as an Allow of the actions needed; keep NotAction for Deny statements.",
         references: &["https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html"],

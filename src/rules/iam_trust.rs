@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Category, Draft, Rule, RuleMeta, Severity, statement_evidence};
+use super::{Draft, Rule, RuleMeta, statement_evidence};
 use crate::analyze::policy::principals::{CROSS_ACCOUNT_RESTRICTING_KEYS, PUBLIC_RESTRICTING_KEYS};
 use crate::analyze::policy::{Statement, Who, admissions};
 use crate::score::{Exposure, RiskInputs};
@@ -29,8 +29,6 @@ pub static TRUST_ANY_PRINCIPAL: Rule = Rule {
     meta: RuleMeta {
         id: "iam-role-trust-any-principal",
         title: "Role trust policy admits any principal",
-        category: Category::IamRoleTrustAnyPrincipal,
-        severity: Severity::Critical,
         rationale: "A trust policy with Principal `*` / `{\"AWS\": \"*\"}` (or an Allow with NotPrincipal) lets a principal of any AWS account assume the role, unless a condition restricts it to the organization, an account or a principal ARN (aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceArn …). sts:ExternalId alone does not count: external ids are not secrets. A web-identity trust without a condition on the token's subject (`…:sub`) likewise admits every identity of the provider.",
         remediation: "Name the trusted principals (role ARNs or an account) instead of `*`, or add an aws:PrincipalOrgID condition; for OIDC providers, add a StringEquals/StringLike condition on the token's `sub`.",
         references: &[
@@ -88,8 +86,6 @@ pub static CROSS_ACCOUNT_NO_EXTERNAL_ID: Rule = Rule {
     meta: RuleMeta {
         id: "iam-role-cross-account-no-external-id",
         title: "Role trusts another account without an external id",
-        category: Category::IamRoleCrossAccountNoExternalId,
-        severity: Severity::High,
         rationale: "A role that trusts a foreign account with no sts:ExternalId (or aws:PrincipalOrgID, aws:PrincipalArn, MFA) condition can be assumed by any principal that account allows, and is open to the confused-deputy problem when the account is a vendor's. Trusts of the account itself, of services, and trusts with such a condition do not trigger it.",
         remediation: "Add a `StringEquals sts:ExternalId` condition agreed with the third party, or restrict the principal to the specific role ARN that needs access and add aws:PrincipalOrgID for accounts of your organization.",
         references: &[

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{Category, Draft, Evidence, Rule, RuleMeta, Severity, statement_evidence};
+use super::{Draft, Evidence, Rule, RuleMeta, statement_evidence};
 use crate::analyze::policy::principals::PUBLIC_RESTRICTING_KEYS;
 use crate::analyze::policy::{Who, admissions};
 use crate::analyze::{Context, runtimes};
@@ -26,8 +26,6 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-public-resource-policy",
         title: "Lambda function policy lets anyone invoke the function",
-        category: Category::LambdaPublicResourcePolicy,
-        severity: Severity::High,
         rationale: "A resource-based policy statement with Principal `*` (or `{\"AWS\": \"*\"}`) and no restricting condition lets any AWS principal in any account invoke the function. Statements restricted by aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID and similar keys, and the lambda:InvokeFunctionUrl statement that a function URL needs, do not trigger it.",
         remediation: "Remove the statement, or name the calling principal or service and add a condition (aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID): `aws lambda remove-permission --function-name F --statement-id SID`.",
         references: &[
@@ -73,8 +71,6 @@ pub static CROSS_ACCOUNT_INVOKE: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-cross-account-invoke",
         title: "Lambda function policy lets another account invoke the function without a condition",
-        category: Category::LambdaCrossAccountInvoke,
-        severity: Severity::Medium,
         rationale: "A statement naming a foreign account as principal, without aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID, lets every principal that account allows call the function. Grants to the account itself and to AWS services are not cross-account.",
         remediation: "Restrict the statement to the caller that needs it (a role ARN rather than the account root) and add an aws:SourceArn or aws:PrincipalOrgID condition, or remove it.",
         references: &["https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-cross-account.html"],
@@ -116,8 +112,6 @@ pub static FUNCTION_URL_NO_AUTH: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-function-url-no-auth",
         title: "Lambda function URL without authentication",
-        category: Category::LambdaFunctionUrlNoAuth,
-        severity: Severity::High,
         rationale: "A function URL with AuthType NONE is a public HTTPS endpoint: anyone on the internet can invoke the function. URLs with AuthType AWS_IAM require signed requests and do not trigger it.",
         remediation: "Set the URL's AuthType to AWS_IAM (`aws lambda update-function-url-config --auth-type AWS_IAM`), or put the function behind API Gateway with an authorizer; delete the URL if nothing uses it.",
         references: &["https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"],
@@ -170,8 +164,6 @@ pub static DEPRECATED_RUNTIME: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-deprecated-runtime",
         title: "Lambda function runs on a deprecated runtime",
-        category: Category::LambdaDeprecatedRuntime,
-        severity: Severity::Medium,
         rationale: "After AWS deprecates a runtime it no longer receives security patches. Evaluated at the scan's --as-of time against AWS's published deprecation dates (assets/lambda-runtimes.tsv); runtimes whose date is still ahead, and container images, do not trigger it.",
         remediation: "Move the function to a supported runtime of the same language (e.g. python3.12 or nodejs22.x) and redeploy.",
         references: &["AWS FSBP Lambda.2", "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"],
@@ -216,8 +208,6 @@ pub static SECRETS_IN_ENV: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-secrets-in-env",
         title: "Lambda environment variable holds a plaintext secret",
-        category: Category::LambdaSecretsInEnv,
-        severity: Severity::High,
         rationale: "Environment variables are readable by anyone with lambda:GetFunctionConfiguration and appear in deployment tooling. A value that looks like a credential (a known token format, a PEM key) or sits under a secret-like name (PASSWORD, SECRET, TOKEN, API_KEY…) triggers it; a reference such as a Secrets Manager ARN or an SSM parameter name, and configuration like PASSWORD_MIN_LENGTH, do not. stance never stores the value: only its kind and a keyed hash.",
         remediation: "Store the secret in AWS Secrets Manager or SSM Parameter Store (SecureString), put its ARN or name in the variable, read it at run time, and rotate the exposed value.",
         references: &[
@@ -272,8 +262,6 @@ pub static TRACING_DISABLED: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-tracing-disabled",
         title: "Lambda function without active X-Ray tracing",
-        category: Category::LambdaTracingDisabled,
-        severity: Severity::Low,
         rationale: "Without active tracing an incident responder cannot follow a request through the function and what it calls. Functions with TracingConfig Mode Active do not trigger it.",
         remediation: "Enable active tracing (`aws lambda update-function-configuration --tracing-config Mode=Active`) and give the role xray:PutTraceSegments.",
         references: &["AWS FSBP Lambda.7", "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"],
@@ -302,8 +290,6 @@ pub static PRIVILEGED_EXECUTION_ROLE: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-privileged-execution-role",
         title: "Lambda function runs with an administrator or privilege-escalating role",
-        category: Category::LambdaPrivilegedExecutionRole,
-        severity: Severity::High,
         rationale: "Whoever controls the function's code or input (a code-injection bug, a compromised dependency, a deploy pipeline) acts with its role. A role that is an administrator, nearly one (an Allow with NotAction on all resources), or holds a known privilege-escalation combination on all resources triggers it; a role scoped to the resources it uses does not.",
         remediation: "Give the function its own least-privilege role: only the actions it calls, on the resources it uses (IAM Access Analyzer can generate one from CloudTrail activity).",
         references: &[

@@ -1,9 +1,8 @@
-//! Rules: one file per family, each rule declared with its metadata and registered on one line in
-//! [`registry::RULES`], which drives `stance rules`, `stance explain` and the docs.
+//! Rules: one file per family, each rule declared with its metadata and registered on one line of the
+//! registry ([`registry::RULES`]), which drives `stance rules`, `stance explain`, the docs and the taxonomy.
 
 mod apigateway;
 mod credentials;
-mod finding;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod iam_permissions;
@@ -12,21 +11,19 @@ mod lambda;
 mod paths;
 pub mod registry;
 
-pub use finding::{Category, Evidence, Finding, Severity, fingerprint};
-pub use registry::{RULES, find_rule, markdown_reference};
+pub use crate::finding::{Category, Evidence, Finding, Link, Severity, fingerprint};
+pub use registry::{RULES, Registered, find_rule, markdown_reference};
 
 use crate::analyze::Context;
 use crate::analyze::policy::{Grant, Statement};
 use crate::score::{self, RiskInputs};
 
-/// A rule's metadata.
+/// A rule's texts. Its category, service and severity are on its registry line.
 #[derive(Debug)]
 pub struct RuleMeta {
     /// Stable kebab-case id.
     pub id: &'static str,
     pub title: &'static str,
-    pub category: Category,
-    pub severity: Severity,
     /// Why it matters, and what does not trigger it.
     pub rationale: &'static str,
     pub remediation: &'static str,
@@ -36,8 +33,8 @@ pub struct RuleMeta {
 
 pub struct Rule {
     pub meta: RuleMeta,
-    /// Emits the rule's findings. `earlier`: the findings of the rules registered before it (attack paths
-    /// chain them).
+    /// Emits the rule's findings. `earlier`: for an attack path ([`Link::Path`]), the findings of every other
+    /// rule (it chains them); empty for the others.
     pub check: fn(&Context<'_>, &[Finding], &mut Emitter),
 }
 
@@ -94,12 +91,13 @@ impl Emitter {
     }
 }
 
-fn finish(meta: &RuleMeta, draft: Draft) -> Finding {
-    let (score, factors) = score::score(meta.severity, &draft.risk, draft.chain_of.as_deref());
+fn finish(rule: &Registered, draft: Draft) -> Finding {
+    let meta = &rule.meta;
+    let (score, factors) = score::score(rule.severity(), &draft.risk, draft.chain_of.as_deref());
     Finding {
         rule_id: meta.id.to_owned(),
-        category: meta.category,
-        severity: meta.severity,
+        category: rule.category,
+        severity: rule.severity(),
         score,
         factors,
         fingerprint: fingerprint(meta.id, &draft.resource_arn, &draft.discriminator),
@@ -114,20 +112,24 @@ fn finish(meta: &RuleMeta, draft: Draft) -> Finding {
     }
 }
 
-/// Runs one rule.
-pub fn run_rule(rule: &Rule, context: &Context<'_>, earlier: &[Finding]) -> Vec<Finding> {
+/// Runs one rule. `earlier`: what an attack path chains (ignored by the other rules).
+pub fn run_rule(rule: &Registered, context: &Context<'_>, earlier: &[Finding]) -> Vec<Finding> {
     let mut emitter = Emitter { drafts: Vec::new() };
     (rule.check)(context, earlier, &mut emitter);
-    emitter.drafts.into_iter().map(|d| finish(&rule.meta, d)).collect()
+    emitter.drafts.into_iter().map(|d| finish(rule, d)).collect()
 }
 
-/// Runs every registered rule, in registry order.
+/// Runs every rule that is not an attack path, in registry order.
+pub fn run_checks(context: &Context<'_>) -> Vec<Finding> {
+    RULES.iter().filter(|r| r.link() != Link::Path).flat_map(|rule| run_rule(rule, context, &[])).collect()
+}
+
+/// Runs every registered rule: the checks, then the attack paths over their findings.
 pub fn run_all(context: &Context<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let new = run_rule(rule, context, &findings);
-        findings.extend(new);
-    }
+    let mut findings = run_checks(context);
+    let chains: Vec<Finding> =
+        RULES.iter().filter(|r| r.link() == Link::Path).flat_map(|rule| run_rule(rule, context, &findings)).collect();
+    findings.extend(chains);
     findings
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{Category, Draft, Evidence, Finding, Rule, RuleMeta, Severity};
+use super::{Draft, Evidence, Finding, Link, Rule, RuleMeta};
 use crate::analyze::graph::EntryKind;
 use crate::score::{Exposure, RiskInputs};
 
@@ -13,8 +13,6 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
     meta: RuleMeta {
         id: "attack-path-public-api-to-privileged-lambda",
         title: "Unauthenticated internet entry point reaches a privileged Lambda function",
-        category: Category::AttackPathPublicApiToPrivilegedLambda,
-        severity: Severity::Critical,
         rationale: "An open REST method, HTTP route, WebSocket $connect or function URL invokes a function whose execution role is an administrator, nearly one, or can escalate privileges: one bug in that function (an injection, a deserialization flaw, a vulnerable dependency) hands an anonymous attacker the account. Open routes to functions with least-privilege roles, and privileged functions reachable only with authentication, do not form this path (their parts are still reported).",
         remediation: "Break the chain at its cheapest link: put an authorizer on the entry point, or replace the function's role with a least-privilege one (usually both).",
         references: &[
@@ -48,7 +46,7 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
             let path = vec![entry.arn.clone(), function.arn.clone(), role_arn.clone()];
             let parts: Vec<&Finding> = earlier
                 .iter()
-                .filter(|f| path.contains(&f.resource_arn) && f.category != Category::LambdaTracingDisabled)
+                .filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link)
                 .collect();
             let (blast, what) = role.blast_radius();
             let mut details = BTreeMap::new();
@@ -117,7 +115,7 @@ mod tests {
         insta::assert_yaml_snapshot!(summary(&found));
         assert_eq!(found.len(), 1, "only the open route to the admin function");
         assert_eq!(found[0].path.len(), 3);
-        let everything = crate::analyze::analyze(&fixture.inventory, now()).findings;
+        let everything = crate::assess::analyze(&fixture.inventory, now()).findings;
         let parts: Vec<_> = everything
             .iter()
             .filter(|f| found[0].path.contains(&f.resource_arn) && f.rule_id != found[0].rule_id)

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::{Finding, Severity};
+pub use crate::finding::Factor;
+use crate::finding::{Category, Finding, Severity};
+use crate::inventory::SERVICES;
 
 /// Who can reach the resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -92,16 +94,6 @@ pub fn base(severity: Severity) -> f64 {
 /// The highest score a finding that is not an attack path can reach: only chains score above it.
 pub const SINGLE_FINDING_CAP: u8 = 95;
 const COMPENSATING_MULTIPLIER: f64 = 0.75;
-
-/// One factor of a score, shown to the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Factor {
-    /// `severity`, `exposure`, `blast_radius`, `credential_age`, `compensating_control`, `attack_path`.
-    pub name: String,
-    pub value: String,
-    pub multiplier: f64,
-    pub reason: String,
-}
 
 /// What the graph says about a finding's resource.
 #[derive(Debug, Clone, Default)]
@@ -201,6 +193,19 @@ fn posture_of<'a>(findings: impl Iterator<Item = &'a Finding>) -> u8 {
 /// The weight (Σ (score/100)²) that halves the posture score: five findings scoring 100.
 pub const POSTURE_SCALE: f64 = 5.0;
 
+/// The services a posture is summarized by, in the order the TUI's service filter cycles through them: the
+/// attack paths' group first, then the service table's posture groups.
+pub fn posture_services() -> Vec<&'static str> {
+    let paths = Category::ALL.iter().filter(|c| c.is_path()).map(|c| c.service());
+    let mut services: Vec<&'static str> = Vec::new();
+    for service in paths.chain(SERVICES.iter().map(|s| s.posture)) {
+        if !services.contains(&service) {
+            services.push(service);
+        }
+    }
+    services
+}
+
 /// The posture over the findings that are not muted.
 pub fn posture(findings: &[Finding]) -> Posture {
     let mut services: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
@@ -271,6 +276,14 @@ mod tests {
         let weak_path =
             score(Severity::Critical, &inputs(Some(Exposure::Internal), Some(BlastRadius::Minimal)), Some(&[90])).0;
         assert_eq!(weak_path, 91, "still above its strongest part");
+    }
+
+    #[test]
+    fn every_category_counts_against_a_posture_service() {
+        let services = posture_services();
+        for category in Category::ALL {
+            assert!(services.contains(&category.service()), "{category}: `{}` is no service", category.service());
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::ScanReport;
-use crate::analyze::Analysis;
+use crate::assess::Analysis;
 use crate::inventory::Inventory;
 use crate::mutes::MuteReport;
 
@@ -72,9 +72,7 @@ impl Snapshot {
     /// Analyzes a scanned inventory, applies the mutes (at the scan's `--as-of` date) and scores the posture
     /// over what is not muted: what `stance scan` writes and the TUI shows.
     pub fn assemble(inventory: Inventory, mutes: &[crate::mutes::Mute], mutes_file: Option<String>) -> Snapshot {
-        let mut analysis = crate::analyze::analyze(&inventory, inventory.scan.as_of);
-        let report = crate::mutes::apply(mutes, &mut analysis.findings, inventory.scan.as_of.date_naive(), mutes_file);
-        analysis.posture = crate::score::posture(&analysis.findings);
+        let (analysis, report) = crate::assess::assess(&inventory, inventory.scan.as_of, mutes, mutes_file);
         Snapshot::new(ScanReport { inventory, analysis }, report)
     }
 
@@ -126,26 +124,7 @@ impl Snapshot {
             && current.format == FORMAT
             && current.schema_version == SCHEMA_VERSION
         {
-            return Ok(Snapshot {
-                format: current.format,
-                schema_version: current.schema_version,
-                inventory: Inventory {
-                    account: current.account,
-                    scan: current.scan,
-                    iam: current.iam,
-                    lambda: current.lambda,
-                    apigateway: current.apigateway,
-                    apigatewayv2: current.apigatewayv2,
-                    coverage: current.coverage,
-                },
-                analysis: Analysis {
-                    findings: current.findings,
-                    posture: current.posture,
-                    policy_problems: current.policy_problems,
-                    catalogue_source: current.catalogue_source,
-                },
-                mutes: current.mutes,
-            });
+            return Ok(current.into_snapshot());
         }
         Snapshot::from_slice_checked(bytes, origin)
     }
@@ -174,7 +153,7 @@ impl Snapshot {
                 keys.iter().filter_map(|k| object.remove(*k).map(|v| ((*k).to_owned(), v))).collect(),
             )
         };
-        let inventory = take(&["account", "scan", "iam", "lambda", "apigateway", "apigatewayv2", "coverage"]);
+        let inventory = take(Inventory::FIELDS);
         let analysis = take(&["findings", "posture", "policy_problems", "catalogue_source"]);
         let mutes = take(&["mutes"]).get("mutes").cloned().unwrap_or(serde_json::Value::Null);
         let schema_version =
@@ -193,25 +172,51 @@ impl Snapshot {
     }
 }
 
-/// A current snapshot's fields, without `flatten` (which makes serde buffer everything).
-#[derive(Deserialize)]
-struct Current {
-    format: String,
-    schema_version: u32,
-    account: crate::inventory::AccountIdentity,
-    scan: crate::inventory::ScanMetadata,
-    iam: crate::inventory::iam::IamInventory,
-    lambda: crate::inventory::lambda::LambdaInventory,
-    apigateway: crate::inventory::apigateway::RestInventory,
-    apigatewayv2: crate::inventory::apigateway::HttpInventory,
-    coverage: Vec<crate::inventory::CoverageRecord>,
-    findings: Vec<crate::rules::Finding>,
-    posture: crate::score::Posture,
-    policy_problems: Vec<crate::analyze::PolicyProblem>,
-    catalogue_source: String,
-    #[serde(default)]
-    mutes: MuteReport,
+macro_rules! current {
+    ($($field:ident: $module:ident::$model:ident => $scope:ident, $posture:literal, $sdk:ident;)+) => {
+        /// A current snapshot's fields, without `flatten` (which makes serde buffer everything); the services'
+        /// fields come from the service table.
+        #[derive(Deserialize)]
+        struct Current {
+            format: String,
+            schema_version: u32,
+            account: crate::inventory::AccountIdentity,
+            scan: crate::inventory::ScanMetadata,
+            $(#[serde(default)] $field: crate::inventory::$module::$model,)+
+            coverage: Vec<crate::inventory::CoverageRecord>,
+            findings: Vec<crate::finding::Finding>,
+            posture: crate::score::Posture,
+            policy_problems: Vec<crate::analyze::PolicyProblem>,
+            catalogue_source: String,
+            #[serde(default)]
+            mutes: MuteReport,
+        }
+
+        impl Current {
+            fn into_snapshot(self) -> Snapshot {
+                Snapshot {
+                    format: self.format,
+                    schema_version: self.schema_version,
+                    inventory: Inventory {
+                        account: self.account,
+                        scan: self.scan,
+                        $($field: self.$field,)+
+                        coverage: self.coverage,
+                    },
+                    analysis: Analysis {
+                        findings: self.findings,
+                        posture: self.posture,
+                        policy_problems: self.policy_problems,
+                        catalogue_source: self.catalogue_source,
+                    },
+                    mutes: self.mutes,
+                }
+            }
+        }
+    };
 }
+
+crate::inventory::services!(current);
 
 fn part<T: serde::de::DeserializeOwned>(value: serde_json::Value, origin: &str) -> Result<T, SnapshotError> {
     // Fast path without path tracking; only a failure pays for a second pass that names the field.
@@ -287,7 +292,7 @@ mod tests {
 
     fn snapshot() -> Snapshot {
         let fixture = Fixture::new().role("r", lambda_trust(), &[], &[]).function("f", "r", |f| f.tracing_mode = None);
-        let analysis = crate::analyze::analyze(&fixture.inventory, now());
+        let analysis = crate::assess::analyze(&fixture.inventory, now());
         Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default())
     }
 

@@ -40,33 +40,32 @@ pub fn action(key: KeyEvent, mode: Mode) -> Option<Action> {
 }
 
 /// The keys of a view, for the help overlay: (keys, what they do).
-pub fn help(view: View) -> Vec<(&'static str, &'static str)> {
-    let mut keys = vec![("j/k ↑/↓", "move"), ("g/G", "first / last"), ("PgUp/PgDn", "page")];
+pub fn help(view: View) -> Vec<(&'static str, String)> {
+    let mut keys: Vec<(&'static str, String)> =
+        [("j/k ↑/↓", "move"), ("g/G", "first / last"), ("PgUp/PgDn", "page")].map(|(k, w)| (k, w.to_owned())).into();
     match view {
-        View::Overview => keys.push(("Enter", "open the findings")),
+        View::Overview => keys.push(("Enter", "open the findings".into())),
         View::Progress => keys.truncate(0),
-        View::Resources => keys.push(("Enter", "the resource's findings")),
+        View::Resources => keys.push(("Enter", "the resource's findings".into())),
         View::Findings | View::Paths => keys.extend([
-            ("Enter", "finding detail"),
-            ("/", "search title, ARN, rule"),
-            ("s", "sort: score → severity → service → age"),
-            ("f", "minimum severity"),
-            ("v", "service: attack_paths → iam → lambda → apigateway"),
+            ("Enter", "finding detail".into()),
+            ("/", "search title, ARN, rule".into()),
+            ("s", "sort: score → severity → service → age".into()),
+            ("f", "minimum severity".into()),
+            ("v", format!("service: {}", crate::score::posture_services().join(" → "))),
         ]),
-        View::Compare => {
-            keys.extend([("Tab", "new → resolved → changed"), ("Enter", "finding detail"), ("/", "search")])
-        }
+        View::Compare => keys.extend([
+            ("Tab", "new → resolved → changed".into()),
+            ("Enter", "finding detail".into()),
+            ("/", "search".into()),
+        ]),
         View::Detail => {
-            keys[0] = ("j/k ↑/↓", "scroll");
-            keys.push(("m", "mute: reason, expiry → stance.toml"));
+            keys[0] = ("j/k ↑/↓", "scroll".into());
+            keys.push(("m", "mute: reason, expiry → stance.toml".into()));
         }
     }
-    keys.extend([
-        (":", "view: overview findings paths resources compare"),
-        ("Esc", "back"),
-        ("?", "this help"),
-        ("q", "quit"),
-    ]);
+    keys.push((":", format!("view: {}", View::commands().collect::<Vec<_>>().join(" "))));
+    keys.extend([("Esc", "back"), ("?", "this help"), ("q", "quit")].map(|(k, w)| (k, w.to_owned())));
     keys
 }
 

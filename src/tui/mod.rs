@@ -86,7 +86,7 @@ mod tests {
                 false,
             )
             .user("bob", |u| u.access_keys = Some(vec![key("AKIAOLDKEY", "Active", 200)]));
-        let analysis = crate::analyze::analyze(&fixture.inventory, now());
+        let analysis = crate::assess::analyze(&fixture.inventory, now());
         Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default())
     }
 
@@ -253,7 +253,7 @@ mod tests {
         for i in 0..60 {
             fixture = fixture.function(&format!("fn-{i:02}"), "r", |f| f.tracing_mode = None);
         }
-        let analysis = crate::analyze::analyze(&fixture.inventory, now());
+        let analysis = crate::assess::analyze(&fixture.inventory, now());
         let mut app =
             App::new(Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default()), None);
         app.handle(Action::Open);

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::catalogue::glob_match;
+use crate::glob::glob_match;
 use super::model::{ActionClause, Effect, Policy, PrincipalClause, Statement};
 
 /// A principal a policy admits.

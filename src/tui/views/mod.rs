@@ -35,15 +35,7 @@ impl Widget for &Screen<'_> {
         let body = body(area);
         let app = self.app;
         let inv = &app.snapshot.inventory;
-        let view = match app.view {
-            View::Progress => "scanning",
-            View::Overview => "overview",
-            View::Findings => "findings",
-            View::Detail => "detail",
-            View::Paths => "attack paths",
-            View::Compare => "compare",
-            View::Resources => "resources",
-        };
+        let view = app.view.title();
         Paragraph::new(Line::from(vec![
             Span::styled(" stance ", self.theme.title()),
             Span::raw(if app.view == View::Progress {

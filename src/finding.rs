@@ -1,11 +1,13 @@
-//! The finding contract (DESIGN.md §3): what every rule emits.
+//! The finding contract (DESIGN.md §3): what every rule emits, what scores, mutes, snapshots, diffs, exports
+//! and the TUI read. A leaf of the pipeline: it imports nothing of stance's. `Category` is generated from the
+//! rule registry's table (`rules::registry::registry!`), the one place a rule's category, service and
+//! severity are declared; the expansion here names no rule.
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-use crate::score::Factor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,8 +51,19 @@ impl std::str::FromStr for Severity {
     }
 }
 
+/// How attack paths treat a rule's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// A weakness an attacker can use: an attack path through its resource chains it (and outranks it).
+    Link,
+    /// Reported, but not a step an attacker takes (missing tracing): never chained into a path.
+    NotALink,
+    /// An attack path: runs after every other rule and chains their findings.
+    Path,
+}
+
 macro_rules! categories {
-    ($($variant:ident => $name:literal, $service:literal, $severity:ident;)+) => {
+    ($($variant:ident => $name:literal, $service:literal, $severity:ident, $link:ident, $rule:path;)+) => {
         /// The product's finding taxonomy (DESIGN.md §3); every rule maps to exactly one.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -68,35 +81,18 @@ macro_rules! categories {
             pub fn default_severity(self) -> Severity {
                 match self { $(Category::$variant => Severity::$severity),+ }
             }
+            pub fn link(self) -> Link {
+                match self { $(Category::$variant => Link::$link),+ }
+            }
+            /// Whether the category's findings are attack paths.
+            pub fn is_path(self) -> bool {
+                self.link() == Link::Path
+            }
         }
     };
 }
 
-categories! {
-    LambdaPublicResourcePolicy => "lambda_public_resource_policy", "lambda", High;
-    LambdaCrossAccountInvoke => "lambda_cross_account_invoke", "lambda", Medium;
-    LambdaFunctionUrlNoAuth => "lambda_function_url_no_auth", "lambda", High;
-    LambdaDeprecatedRuntime => "lambda_deprecated_runtime", "lambda", Medium;
-    LambdaSecretsInEnv => "lambda_secrets_in_env", "lambda", High;
-    LambdaTracingDisabled => "lambda_tracing_disabled", "lambda", Low;
-    LambdaPrivilegedExecutionRole => "lambda_privileged_execution_role", "lambda", High;
-    IamRoleTrustAnyPrincipal => "iam_role_trust_any_principal", "iam", Critical;
-    IamRoleCrossAccountNoExternalId => "iam_role_cross_account_no_external_id", "iam", High;
-    IamAdminPrivileges => "iam_admin_privileges", "iam", High;
-    IamPrivilegeEscalation => "iam_privilege_escalation", "iam", High;
-    IamServiceWildcard => "iam_service_wildcard", "iam", Medium;
-    IamNotactionAllow => "iam_notaction_allow", "iam", High;
-    IamRoleUnused => "iam_role_unused", "iam", Low;
-    IamAccessKeyNotRotated => "iam_access_key_not_rotated", "iam", Medium;
-    IamUserMultipleActiveKeys => "iam_user_multiple_active_keys", "iam", Low;
-    IamUserConsoleNoMfa => "iam_user_console_no_mfa", "iam", High;
-    IamAccessKeyStaleInactive => "iam_access_key_stale_inactive", "iam", Low;
-    ApigwUnauthenticatedRoute => "apigw_unauthenticated_route", "apigateway", High;
-    ApigwStageNoLogging => "apigw_stage_no_logging", "apigateway", Medium;
-    ApigwApiKeyNotRotated => "apigw_api_key_not_rotated", "apigateway", Medium;
-    ApigwPublicResourcePolicy => "apigw_public_resource_policy", "apigateway", High;
-    AttackPathPublicApiToPrivilegedLambda => "attack_path_public_api_to_privileged_lambda", "attack_paths", Critical;
-}
+crate::rules::registry::registry!(categories);
 
 impl std::fmt::Display for Category {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -142,7 +138,17 @@ pub struct Finding {
     pub path: Vec<String>,
     /// Set when a mute (an accepted risk) covers the finding: it stays, but no longer counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub muted: Option<crate::mutes::Muted>,
+    pub muted: Option<Muted>,
+}
+
+/// Rank order, as every list of findings is kept: highest score first, then by fingerprint (stable).
+pub fn rank(findings: &mut [Finding]) {
+    findings.sort_by(by_rank);
+}
+
+/// The comparison behind [`rank`].
+pub fn by_rank(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.score.cmp(&a.score).then_with(|| a.fingerprint.cmp(&b.fingerprint))
 }
 
 /// `sha256(rule_id ‖ resource_arn ‖ discriminator)`, first 128 bits in hex.
@@ -153,6 +159,25 @@ pub fn fingerprint(rule_id: &str, resource_arn: &str, discriminator: &str) -> St
         hasher.update([0x1f]);
     }
     hex::encode(&hasher.finalize()[..16])
+}
+
+/// One factor of a score, shown to the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Factor {
+    /// `severity`, `exposure`, `blast_radius`, `credential_age`, `compensating_control`, `attack_path`.
+    pub name: String,
+    pub value: String,
+    pub multiplier: f64,
+    pub reason: String,
+}
+
+/// What a muted finding carries: the accepted risk's reason, expiry and where the mute is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Muted {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+    pub source: String,
 }
 
 #[cfg(test)]
@@ -171,7 +196,8 @@ mod tests {
 
     #[test]
     fn the_taxonomy_is_complete() {
-        assert_eq!(Category::ALL.len(), 23);
+        let names: std::collections::BTreeSet<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), Category::ALL.len(), "category names are unique");
         assert_eq!(Category::IamRoleTrustAnyPrincipal.default_severity(), Severity::Critical);
         assert_eq!(serde_json::to_value(Category::ApigwStageNoLogging).unwrap(), "apigw_stage_no_logging");
         assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));

@@ -9,8 +9,12 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::{EntityType, PolicyScopeType, ReportStateType};
 use futures::StreamExt;
 
+mod convert;
+mod entities;
+
 use super::call::timestamp;
-use super::{Call, CallFailure, Ctx, GLOBAL};
+use super::{Call, CallFailure, Ctx, GLOBAL, Location};
+use convert::{attached, boundary, managed_policy, name_from_arn, role_last_used, tags};
 use crate::inventory::credential_report;
 use crate::inventory::iam::*;
 use crate::inventory::{ErrorKind, Observed, PolicyDocument};
@@ -19,7 +23,8 @@ fn call(operation: &'static str) -> Call {
     Call::new("iam", GLOBAL, operation)
 }
 
-pub(crate) async fn collect(ctx: &Ctx, iam: &Client, partition: &str) -> IamInventory {
+pub(crate) async fn collect(ctx: &Ctx, iam: &Client, at: &Location<'_>) -> IamInventory {
+    let partition = at.partition;
     let (details, credential_report, password_policy, account_summary) = tokio::join!(
         authorization_details(ctx, iam),
         credential_report(ctx, iam),
@@ -52,6 +57,15 @@ pub(crate) async fn collect(ctx: &Ctx, iam: &Client, partition: &str) -> IamInve
     inventory
 }
 
+/// The fewest requests that give this inventory (the scan benchmark's yardstick): the authorization details,
+/// one AWS managed policy listing plus a version per policy, three reads per user plus one per key, the
+/// credential report (generate + get), the password policy and the summary.
+pub(crate) fn minimum_requests(iam: &IamInventory, _regions: usize) -> usize {
+    let per_user: usize = iam.users.values().map(|u| 3 + u.access_keys.as_ref().map_or(0, Vec::len)).sum();
+    let aws_policies = iam.managed_policies.values().filter(|p| p.aws_managed).count();
+    1 + 1 + aws_policies + per_user + 2 + 1 + 1
+}
+
 fn inline(list: &[aws_sdk_iam::types::PolicyDetail]) -> Vec<InlinePolicy> {
     let mut policies: Vec<InlinePolicy> = list
         .iter()
@@ -62,41 +76,6 @@ fn inline(list: &[aws_sdk_iam::types::PolicyDetail]) -> Vec<InlinePolicy> {
         .collect();
     policies.sort_by(|a, b| a.name.cmp(&b.name));
     policies
-}
-
-pub(super) fn name_from_arn(arn: &str) -> String {
-    arn.rsplit('/').next().unwrap_or(arn).to_owned()
-}
-
-pub(super) fn attached<'a>(
-    list: impl IntoIterator<Item = &'a aws_sdk_iam::types::AttachedPolicy>,
-) -> Vec<AttachedPolicy> {
-    let mut policies: Vec<AttachedPolicy> = list
-        .into_iter()
-        .filter_map(|p| {
-            let arn = p.policy_arn()?.to_owned();
-            let name = p.policy_name().map(str::to_owned).unwrap_or_else(|| name_from_arn(&arn));
-            Some(AttachedPolicy { name, arn })
-        })
-        .collect();
-    policies.sort();
-    policies
-}
-
-/// The ARN of a user's or role's permissions boundary.
-pub(super) fn boundary(boundary: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>) -> Option<String> {
-    boundary.and_then(|b| b.permissions_boundary_arn()).map(str::to_owned)
-}
-
-pub(super) fn role_last_used(used: Option<&aws_sdk_iam::types::RoleLastUsed>) -> Option<RoleLastUsed> {
-    used.map(|used| RoleLastUsed {
-        date: used.last_used_date().and_then(timestamp),
-        region: used.region().map(str::to_owned),
-    })
-}
-
-pub(super) fn tags(list: &[aws_sdk_iam::types::Tag]) -> BTreeMap<String, String> {
-    list.iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect()
 }
 
 async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
@@ -116,7 +95,7 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
             failure.message = format!("{}; fell back to per-entity List*/Get* calls", failure.message);
             ctx.record(&details, failure);
             // Boxed: the fallback's future is large, and the scan may run on a thread with a small stack.
-            return Box::pin(super::iam_entities::collect(ctx, iam)).await;
+            return Box::pin(entities::collect(ctx, iam)).await;
         }
         (pages, failure) => match ctx.settle_pages(&details, pages, failure) {
             Some(pages) => pages,
@@ -202,26 +181,6 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
         }
     }
     inventory
-}
-
-/// A managed policy from its ListPolicies / GetPolicy entry (`None` when that could not be read), without
-/// its document.
-pub(super) fn managed_policy(
-    arn: &str,
-    policy: Option<&aws_sdk_iam::types::Policy>,
-    aws_managed: bool,
-) -> ManagedPolicy {
-    ManagedPolicy {
-        arn: arn.to_owned(),
-        name: policy.and_then(|p| p.policy_name()).map(str::to_owned).unwrap_or_else(|| name_from_arn(arn)),
-        path: policy.and_then(|p| p.path()).unwrap_or("/").to_owned(),
-        aws_managed,
-        default_version_id: policy.and_then(|p| p.default_version_id()).map(str::to_owned),
-        document: None,
-        attachment_count: policy.and_then(|p| p.attachment_count()),
-        create_date: policy.and_then(|p| p.create_date()).and_then(timestamp),
-        update_date: policy.and_then(|p| p.update_date()).and_then(timestamp),
-    }
 }
 
 /// The AWS managed policies the account attaches, with their default version's document. One ListPolicies
@@ -510,7 +469,7 @@ mod tests {
             [&page1, &page2, &keys, &last_used, &mfa, &login, &generate, &report, &password, &summary]
         );
         let ctx = ctx();
-        let inventory = collect(&ctx, &client, "aws").await;
+        let inventory = collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws" }).await;
 
         assert_eq!(generate.num_calls(), 2, "polled until complete");
         let bob = &inventory.users["arn:aws:iam::123456789012:user/bob"];
@@ -608,7 +567,7 @@ mod tests {
             ]
         );
         let ctx = ctx();
-        let inventory = collect(&ctx, &client, "aws").await;
+        let inventory = collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws" }).await;
         assert!(inventory.users.is_empty() && inventory.groups.is_empty(), "users could not be listed");
         let app = &inventory.roles["arn:aws:iam::123456789012:role/app"];
         assert_eq!(app.inline_policies.len(), 1, "read role by role: {app:#?}");

@@ -1,7 +1,13 @@
 //! The TUI's state and how actions change it. Rendering reads this state and nothing else.
 
+mod detail;
+mod input;
+mod lists;
+mod overview;
+mod resources;
+
 use crate::diff::Diff;
-use crate::rules::{Category, Finding, Severity};
+use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 
 /// What a live scan tells the TUI while it runs.
@@ -37,26 +43,50 @@ pub struct Progress {
     pub tasks: std::collections::BTreeMap<(String, String), Option<usize>>,
 }
 
-/// The views, as `:` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Progress,
-    Overview,
-    Findings,
-    Detail,
-    Paths,
-    Compare,
-    Resources,
+macro_rules! views {
+    ($($variant:ident => $title:literal, $command:expr;)+) => {
+        /// The views. Their titles (the header) and `:` names (the prompt and its help) come from this list.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum View { $($variant),+ }
+
+        impl View {
+            pub const ALL: &'static [View] = &[$(View::$variant),+];
+            /// The view's name in the header.
+            pub fn title(self) -> &'static str {
+                match self { $(View::$variant => $title),+ }
+            }
+            /// The name `:` switches to it by; `None` for a view reached otherwise (the detail from a list).
+            pub fn command(self) -> Option<&'static str> {
+                match self { $(View::$variant => $command),+ }
+            }
+        }
+    };
+}
+
+views! {
+    Progress => "scanning", None;
+    Overview => "overview", Some("overview");
+    Findings => "findings", Some("findings");
+    Detail => "detail", None;
+    Paths => "attack paths", Some("paths");
+    Resources => "resources", Some("resources");
+    Compare => "compare", Some("compare");
 }
 
 impl View {
-    pub const NAMED: &'static [(&'static str, View)] = &[
-        ("overview", View::Overview),
-        ("findings", View::Findings),
-        ("paths", View::Paths),
-        ("resources", View::Resources),
-        ("compare", View::Compare),
-    ];
+    /// The `:` names, in order.
+    pub fn commands() -> impl Iterator<Item = &'static str> {
+        View::ALL.iter().filter_map(|v| v.command())
+    }
+
+    /// The first view whose `:` name starts with `prefix`.
+    pub fn named(prefix: &str) -> Option<View> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() {
+            return None;
+        }
+        View::ALL.iter().copied().find(|v| v.command().is_some_and(|c| c.starts_with(prefix)))
+    }
 }
 
 /// A filter of the visible rows.
@@ -207,7 +237,7 @@ fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
         entry.0 += 1;
         entry.1 = entry.1.max(f.score);
     }
-    let mut rows: Vec<ResourceRow> = crate::diff::resources(&snapshot.inventory)
+    let mut rows: Vec<ResourceRow> = snapshot.inventory.drift_index()
         .into_iter()
         .map(|(arn, (kind, _))| {
             let (findings, top_score) = by_arn.get(arn.as_str()).copied().unwrap_or_default();
@@ -311,7 +341,7 @@ impl App {
                 .analysis
                 .findings
                 .iter()
-                .filter(|f| f.category == Category::AttackPathPublicApiToPrivilegedLambda)
+                .filter(|f| f.category.is_path())
                 .collect(),
             View::Compare => match (&self.diff, self.compare_tab) {
                 (Some(d), CompareTab::New) => d.new_findings.iter().collect(),
@@ -398,7 +428,7 @@ impl App {
         order
     }
 
-    fn go(&mut self, view: View) {
+    pub(super) fn go(&mut self, view: View) {
         if view != self.view {
             self.previous.push(self.view);
             self.view = view;
@@ -411,69 +441,53 @@ impl App {
         matches!(self.view, View::Findings | View::Paths | View::Compare)
     }
 
+    /// Applies an action: an input prompt takes it first, then what every view shares (quit, help, back),
+    /// then the current view's own keys (`app/<view>.rs`), then list navigation, search and filters.
     pub fn handle(&mut self, action: Action) {
-        match self.mode {
-            Mode::Search | Mode::Command | Mode::MuteReason | Mode::MuteExpiry => return self.handle_input(action),
-            Mode::Normal => {}
+        if self.mode != Mode::Normal {
+            return input::handle(self, action);
         }
-        let last =
-            if self.view == View::Resources { self.resources.len() } else { self.visible.len() }.saturating_sub(1);
         match action {
-            Action::Quit => self.quit = true,
-            Action::ToggleHelp => self.help = !self.help,
-            Action::Cancel | Action::Back if self.help => self.help = false,
+            Action::Quit => return self.quit = true,
+            Action::ToggleHelp => return self.help = !self.help,
+            Action::Cancel | Action::Back if self.help => return self.help = false,
             Action::Back => {
                 if let Some(view) = self.previous.pop() {
                     self.view = view;
                     self.refresh();
                 }
+                return;
             }
-            Action::Up if self.view == View::Detail => self.detail_scroll = self.detail_scroll.saturating_sub(1),
-            Action::Down if self.view == View::Detail => {
-                self.detail_scroll = self.detail_scroll.saturating_add(1).min(self.detail_max_scroll)
-            }
-            Action::Bottom if self.view == View::Detail => self.detail_scroll = self.detail_max_scroll,
-            Action::PageDown if self.view == View::Detail => {
-                self.detail_scroll = self.detail_scroll.saturating_add(self.page as u16).min(self.detail_max_scroll)
-            }
-            Action::PageUp if self.view == View::Detail => {
-                self.detail_scroll = self.detail_scroll.saturating_sub(self.page as u16)
-            }
-            Action::Top if self.view == View::Detail => self.detail_scroll = 0,
+            _ => {}
+        }
+        let handled = match self.view {
+            View::Progress => false,
+            View::Overview => overview::handle(self, &action),
+            View::Findings | View::Paths | View::Compare => lists::handle(self, &action),
+            View::Detail => detail::handle(self, &action),
+            View::Resources => resources::handle(self, &action),
+        };
+        if !handled {
+            self.handle_shared(action);
+        }
+    }
+
+    /// Rows of the current view: what moving the selection is bounded by.
+    fn rows(&self) -> usize {
+        if self.view == View::Resources { self.resources.len() } else { self.visible.len() }
+    }
+
+    /// What every view but the detail's scrolling does alike: move the selection, search, switch views, sort
+    /// and filter.
+    fn handle_shared(&mut self, action: Action) {
+        let last = self.rows().saturating_sub(1);
+        match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(last),
             Action::PageUp => self.selected = self.selected.saturating_sub(self.page),
             Action::PageDown => self.selected = (self.selected + self.page).min(last),
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = last,
-            Action::Open => match self.view {
-                View::Overview => self.go(View::Findings),
-                View::Resources => {
-                    if let Some(row) = self.resources.get(self.selected) {
-                        self.search = row.arn.to_lowercase();
-                        self.go(View::Findings);
-                    }
-                }
-                _ if self.lists() => {
-                    if let Some(finding) = self.shown().get(self.selected).map(|f| (*f).clone()) {
-                        self.detail = Some(finding);
-                        self.detail_scroll = 0;
-                        self.go(View::Detail);
-                    }
-                }
-                _ => {}
-            },
-            Action::NextTab if self.view == View::Compare => {
-                self.compare_tab = match self.compare_tab {
-                    CompareTab::New => CompareTab::Resolved,
-                    CompareTab::Resolved => CompareTab::Changed,
-                    CompareTab::Changed => CompareTab::Drift,
-                    CompareTab::Drift => CompareTab::New,
-                };
-                self.selected = 0;
-                self.refresh();
-            }
-            Action::NextTab => {}
             Action::StartSearch => {
                 if !self.lists() {
                     self.go(View::Findings);
@@ -495,11 +509,10 @@ impl App {
                 self.refresh();
             }
             Action::CycleServiceFilter => {
-                const SERVICES: [&str; 4] = ["attack_paths", "iam", "lambda", "apigateway"];
-                self.service = match self.service.and_then(|s| SERVICES.iter().position(|x| *x == s)) {
-                    None => Some(SERVICES[0]),
-                    Some(i) if i + 1 < SERVICES.len() => Some(SERVICES[i + 1]),
-                    Some(_) => None,
+                let services = crate::score::posture_services();
+                self.service = match self.service.and_then(|s| services.iter().position(|x| *x == s)) {
+                    None => services.first().copied(),
+                    Some(i) => services.get(i + 1).copied(),
                 };
                 self.refresh();
             }
@@ -513,134 +526,31 @@ impl App {
                 };
                 self.refresh();
             }
-            Action::Mute => {
-                let target = if self.view == View::Detail {
-                    self.detail.clone()
-                } else {
-                    self.shown().get(self.selected).map(|f| (*f).clone())
-                };
-                match target {
-                    Some(finding) if finding.muted.is_some() => {
-                        self.status = format!("already muted: {}", finding.muted.map(|m| m.reason).unwrap_or_default())
-                    }
-                    Some(finding) if self.lists() || self.view == View::Detail => {
-                        self.muting = Some((finding, String::new()));
-                        self.mode = Mode::MuteReason;
-                        self.input.clear();
-                    }
-                    _ => {}
-                }
-            }
-            Action::Input(_) | Action::DeleteChar | Action::Submit | Action::Cancel => {}
+            Action::Open
+            | Action::Back
+            | Action::NextTab
+            | Action::Mute
+            | Action::Quit
+            | Action::ToggleHelp
+            | Action::Input(_)
+            | Action::DeleteChar
+            | Action::Submit
+            | Action::Cancel => {}
         }
     }
 
-    /// The prompt of the current input mode.
-    pub fn prompt(&self) -> &'static str {
-        match self.mode {
-            Mode::Normal => "",
-            Mode::Search => "/",
-            Mode::Command => ":",
-            Mode::MuteReason => "mute, reason (required): ",
-            Mode::MuteExpiry => "expires (YYYY-MM-DD, empty for never): ",
-        }
-    }
-
-    fn finish_mute(&mut self, expiry: &str) {
-        let expires = match expiry.trim() {
-            "" => None,
-            text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(date) => Some(date),
-                Err(_) => {
-                    self.status = format!("`{text}` is not a date such as 2027-03-31");
-                    return;
-                }
-            },
-        };
-        let Some((finding, reason)) = self.muting.take() else { return };
-        match crate::mutes::append(&self.mutes_path, &finding, &reason, expires) {
-            Ok(mute) => {
-                let muted = crate::mutes::Muted {
-                    reason: mute.reason.clone(),
-                    expires: mute.expires,
-                    source: mute.source.clone(),
-                };
-                for f in self.snapshot.analysis.findings.iter_mut().filter(|f| f.fingerprint == finding.fingerprint) {
-                    f.muted = Some(muted.clone());
-                }
-                if let Some(detail) = self.detail.as_mut().filter(|d| d.fingerprint == finding.fingerprint) {
-                    detail.muted = Some(muted);
-                }
-                self.snapshot.analysis.posture = crate::score::posture(&self.snapshot.analysis.findings);
-                self.order = None;
-                self.filtered = None;
-                self.status = format!("muted ({}); it applies from the next scan on", mute.source);
-                self.refresh();
+    /// Starts muting `finding`: asks for a reason, then an expiry (`input.rs`).
+    fn start_mute(&mut self, finding: Option<Finding>) {
+        match finding {
+            Some(finding) if finding.muted.is_some() => {
+                self.status = format!("already muted: {}", finding.muted.map(|m| m.reason).unwrap_or_default())
             }
-            Err(error) => self.status = error.to_string(),
-        }
-    }
-
-    fn handle_input(&mut self, action: Action) {
-        match action {
-            Action::Input(c) => self.input.push(c),
-            Action::DeleteChar => {
-                self.input.pop();
-            }
-            Action::Cancel => {
-                if self.mode == Mode::Search {
-                    self.search.clear();
-                    self.refresh();
-                }
-                self.muting = None;
-                self.mode = Mode::Normal;
-                return;
-            }
-            Action::Submit if self.mode == Mode::MuteReason => {
-                let reason = self.input.trim().to_owned();
-                if reason.is_empty() {
-                    self.status = "a mute needs a reason".into();
-                    return;
-                }
-                if let Some((_, typed)) = self.muting.as_mut() {
-                    *typed = reason;
-                }
+            Some(finding) => {
+                self.muting = Some((finding, String::new()));
+                self.mode = Mode::MuteReason;
                 self.input.clear();
-                self.mode = Mode::MuteExpiry;
-                return;
             }
-            Action::Submit if self.mode == Mode::MuteExpiry => {
-                let expiry = std::mem::take(&mut self.input);
-                self.mode = Mode::Normal;
-                self.finish_mute(&expiry);
-                return;
-            }
-            Action::Submit => {
-                if self.mode == Mode::Command {
-                    let name = self.input.trim().to_owned();
-                    match View::NAMED.iter().find(|(n, _)| n.starts_with(&name) && !name.is_empty()) {
-                        Some((_, View::Compare)) if self.diff.is_none() => {
-                            self.status = "no comparison: open two snapshots (stance open OLD NEW)".into()
-                        }
-                        Some((_, view)) => {
-                            self.status.clear();
-                            self.go(*view);
-                        }
-                        None => {
-                            self.status = format!("no view `{name}` (overview, findings, paths, resources, compare)")
-                        }
-                    }
-                }
-                self.mode = Mode::Normal;
-                return;
-            }
-            _ => {}
-        }
-        if self.mode == Mode::Search {
-            // Incremental: every keystroke filters.
-            self.search = self.input.clone();
-            self.selected = 0;
-            self.refresh();
+            None => {}
         }
     }
 }

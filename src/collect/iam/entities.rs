@@ -10,9 +10,9 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::PolicyScopeType;
 use futures::StreamExt;
 
-use super::call::timestamp;
-use super::iam::{attached, boundary, managed_policy, role_last_used, tags};
-use super::{Call, Ctx, GLOBAL};
+use super::convert::{attached, boundary, managed_policy, role_last_used, tags};
+use crate::collect::call::timestamp;
+use crate::collect::{Call, Ctx, GLOBAL};
 use crate::inventory::iam::*;
 use crate::inventory::{Observed, PolicyDocument};
 

