@@ -16,9 +16,8 @@ fn analysis(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("analysis");
     group.sample_size(10);
-    group.bench_function("10k_roles_5k_functions", |b| {
-        b.iter(|| stance::assess::analyze(&inventory, synthetic::now()))
-    });
+    group
+        .bench_function("10k_roles_5k_functions", |b| b.iter(|| stance::assess::analyze(&inventory, synthetic::now())));
     group.finish();
 }
 

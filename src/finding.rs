@@ -1,7 +1,6 @@
 //! The finding contract (DESIGN.md §3): what every rule emits, what scores, mutes, snapshots, diffs, exports
-//! and the TUI read. A leaf of the pipeline: it imports nothing of stance's. `Category` is generated from the
-//! rule registry's table (`rules::registry::registry!`), the one place a rule's category, service and
-//! severity are declared; the expansion here names no rule.
+//! and the TUI read. A leaf of the pipeline: `Category` is generated from the taxonomy's table
+//! (`src/taxonomy.rs`), the one place a rule's category, service and severity are declared.
 
 use std::collections::BTreeMap;
 
@@ -92,7 +91,7 @@ macro_rules! categories {
     };
 }
 
-crate::rules::registry::registry!(categories);
+crate::taxonomy::taxonomy!(categories);
 
 impl std::fmt::Display for Category {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

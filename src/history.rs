@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::Severity;
+use crate::finding::Severity;
 use crate::snapshot::{Snapshot, files_in};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

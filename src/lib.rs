@@ -25,6 +25,7 @@ pub mod mutes;
 pub mod rules;
 pub mod score;
 pub mod snapshot;
+mod taxonomy;
 pub mod tui;
 
 /// What `stance scan --out` writes: the inventory and its analysis, side by side at the top level.

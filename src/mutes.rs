@@ -15,9 +15,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::glob::glob_match;
 pub use crate::finding::Muted;
 use crate::finding::{Category, Finding};
+use crate::glob::glob_match;
 use crate::rules::find_rule;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

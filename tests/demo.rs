@@ -202,7 +202,9 @@ fn the_demo_analysis_matches_its_stored_expectation() {
         let first = now
             .iter()
             .find(|(fp, f)| then.get(*fp) != Some(*f))
-            .map(|(fp, f)| format!("finding {fp} differs: {f:#}\nexpected: {:#}", then.get(fp).cloned().unwrap_or_default()))
+            .map(|(fp, f)| {
+                format!("finding {fp} differs: {f:#}\nexpected: {:#}", then.get(fp).cloned().unwrap_or_default())
+            })
             .or_else(|| then.keys().find(|fp| !now.contains_key(*fp)).map(|fp| format!("finding {fp} is gone")))
             .unwrap_or_else(|| {
                 let parts = ["findings", "posture", "policy_problems", "coverage", "mutes"];

@@ -2,8 +2,8 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use stance::glob::glob_match;
 use stance::analyze::policy::{Capability, Expander, LevelSets, Permissions, Policy, PolicySource, catalogue};
+use stance::glob::glob_match;
 use stance::inventory::PolicyDocument;
 
 /// Arbitrary JSON, a few levels deep.

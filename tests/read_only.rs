@@ -87,6 +87,10 @@ fn every_aws_operation_named_outside_tests_is_a_read() {
         }
     }
     assert!(offenders.is_empty(), "mutating operations named in src/:\n{}", offenders.join("\n"));
+    // Nor a read of a value: the guard refuses them at run time, and the source never asks.
+    let values: Vec<&String> =
+        called.iter().filter(|c| stance::aws::NEVER_CALL.iter().any(|op| snake_case(op) == **c)).collect();
+    assert!(values.is_empty(), "secret-value or data reads named in src/: {values:?}");
     // `stance policy` lists exactly the operations the source calls.
     let declared: std::collections::BTreeSet<String> =
         stance::collect::operations::OPERATIONS.iter().map(|(_, operation)| snake_case(operation)).collect();

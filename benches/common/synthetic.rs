@@ -259,11 +259,7 @@ pub fn finding(i: usize, generation: u8) -> Finding {
         },
         remediation: rule.meta.remediation.to_owned(),
         references: rule.meta.references.iter().map(|r| (*r).to_owned()).collect(),
-        path: if rule.category.is_path() {
-            vec!["a".into(), "b".into()]
-        } else {
-            Vec::new()
-        },
+        path: if rule.category.is_path() { vec!["a".into(), "b".into()] } else { Vec::new() },
         muted: None,
     }
 }

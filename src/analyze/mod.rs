@@ -1,6 +1,6 @@
 //! Analysis: the policy engine and the resource graph over an [`Inventory`], gathered in the [`Context`]
 //! that rules read. Pure functions of the inventory and the evaluation time. It knows nothing of rules:
-//! `crate::assess` runs them over the context.
+//! the analysis stage (`assess.rs`) runs them over the context.
 
 pub mod graph;
 pub mod policy;

@@ -1,5 +1,5 @@
-//! An SDK interceptor on every client stance builds: it refuses any operation that is not read-only before
-//! anything is sent, and counts calls, attempts (retries), throttling answers and the time spent backing off
+//! An SDK interceptor on every client stance builds: it refuses any operation that is not read-only, and any
+//! read of a value (a secret, a parameter, plaintext: [`NEVER_CALL`]), before anything is sent, and counts calls, attempts (retries), throttling answers and the time spent backing off
 //! between attempts, for the scan summary.
 
 use std::collections::BTreeMap;
@@ -20,6 +20,50 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 pub fn is_read_only_operation(operation: &str) -> bool {
     ["List", "Get", "Describe"].iter().any(|prefix| operation.starts_with(prefix))
         || operation == "GenerateCredentialReport"
+}
+
+/// Operations that read what a resource holds rather than describe it: a secret's value, a parameter's value,
+/// plaintext from a key, a generated data key or password, log events, query results, an object, an item, a
+/// stream's records. stance works from metadata alone (`ListSecrets`, `DescribeSecret`,
+/// `DescribeParameters`, …), so the guard refuses these by name, whatever the service and whatever IAM would
+/// allow, even though most of them begin like reads.
+pub const NEVER_CALL: &[&str] = &[
+    // Secrets Manager
+    "GetSecretValue",
+    "BatchGetSecretValue",
+    "GetRandomPassword",
+    // SSM Parameter Store
+    "GetParameter",
+    "GetParameters",
+    "GetParametersByPath",
+    "GetParameterHistory",
+    // KMS
+    "Decrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateRandom",
+    "GetParametersForImport",
+    // CloudWatch Logs and CloudTrail Lake: the events themselves
+    "GetLogEvents",
+    "GetLogRecord",
+    "GetLogObject",
+    "GetQueryResults",
+    "FilterLogEvents",
+    // SQS, S3, DynamoDB, Kinesis: messages, objects, items, records
+    "ReceiveMessage",
+    "GetObject",
+    "GetObjectTorrent",
+    "GetItem",
+    "BatchGetItem",
+    "GetRecords",
+];
+
+/// Whether the guard lets `operation` through: a read ([`is_read_only_operation`]) that is not on the
+/// never-call list.
+pub fn is_permitted_operation(operation: &str) -> bool {
+    is_read_only_operation(operation) && !NEVER_CALL.contains(&operation)
 }
 
 /// The IAM-style prefix of an SDK service name ("API Gateway" → "apigateway", "IAM" → "iam").
@@ -90,6 +134,14 @@ impl Intercept for ReadOnlyGuard {
             return Err("stance refuses an AWS call whose operation it cannot identify".into());
         };
         let operation = metadata.name();
+        if NEVER_CALL.contains(&operation) {
+            return Err(format!(
+                "stance never reads secret values or data and refuses to call {}:{}",
+                service_prefix(metadata.service()),
+                operation
+            )
+            .into());
+        }
         if !is_read_only_operation(operation) {
             return Err(format!("stance is read-only and refuses to call {}:{}", metadata.service(), operation).into());
         }

@@ -5,7 +5,9 @@ pub mod cassette;
 mod guard;
 mod regions;
 
-pub use guard::{CallCounters, ReadOnlyGuard, THROTTLING_CODES, is_read_only_operation};
+pub use guard::{
+    CallCounters, NEVER_CALL, ReadOnlyGuard, THROTTLING_CODES, is_permitted_operation, is_read_only_operation,
+};
 pub use regions::STANDARD_REGIONS;
 
 use std::time::Duration;

@@ -118,16 +118,16 @@ pub fn least_privilege_policy() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::is_read_only_operation;
+    use crate::aws::is_permitted_operation;
 
     #[test]
     fn every_operation_is_a_read_and_the_policy_grants_nothing_else() {
-        assert!(OPERATIONS.iter().all(|(_, op)| is_read_only_operation(op)));
+        assert!(OPERATIONS.iter().all(|(_, op)| is_permitted_operation(op)), "reads of metadata only");
         let policy = least_privilege_policy();
         let actions = policy["Statement"][0]["Action"].as_array().unwrap();
         assert!(actions.iter().all(|a| {
             let op = a.as_str().unwrap().split(':').nth(1).unwrap();
-            is_read_only_operation(op) && !op.contains('*')
+            is_permitted_operation(op) && !op.contains('*')
         }));
         assert_eq!(policy["Statement"][1]["Action"], "apigateway:GET");
         // Every operation the collectors call is granted.

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::inventory::Inventory;
 use crate::finding::{Finding, Severity, by_rank, rank};
+use crate::inventory::Inventory;
 use crate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{Diff, FindingChange};
-use crate::rules::Finding;
+use crate::finding::Finding;
 
 fn signed(n: i32) -> String {
     if n > 0 { format!("+{n}") } else { n.to_string() }

@@ -2,7 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::rules::{Finding, RULES, Severity};
+use crate::finding::{Finding, Severity};
+use crate::rules::RULES;
 use crate::snapshot::Snapshot;
 
 const OCSF_VERSION: &str = "1.3.0";

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::rules::{RULES, Severity};
+use crate::finding::Severity;
+use crate::rules::RULES;
 use crate::snapshot::Snapshot;
 
 fn level(severity: Severity) -> &'static str {

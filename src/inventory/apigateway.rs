@@ -291,8 +291,7 @@ impl ServiceFacts for HttpInventory {
 
     fn drift(&self, index: &mut DriftIndex) {
         for api in self.apis.values() {
-            let api_attributes =
-                attributes([("protocol_type", json!(api.protocol_type)), ("cors", json!(api.cors))]);
+            let api_attributes = attributes([("protocol_type", json!(api.protocol_type)), ("cors", json!(api.cors))]);
             index.insert(api.arn.clone(), ("http_api", api_attributes));
             for route in api.routes.iter().flatten() {
                 let route_attributes = attributes([

@@ -93,7 +93,10 @@ impl ServiceFacts for LambdaInventory {
             for url in function.function_urls.iter().flatten() {
                 index.insert(
                     format!("{}/function-url", url.function_arn),
-                    ("lambda_function_url", attributes([("auth_type", json!(url.auth_type)), ("cors", json!(url.cors))])),
+                    (
+                        "lambda_function_url",
+                        attributes([("auth_type", json!(url.auth_type)), ("cors", json!(url.cors))]),
+                    ),
                 );
             }
         }

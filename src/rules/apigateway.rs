@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{Draft, Evidence, Rule, RuleMeta, statement_evidence};
+use super::resource_policy::{Admits, openings};
+use super::{Draft, Evidence, Rule, RuleMeta};
 use crate::analyze::graph::{EntryKind, rest_policy_restriction};
 use crate::analyze::policy::principals::PUBLIC_RESTRICTING_KEYS;
-use crate::analyze::policy::{Who, admissions};
 use crate::inventory::apigateway::AccessLog;
 use crate::score::{Exposure, RiskInputs};
 
@@ -172,11 +172,9 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
             if rest_policy_restriction(policy).is_some() {
                 continue;
             }
-            for admission in admissions(policy, &["execute-api:Invoke"], PUBLIC_RESTRICTING_KEYS) {
-                if !admission.who.contains(&Who::Anyone) || !admission.restricted_by.is_empty() {
-                    continue;
-                }
-                let statement = admission.statement;
+            let openings = openings(cx, policy, &["execute-api:Invoke"], PUBLIC_RESTRICTING_KEYS);
+            for opening in openings.iter().filter(|o| o.admits == Admits::Anyone) {
+                let statement = opening.statement;
                 let private = api.endpoint_types.iter().any(|t| t == "PRIVATE");
                 let open_method = cx
                     .graph
@@ -190,14 +188,14 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
                 } else {
                     (Exposure::AuthenticatedInternet, "every method has an authorizer or API key".to_owned())
                 };
-                let evidence = statement_evidence(
+                let evidence = opening.evidence(
                     format!(
                         "statement {} of the resource policy of {} allows execute-api:Invoke to anyone, with no condition",
                         statement.label(),
                         api.name
                     ),
-                    format!("resource policy of {}, statement {}", api.arn, statement.label()),
-                    statement,
+                    "resource policy",
+                    &api.arn,
                 );
                 let risk = RiskInputs { exposure: Some(exposure), ..RiskInputs::default() };
                 out.emit(

@@ -4,9 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{
-    Draft, Evidence, Rule, RuleMeta, grant_discriminator, grant_location, statement_evidence,
-};
+use super::{Draft, Evidence, Rule, RuleMeta, grant_discriminator, grant_location, statement_evidence};
 use crate::analyze::policy::{ActionClause, Grant};
 use crate::analyze::{Context, PrincipalKind, PrincipalView};
 use crate::score::{Exposure, RiskInputs};

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::resource_policy::openings;
 use super::{Draft, Rule, RuleMeta, statement_evidence};
 use crate::analyze::policy::principals::{CROSS_ACCOUNT_RESTRICTING_KEYS, PUBLIC_RESTRICTING_KEYS};
 use crate::analyze::policy::{Statement, Who, admissions};
@@ -96,17 +97,17 @@ pub static CROSS_ACCOUNT_NO_EXTERNAL_ID: Rule = Rule {
     check: |cx, _, out| {
         for role in cx.inventory.iam.roles.values().filter(|r| !is_service_linked(&r.path)) {
             let Some(trust) = cx.trust_policies.get(&role.arn) else { continue };
-            let admitted = admissions(trust, &["sts:AssumeRole"], CROSS_ACCOUNT_RESTRICTING_KEYS);
-            for (admission, account) in super::unrestricted_foreign_accounts(cx, &admitted) {
-                let statement = admission.statement;
-                let mut evidence = statement_evidence(
+            let openings = openings(cx, trust, &["sts:AssumeRole"], CROSS_ACCOUNT_RESTRICTING_KEYS);
+            for (opening, account) in openings.iter().filter_map(|o| Some((o, o.foreign_account()?))) {
+                let statement = opening.statement;
+                let mut evidence = opening.evidence(
                     format!(
                         "statement {} of the trust policy of {} trusts account {account} with no sts:ExternalId or equivalent condition",
                         statement.label(),
                         role.name
                     ),
-                    format!("trust policy of {}, statement {}", role.arn, statement.label()),
-                    statement,
+                    "trust policy",
+                    &role.arn,
                 );
                 evidence.details.insert("trusted_account".into(), json!(account));
                 let risk = RiskInputs {

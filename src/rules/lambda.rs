@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::resource_policy::{Admits, openings};
 use super::{Draft, Evidence, Rule, RuleMeta, statement_evidence};
 use crate::analyze::policy::principals::PUBLIC_RESTRICTING_KEYS;
-use crate::analyze::policy::{Who, admissions};
 use crate::analyze::{Context, runtimes};
 use crate::inventory::ValueKind;
 use crate::score::{Exposure, RiskInputs};
@@ -36,19 +36,17 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
     check: |cx, _, out| {
         for function in cx.inventory.lambda.functions.values() {
             let Some(policy) = cx.resource_policies.get(&function.arn) else { continue };
-            for admission in admissions(policy, INVOKE, PUBLIC_RESTRICTING_KEYS) {
-                if !admission.who.contains(&Who::Anyone) || !admission.restricted_by.is_empty() {
-                    continue;
-                }
-                let statement = admission.statement;
-                let evidence = statement_evidence(
+            let openings = openings(cx, policy, INVOKE, PUBLIC_RESTRICTING_KEYS);
+            for opening in openings.iter().filter(|o| o.admits == Admits::Anyone) {
+                let statement = opening.statement;
+                let evidence = opening.evidence(
                     format!(
                         "statement {} of the function policy of {} allows any principal to invoke it, with no condition",
                         statement.label(),
                         function.name
                     ),
-                    format!("resource-based policy of {}, statement {}", function.arn, statement.label()),
-                    statement,
+                    "resource-based policy",
+                    &function.arn,
                 );
                 let mut risk = function_risk(cx, &function.arn);
                 risk.exposure = Some((Exposure::AuthenticatedInternet, "any AWS account can call Invoke".into()));
@@ -78,17 +76,17 @@ pub static CROSS_ACCOUNT_INVOKE: Rule = Rule {
     check: |cx, _, out| {
         for function in cx.inventory.lambda.functions.values() {
             let Some(policy) = cx.resource_policies.get(&function.arn) else { continue };
-            let admitted = admissions(policy, INVOKE, PUBLIC_RESTRICTING_KEYS);
-            for (admission, account) in super::unrestricted_foreign_accounts(cx, &admitted) {
-                let statement = admission.statement;
-                let mut evidence = statement_evidence(
+            let openings = openings(cx, policy, INVOKE, PUBLIC_RESTRICTING_KEYS);
+            for (opening, account) in openings.iter().filter_map(|o| Some((o, o.foreign_account()?))) {
+                let statement = opening.statement;
+                let mut evidence = opening.evidence(
                     format!(
                         "statement {} lets account {account} invoke {} with no condition",
                         statement.label(),
                         function.name
                     ),
-                    format!("resource-based policy of {}, statement {}", function.arn, statement.label()),
-                    statement,
+                    "resource-based policy",
+                    &function.arn,
                 );
                 evidence.details.insert("account".into(), json!(account));
                 let mut risk = function_risk(cx, &function.arn);

@@ -10,6 +10,7 @@ mod iam_trust;
 mod lambda;
 mod paths;
 pub mod registry;
+pub mod resource_policy;
 
 pub use crate::finding::{Category, Evidence, Finding, Link, Severity, fingerprint};
 pub use registry::{RULES, Registered, find_rule, markdown_reference};
@@ -131,22 +132,6 @@ pub fn run_all(context: &Context<'_>) -> Vec<Finding> {
         RULES.iter().filter(|r| r.link() == Link::Path).flat_map(|rule| run_rule(rule, context, &findings)).collect();
     findings.extend(chains);
     findings
-}
-
-/// Each foreign account (not the scanned one) that an admission without a restricting condition names,
-/// with that admission: what the cross-account rules report.
-pub fn unrestricted_foreign_accounts<'a>(
-    context: &'a Context<'_>,
-    admissions: &'a [crate::analyze::policy::Admission<'a>],
-) -> impl Iterator<Item = (&'a crate::analyze::policy::Admission<'a>, &'a String)> + 'a {
-    admissions.iter().filter(|a| a.restricted_by.is_empty()).flat_map(move |admission| {
-        admission.who.iter().filter_map(move |who| match who {
-            crate::analyze::policy::Who::Account(account) if account != context.account_id() => {
-                Some((admission, account))
-            }
-            _ => None,
-        })
-    })
 }
 
 /// Evidence pointing at one policy statement.

@@ -44,10 +44,8 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
                 continue;
             }
             let path = vec![entry.arn.clone(), function.arn.clone(), role_arn.clone()];
-            let parts: Vec<&Finding> = earlier
-                .iter()
-                .filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link)
-                .collect();
+            let parts: Vec<&Finding> =
+                earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
             let (blast, what) = role.blast_radius();
             let mut details = BTreeMap::new();
             details.insert("entry_point".into(), json!(entry.label));

@@ -1,47 +1,11 @@
-//! Every rule, registered on one line of [`registry!`]: its category (the taxonomy's name), the service whose
-//! posture it counts against, its default severity, how attack paths treat it, and the rule itself (id,
-//! texts and check, in its family file). The finding contract expands the same table into `Category`, so a
-//! new rule is this line plus its family file; `stance rules`, `stance explain`, docs/rules.md, the
-//! category list and the mutes' validation all follow from it.
+//! The registered rules: [`RULES`] is the taxonomy's table (`src/taxonomy.rs`, one line per rule) with each
+//! line's rule from its family file. `stance rules`, `stance explain`, docs/rules.md, the SARIF rule list
+//! and the mutes' validation read it.
 
 use super::{Rule, apigateway, credentials, iam_permissions, iam_trust, lambda, paths};
 use crate::finding::{Category, Link, Severity};
 
-/// The rule table. A macro that hands the table to `$callback`, so that `crate::finding` can build
-/// `Category` from it without importing the rules (the paths are only tokens there).
-/// Columns: category variant => category name, posture service, default severity, link, rule.
-macro_rules! registry {
-    ($callback:ident) => {
-        $callback! {
-            LambdaPublicResourcePolicy => "lambda_public_resource_policy", "lambda", High, Link, lambda::PUBLIC_RESOURCE_POLICY;
-            LambdaCrossAccountInvoke => "lambda_cross_account_invoke", "lambda", Medium, Link, lambda::CROSS_ACCOUNT_INVOKE;
-            LambdaFunctionUrlNoAuth => "lambda_function_url_no_auth", "lambda", High, Link, lambda::FUNCTION_URL_NO_AUTH;
-            LambdaDeprecatedRuntime => "lambda_deprecated_runtime", "lambda", Medium, Link, lambda::DEPRECATED_RUNTIME;
-            LambdaSecretsInEnv => "lambda_secrets_in_env", "lambda", High, Link, lambda::SECRETS_IN_ENV;
-            LambdaTracingDisabled => "lambda_tracing_disabled", "lambda", Low, NotALink, lambda::TRACING_DISABLED;
-            LambdaPrivilegedExecutionRole => "lambda_privileged_execution_role", "lambda", High, Link, lambda::PRIVILEGED_EXECUTION_ROLE;
-            IamRoleTrustAnyPrincipal => "iam_role_trust_any_principal", "iam", Critical, Link, iam_trust::TRUST_ANY_PRINCIPAL;
-            IamRoleCrossAccountNoExternalId => "iam_role_cross_account_no_external_id", "iam", High, Link, iam_trust::CROSS_ACCOUNT_NO_EXTERNAL_ID;
-            IamAdminPrivileges => "iam_admin_privileges", "iam", High, Link, iam_permissions::ADMIN_PRIVILEGES;
-            IamPrivilegeEscalation => "iam_privilege_escalation", "iam", High, Link, iam_permissions::PRIVILEGE_ESCALATION;
-            IamServiceWildcard => "iam_service_wildcard", "iam", Medium, Link, iam_permissions::SERVICE_WILDCARD;
-            IamNotactionAllow => "iam_notaction_allow", "iam", High, Link, iam_permissions::NOTACTION_ALLOW;
-            IamRoleUnused => "iam_role_unused", "iam", Low, Link, credentials::ROLE_UNUSED;
-            IamAccessKeyNotRotated => "iam_access_key_not_rotated", "iam", Medium, Link, credentials::ACCESS_KEY_NOT_ROTATED;
-            IamUserMultipleActiveKeys => "iam_user_multiple_active_keys", "iam", Low, Link, credentials::USER_MULTIPLE_ACTIVE_KEYS;
-            IamUserConsoleNoMfa => "iam_user_console_no_mfa", "iam", High, Link, credentials::USER_CONSOLE_NO_MFA;
-            IamAccessKeyStaleInactive => "iam_access_key_stale_inactive", "iam", Low, Link, credentials::ACCESS_KEY_STALE_INACTIVE;
-            ApigwUnauthenticatedRoute => "apigw_unauthenticated_route", "apigateway", High, Link, apigateway::UNAUTHENTICATED_ROUTE;
-            ApigwStageNoLogging => "apigw_stage_no_logging", "apigateway", Medium, Link, apigateway::STAGE_NO_LOGGING;
-            ApigwApiKeyNotRotated => "apigw_api_key_not_rotated", "apigateway", Medium, Link, apigateway::API_KEY_NOT_ROTATED;
-            ApigwPublicResourcePolicy => "apigw_public_resource_policy", "apigateway", High, Link, apigateway::PUBLIC_RESOURCE_POLICY;
-            AttackPathPublicApiToPrivilegedLambda => "attack_path_public_api_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_API_TO_PRIVILEGED_LAMBDA;
-        }
-    };
-}
-pub(crate) use registry;
-
-/// A rule with its registry line's category.
+/// A rule with its taxonomy line's category.
 #[derive(Clone, Copy)]
 pub struct Registered {
     pub category: Category,
@@ -71,7 +35,7 @@ macro_rules! rule_list {
     };
 }
 
-registry!(rule_list);
+crate::taxonomy::taxonomy!(rule_list);
 
 /// The rule reference in Markdown: `stance rules --format markdown`, kept as docs/rules.md.
 pub fn markdown_reference() -> String {
@@ -81,7 +45,14 @@ pub fn markdown_reference() -> String {
     );
     for rule in RULES {
         let m = &rule.meta;
-        out.push_str(&format!("| [`{}`](#{}) | `{}` | {} | {} |\n", m.id, m.id, rule.category, rule.severity(), m.title));
+        out.push_str(&format!(
+            "| [`{}`](#{}) | `{}` | {} | {} |\n",
+            m.id,
+            m.id,
+            rule.category,
+            rule.severity(),
+            m.title
+        ));
     }
     for rule in RULES {
         let m = &rule.meta;

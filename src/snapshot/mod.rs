@@ -361,4 +361,45 @@ mod tests {
         assert_eq!(migrated.schema_version, SCHEMA_VERSION);
         assert_eq!(migrated.analysis, current.analysis);
     }
+
+    /// What a reader must do with a file from before a service existed: read every field it has unchanged,
+    /// and give the new service an empty model.
+    fn survives(raw: &serde_json::Value, read: &Snapshot, origin: &str) {
+        let rewritten = serde_json::to_value(read).unwrap();
+        let (Some(raw), Some(rewritten)) = (raw.as_object(), rewritten.as_object()) else { panic!("objects") };
+        for (key, value) in raw {
+            assert_eq!(rewritten.get(key), Some(value), "{origin}: `{key}` changed on reading");
+        }
+        let empty = serde_json::to_value(Inventory::default()).unwrap();
+        for key in rewritten.keys().filter(|k| !raw.contains_key(*k)) {
+            assert_eq!(rewritten[key], empty[key], "{origin}: `{key}`, absent from the file, reads as empty");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_from_before_a_service_existed_still_opens() {
+        let written = serde_json::to_value(snapshot()).unwrap();
+        for service in crate::inventory::SERVICES {
+            let mut older = written.clone();
+            older.as_object_mut().unwrap().remove(service.name).expect("every service is a top-level field");
+            let bytes = serde_json::to_vec(&older).unwrap();
+            let fast = Snapshot::from_slice(&bytes, "older.json").unwrap();
+            let checked = Snapshot::from_slice_checked(&bytes, "older.json").unwrap();
+            assert_eq!(fast, checked, "both readers agree without `{}`", service.name);
+            survives(&older, &fast, service.name);
+        }
+    }
+
+    /// A schema-1 snapshot of the demo account, written by stance on 2026-12-01 and kept as it was: whatever
+    /// services and fields are added later, it must keep opening with every field it has intact.
+    #[test]
+    fn the_schema_1_snapshot_written_on_2026_12_01_still_opens() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema1-demo-2026-12-01.json.zst");
+        let read = Snapshot::read(&path).expect("the stored schema-1 snapshot opens");
+        let raw = zstd::stream::decode_all(std::fs::read(&path).unwrap().as_slice()).unwrap();
+        let raw: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+        assert_eq!(raw["schema_version"], 1);
+        assert!(!read.analysis.findings.is_empty());
+        survives(&raw, &read, "schema1-demo-2026-12-01.json.zst");
+    }
 }

@@ -2,7 +2,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {

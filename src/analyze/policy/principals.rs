@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::glob::glob_match;
 use super::model::{ActionClause, Effect, Policy, PrincipalClause, Statement};
+use crate::glob::glob_match;
 
 /// A principal a policy admits.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

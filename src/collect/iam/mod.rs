@@ -14,10 +14,10 @@ mod entities;
 
 use super::call::timestamp;
 use super::{Call, CallFailure, Ctx, GLOBAL, Location};
-use convert::{attached, boundary, managed_policy, name_from_arn, role_last_used, tags};
 use crate::inventory::credential_report;
 use crate::inventory::iam::*;
 use crate::inventory::{ErrorKind, Observed, PolicyDocument};
+use convert::{attached, boundary, managed_policy, name_from_arn, role_last_used, tags};
 
 fn call(operation: &'static str) -> Call {
     Call::new("iam", GLOBAL, operation)
@@ -469,7 +469,9 @@ mod tests {
             [&page1, &page2, &keys, &last_used, &mfa, &login, &generate, &report, &password, &summary]
         );
         let ctx = ctx();
-        let inventory = collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws" }).await;
+        let inventory =
+            collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws" })
+                .await;
 
         assert_eq!(generate.num_calls(), 2, "polled until complete");
         let bob = &inventory.users["arn:aws:iam::123456789012:user/bob"];
@@ -567,7 +569,9 @@ mod tests {
             ]
         );
         let ctx = ctx();
-        let inventory = collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws" }).await;
+        let inventory =
+            collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws" })
+                .await;
         assert!(inventory.users.is_empty() && inventory.groups.is_empty(), "users could not be listed");
         let app = &inventory.roles["arn:aws:iam::123456789012:role/app"];
         assert_eq!(app.inline_policies.len(), 1, "read role by role: {app:#?}");

@@ -29,11 +29,8 @@ fn finish_mute(app: &mut App, expiry: &str) {
     let Some((finding, reason)) = app.muting.take() else { return };
     match crate::mutes::append(&app.mutes_path, &finding, &reason, expires) {
         Ok(mute) => {
-            let muted = crate::mutes::Muted {
-                reason: mute.reason.clone(),
-                expires: mute.expires,
-                source: mute.source.clone(),
-            };
+            let muted =
+                crate::mutes::Muted { reason: mute.reason.clone(), expires: mute.expires, source: mute.source.clone() };
             for f in app.snapshot.analysis.findings.iter_mut().filter(|f| f.fingerprint == finding.fingerprint) {
                 f.muted = Some(muted.clone());
             }

@@ -237,7 +237,9 @@ fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
         entry.0 += 1;
         entry.1 = entry.1.max(f.score);
     }
-    let mut rows: Vec<ResourceRow> = snapshot.inventory.drift_index()
+    let mut rows: Vec<ResourceRow> = snapshot
+        .inventory
+        .drift_index()
         .into_iter()
         .map(|(arn, (kind, _))| {
             let (findings, top_score) = by_arn.get(arn.as_str()).copied().unwrap_or_default();
@@ -336,13 +338,7 @@ impl App {
     /// The findings of the current list (all findings, attack paths, or a comparison tab).
     pub fn source(&self) -> Vec<&Finding> {
         match self.view {
-            View::Paths => self
-                .snapshot
-                .analysis
-                .findings
-                .iter()
-                .filter(|f| f.category.is_path())
-                .collect(),
+            View::Paths => self.snapshot.analysis.findings.iter().filter(|f| f.category.is_path()).collect(),
             View::Compare => match (&self.diff, self.compare_tab) {
                 (Some(d), CompareTab::New) => d.new_findings.iter().collect(),
                 (Some(d), CompareTab::Resolved) => d.resolved_findings.iter().collect(),

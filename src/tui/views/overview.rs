@@ -3,7 +3,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-use crate::rules::Severity;
+use crate::finding::Severity;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
