@@ -62,7 +62,7 @@ pub enum Link {
 }
 
 macro_rules! categories {
-    ($($variant:ident => $name:literal, $service:literal, $severity:ident, $link:ident, $rule:path;)+) => {
+    ($($variant:ident => $name:literal, $service:literal, $severity:ident, $link:ident, $family:ident::$rule:ident;)+) => {
         /// The product's finding taxonomy (DESIGN.md §3); every rule maps to exactly one.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]

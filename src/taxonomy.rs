@@ -4,7 +4,7 @@
 //! registry are both generated from it, so a new rule is its line here plus its family file.
 
 /// The table. A macro that hands it to `$callback`: `crate::finding` expands it into `Category` (ignoring the
-/// rule column) and `rules::registry` into `RULES` (where the rule paths resolve, relative to `rules`).
+/// rule column) and `rules::registry` into `RULES` (the rule column is `FAMILY::STATIC`, a static of `rules::FAMILY`).
 /// Columns: category variant => category name, posture service, default severity, link, rule.
 macro_rules! taxonomy {
     ($callback:ident) => {

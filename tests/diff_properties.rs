@@ -28,11 +28,7 @@ fn inventory() -> Inventory {
             regions: Vec::new(),
             requests: RequestStats::default(),
         },
-        iam: Default::default(),
-        lambda: Default::default(),
-        apigateway: Default::default(),
-        apigatewayv2: Default::default(),
-        coverage: Vec::new(),
+        ..Inventory::default()
     }
 }
 

@@ -2,7 +2,7 @@
 //! line's rule from its family file. `stance rules`, `stance explain`, docs/rules.md, the SARIF rule list
 //! and the mutes' validation read it.
 
-use super::{Rule, apigateway, credentials, iam_permissions, iam_trust, lambda, paths};
+use super::Rule;
 use crate::finding::{Category, Link, Severity};
 
 /// A rule with its taxonomy line's category.
@@ -29,9 +29,10 @@ impl std::ops::Deref for Registered {
 }
 
 macro_rules! rule_list {
-    ($($variant:ident => $name:literal, $service:literal, $severity:ident, $link:ident, $rule:path;)+) => {
+    ($($variant:ident => $name:literal, $service:literal, $severity:ident, $link:ident, $family:ident::$rule:ident;)+) => {
         /// Every rule, in registry order. Attack paths run after the others, whatever their line.
-        pub static RULES: &[Registered] = &[$(Registered { category: Category::$variant, rule: &$rule }),+];
+        pub static RULES: &[Registered] =
+            &[$(Registered { category: Category::$variant, rule: &super::$family::$rule }),+];
     };
 }
 
