@@ -27,10 +27,23 @@ macro_rules! taxonomy {
             IamUserMultipleActiveKeys => "iam_user_multiple_active_keys", "iam", Low, Link, credentials::USER_MULTIPLE_ACTIVE_KEYS;
             IamUserConsoleNoMfa => "iam_user_console_no_mfa", "iam", High, Link, credentials::USER_CONSOLE_NO_MFA;
             IamAccessKeyStaleInactive => "iam_access_key_stale_inactive", "iam", Low, Link, credentials::ACCESS_KEY_STALE_INACTIVE;
+            IamSecretReadAll => "iam_secret_read_all", "iam", High, Link, iam_permissions::SECRET_READ_ALL;
             ApigwUnauthenticatedRoute => "apigw_unauthenticated_route", "apigateway", High, Link, apigateway::UNAUTHENTICATED_ROUTE;
             ApigwStageNoLogging => "apigw_stage_no_logging", "apigateway", Medium, Link, apigateway::STAGE_NO_LOGGING;
             ApigwApiKeyNotRotated => "apigw_api_key_not_rotated", "apigateway", Medium, Link, apigateway::API_KEY_NOT_ROTATED;
             ApigwPublicResourcePolicy => "apigw_public_resource_policy", "apigateway", High, Link, apigateway::PUBLIC_RESOURCE_POLICY;
+            ApigwDomainWeakTls => "apigw_domain_weak_tls", "apigateway", Medium, Link, apigateway::DOMAIN_WEAK_TLS;
+            ApigwCacheUnencrypted => "apigw_cache_unencrypted", "apigateway", Medium, Link, apigateway::CACHE_UNENCRYPTED;
+            ApigwStageTracingDisabled => "apigw_stage_tracing_disabled", "apigateway", Low, NotALink, apigateway::STAGE_TRACING_DISABLED;
+            ApigwStageNoWaf => "apigw_stage_no_waf", "apigateway", Low, Link, apigateway::STAGE_NO_WAF;
+            SecretsmanagerRotationDisabled => "secretsmanager_rotation_disabled", "secretsmanager", Medium, Link, secrets::ROTATION_DISABLED;
+            SecretsmanagerRotationOverdue => "secretsmanager_rotation_overdue", "secretsmanager", Medium, Link, secrets::ROTATION_OVERDUE;
+            SecretsmanagerSecretUnused => "secretsmanager_secret_unused", "secretsmanager", Low, Link, secrets::SECRET_UNUSED;
+            SecretsmanagerPublicResourcePolicy => "secretsmanager_public_resource_policy", "secretsmanager", Critical, Link, secrets::PUBLIC_RESOURCE_POLICY;
+            SsmParameterPlaintextSecret => "ssm_parameter_plaintext_secret", "ssm", High, Link, secrets::PARAMETER_PLAINTEXT_SECRET;
+            KmsKeyRotationDisabled => "kms_key_rotation_disabled", "kms", Medium, Link, kms::KEY_ROTATION_DISABLED;
+            KmsKeyPublicPolicy => "kms_key_public_policy", "kms", Critical, Link, kms::KEY_PUBLIC_POLICY;
+            KmsKeyPendingDeletionInUse => "kms_key_pending_deletion_in_use", "kms", High, Link, kms::KEY_PENDING_DELETION_IN_USE;
             AttackPathPublicApiToPrivilegedLambda => "attack_path_public_api_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_API_TO_PRIVILEGED_LAMBDA;
         }
     };

@@ -5,6 +5,7 @@
 pub mod graph;
 pub mod policy;
 pub mod runtimes;
+pub mod secrets;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -42,6 +43,8 @@ pub struct PrincipalView {
     pub kind: PrincipalKind,
     pub permissions: Permissions,
     pub capability: Capability,
+    /// The secrets it can read (users and roles; groups are not callers).
+    pub readable_secrets: Vec<secrets::SecretAccess>,
 }
 
 impl PrincipalView {
@@ -56,6 +59,11 @@ impl PrincipalView {
             )
         } else if c.near_admin {
             (BlastRadius::PrivilegeEscalation, format!("{} is nearly an administrator", self.name))
+        } else if !self.readable_secrets.is_empty() {
+            let names: Vec<&str> = self.readable_secrets.iter().map(|s| s.secret_name.as_str()).collect();
+            let shown = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            let more = if names.len() > 3 { format!(" and {} more", names.len() - 3) } else { String::new() };
+            (BlastRadius::ReadsSecrets, format!("{} can read {} secret(s): {shown}{more}", self.name, names.len()))
         } else if c.writes {
             (BlastRadius::Write, format!("{} can change resources", self.name))
         } else if c.reads {
@@ -138,7 +146,16 @@ pub struct Context<'a> {
     /// Parsed trust policies by role ARN; every service's resource policies by resource ARN.
     pub trust_policies: HashMap<String, Policy>,
     pub resource_policies: HashMap<String, Policy>,
+    /// KMS key ARN → the resources encrypted with it (`ServiceFacts::key_references`, resolved).
+    pub key_users: HashMap<String, Vec<KeyUser>>,
     pub problems: Vec<PolicyProblem>,
+}
+
+/// A resource encrypted with a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyUser {
+    pub kind: &'static str,
+    pub arn: String,
 }
 
 impl<'a> Context<'a> {
@@ -176,6 +193,7 @@ impl<'a> Context<'a> {
                     kind: PrincipalKind::Group,
                     permissions,
                     capability,
+                    readable_secrets: Vec::new(),
                 },
             );
         }
@@ -202,6 +220,7 @@ impl<'a> Context<'a> {
                     kind: PrincipalKind::User,
                     permissions,
                     capability,
+                    readable_secrets: Vec::new(),
                 },
             );
         }
@@ -223,6 +242,7 @@ impl<'a> Context<'a> {
                     kind: PrincipalKind::Role,
                     permissions,
                     capability,
+                    readable_secrets: Vec::new(),
                 },
             );
             let trust = Policy::from_document(&role.trust_policy);
@@ -238,12 +258,45 @@ impl<'a> Context<'a> {
         }
         problems.sort();
         problems.dedup();
+        if !inventory.secretsmanager.secrets.is_empty() {
+            for view in principals.values_mut().filter(|v| v.kind != PrincipalKind::Group) {
+                view.readable_secrets = inventory
+                    .secretsmanager
+                    .secrets
+                    .values()
+                    .filter_map(|secret| {
+                        let via = secrets::can_read(
+                            inventory,
+                            catalogue,
+                            &view.arn,
+                            &view.permissions,
+                            secret,
+                            &resource_policies,
+                        )?;
+                        Some(secrets::SecretAccess {
+                            secret_arn: secret.arn.clone(),
+                            secret_name: secret.name.clone(),
+                            via,
+                        })
+                    })
+                    .collect();
+            }
+        }
+
+        let mut key_users: HashMap<String, Vec<KeyUser>> = HashMap::new();
+        for reference in inventory.key_references() {
+            if let Some(key) = inventory.kms.resolve(reference.key, reference.region) {
+                let user = KeyUser { kind: reference.kind, arn: reference.resource_arn.to_owned() };
+                key_users.entry(key.arn.clone()).or_default().push(user);
+            }
+        }
 
         Context {
             inventory,
             as_of,
             catalogue,
             principals,
+            key_users,
             graph: Graph::build(inventory, &resource_policies),
             trust_policies,
             resource_policies,

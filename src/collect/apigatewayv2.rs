@@ -392,7 +392,7 @@ mod tests {
         );
         let ctx = ctx();
         let inventory =
-            collect(&ctx, &client, &crate::collect::Location { region: "us-east-1", partition: "aws" }).await;
+            collect(&ctx, &client, &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" }).await;
 
         assert_eq!(inventory.apis.len(), 2, "both pages of APIs");
         let a1 = &inventory.apis["arn:aws:apigateway:us-east-1::/apis/a1"];

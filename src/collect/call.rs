@@ -422,6 +422,16 @@ pub(crate) mod test_support {
         response
     }
 
+    /// An error response in the awsJson protocols' shape (Secrets Manager, SSM, KMS).
+    pub fn json_error(status: u16, error_type: &str, message: &str) -> HttpResponse {
+        let mut response = HttpResponse::new(
+            StatusCode::try_from(status).expect("valid status"),
+            SdkBody::from(format!(r#"{{"__type":"{error_type}","message":"{message}"}}"#)),
+        );
+        response.headers_mut().insert("content-type", "application/x-amz-json-1.1");
+        response
+    }
+
     /// An error response in the AWS query protocol's shape (IAM, STS).
     pub fn query_error(status: u16, code: &str, message: &str) -> HttpResponse {
         let mut response = HttpResponse::new(

@@ -6,8 +6,11 @@ mod apigateway;
 mod apigatewayv2;
 mod call;
 mod iam;
+mod kms;
 mod lambda;
 pub mod operations;
+mod secretsmanager;
+mod ssm;
 mod sts;
 
 pub(crate) use call::{Call, CallFailure, Ctx};
@@ -92,10 +95,11 @@ macro_rules! client {
     };
 }
 
-/// Where a collector runs: its region (`global` for a global service) and the account's partition.
+/// Where a collector runs: its region (`global` for a global service), the account's partition and id.
 pub(crate) struct Location<'a> {
     pub region: &'a str,
     pub partition: &'a str,
+    pub account: &'a str,
 }
 
 /// What a finished task hands back: its result, merged into the inventory.
@@ -103,6 +107,17 @@ type Merge<'a> = Box<dyn FnOnce(&mut Inventory) + Send + 'a>;
 
 fn merger<'a, M: ServiceModel + Send + 'a>(out: M, field: fn(&mut Inventory) -> &mut M) -> Merge<'a> {
     Box::new(move |inventory| field(inventory).merge(out))
+}
+
+/// The listing pages a regional listing needs at least: one per region, and one more per `page` resources
+/// (`regions_of_resources` names each resource's region).
+fn pages_needed<'a>(regions_of_resources: impl Iterator<Item = &'a str>, regions: usize, page: usize) -> usize {
+    let mut per_region: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for region in regions_of_resources {
+        *per_region.entry(region).or_default() += 1;
+    }
+    let extra: usize = per_region.values().map(|n| n.saturating_sub(1) / page.max(1)).sum();
+    regions + extra
 }
 
 /// The regions a service of `scope` is collected in.
@@ -123,7 +138,7 @@ macro_rules! scanner_services {
             fn tasks<'a>(
                 &'a self,
                 ctx: &'a Ctx,
-                partition: &'a str,
+                account: &'a AccountIdentity,
                 scanned: &'a [String],
             ) -> Vec<futures::future::LocalBoxFuture<'a, Merge<'a>>> {
                 let mut tasks: Vec<futures::future::LocalBoxFuture<'a, Merge<'a>>> = Vec::new();
@@ -137,7 +152,7 @@ macro_rules! scanner_services {
                         // Boxed: inline, the scan's future would be hundreds of KiB, too big for the stack of a
                         // thread that drives it (the TUI's scan thread, a test's).
                         tasks.push(Box::pin(async move {
-                            let at = Location { region, partition };
+                            let at = Location { region, partition: &account.partition, account: &account.account_id };
                             let out = self.task(stringify!($field), region, $field::collect(ctx, &client, &at)).await;
                             merger(out, |inventory| &mut inventory.$field)
                         }));
@@ -215,7 +230,7 @@ impl Scanner {
         if scanned.is_empty() {
             return Err(ScanError::NoRegion);
         }
-        let tasks = self.tasks(&ctx, &account.partition, &scanned);
+        let tasks = self.tasks(&ctx, &account, &scanned);
         self.emit(ScanEvent::Planned { tasks: tasks.len() });
         // Every task runs at once; the request semaphore in `ctx` is the real bound. The results come back in
         // the tasks' order, so the merge is deterministic.

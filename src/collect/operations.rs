@@ -53,6 +53,14 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("apigatewayv2", "GetAuthorizer"),
     ("apigatewayv2", "GetStages"),
     ("apigatewayv2", "GetDomainNames"),
+    ("secretsmanager", "ListSecrets"),
+    ("secretsmanager", "GetResourcePolicy"),
+    ("ssm", "DescribeParameters"),
+    ("kms", "ListKeys"),
+    ("kms", "ListAliases"),
+    ("kms", "DescribeKey"),
+    ("kms", "GetKeyRotationStatus"),
+    ("kms", "GetKeyPolicy"),
 ];
 
 /// The IAM permission an operation needs.

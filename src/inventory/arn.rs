@@ -37,6 +37,11 @@ pub fn http_authorizer(region: &str, api_id: &str, authorizer_id: &str) -> Strin
     format!("{}/authorizers/{authorizer_id}", http_api(region, api_id))
 }
 
+/// An SSM parameter: `arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME`, the name without its leading slash.
+pub fn ssm_parameter(partition: &str, region: &str, account: &str, name: &str) -> String {
+    format!("arn:{partition}:ssm:{region}:{account}:parameter/{}", name.strip_prefix('/').unwrap_or(name))
+}
+
 /// The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`, …).
 pub fn partition_of(arn: &str) -> Option<&str> {
     arn.strip_prefix("arn:")?.split(':').next().filter(|p| !p.is_empty())

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::service::{DriftIndex, ServiceFacts, ServiceModel, attributes};
+use super::service::{DriftIndex, KeyReference, ServiceFacts, ServiceModel, attributes};
 use super::{Observed, PolicyDocument, SecretValue};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -104,6 +104,16 @@ impl ServiceFacts for LambdaInventory {
 
     fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
         self.functions.values().filter_map(|f| Some((f.arn.as_str(), f.resource_policy.present()?))).collect()
+    }
+
+    fn key_references(&self) -> Vec<KeyReference<'_>> {
+        let functions = self.functions.values();
+        functions
+            .filter_map(|f| {
+                let key = f.kms_key_arn.as_deref()?;
+                Some(KeyReference { kind: "Lambda function", resource_arn: &f.arn, region: &f.region, key })
+            })
+            .collect()
     }
 }
 

@@ -6,14 +6,17 @@ pub mod arn;
 mod coverage;
 pub mod credential_report;
 pub mod iam;
+pub mod kms;
 pub mod lambda;
 mod policy;
 mod redact;
+pub mod secretsmanager;
 pub mod service;
+pub mod ssm;
 
 pub use coverage::{CoverageRecord, ErrorKind};
 pub use policy::PolicyDocument;
-pub use redact::{Redactor, SecretValue, ValueKind};
+pub use redact::{Redactor, SecretValue, ValueKind, names_a_secret};
 pub use service::{Scope, ServiceFacts, ServiceInfo, ServiceModel};
 
 use std::collections::BTreeMap;
@@ -108,6 +111,9 @@ macro_rules! services {
             lambda: lambda::LambdaInventory => Regional, "lambda", aws_sdk_lambda;
             apigateway: apigateway::RestInventory => Regional, "apigateway", aws_sdk_apigateway;
             apigatewayv2: apigateway::HttpInventory => Regional, "apigateway", aws_sdk_apigatewayv2;
+            secretsmanager: secretsmanager::SecretsInventory => Regional, "secretsmanager", aws_sdk_secretsmanager;
+            ssm: ssm::ParameterInventory => Regional, "ssm", aws_sdk_ssm;
+            kms: kms::KmsInventory => Regional, "kms", aws_sdk_kms;
         }
     };
 }
@@ -165,6 +171,11 @@ impl Inventory {
             model.drift(&mut index);
         }
         index
+    }
+
+    /// Every resource of every service that names the KMS key it is encrypted with.
+    pub fn key_references(&self) -> Vec<service::KeyReference<'_>> {
+        self.models().into_iter().flat_map(|(_, model)| model.key_references()).collect()
     }
 
     /// Every resource-based policy of every service, by resource ARN.

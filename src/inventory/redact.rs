@@ -124,12 +124,18 @@ fn classify(name: &str, value: &str) -> ValueKind {
     if has_known_secret_format(value) {
         return ValueKind::KnownSecretFormat;
     }
-    let upper = name.to_ascii_uppercase();
-    let names_secret = SECRET_NAME_WORDS.iter().any(|w| upper.contains(w));
-    let names_config = CONFIG_NAME_SUFFIXES.iter().any(|s| upper.ends_with(s));
     let trivial = value.parse::<f64>().is_ok()
         || matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "none" | "null");
-    if names_secret && !names_config && !trivial { ValueKind::SecretByName } else { ValueKind::Plain }
+    if names_a_secret(name) && !trivial { ValueKind::SecretByName } else { ValueKind::Plain }
+}
+
+/// Whether a name says it holds a secret (`DB_PASSWORD`, `stripe-api-key`, `/prod/db/password`) rather than
+/// configure one (`PASSWORD_MIN_LENGTH`, `DB_SECRET_ARN`, `token-ttl`). Of a path, the last segment counts.
+pub fn names_a_secret(name: &str) -> bool {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let upper: String =
+        last.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    SECRET_NAME_WORDS.iter().any(|w| upper.contains(w)) && !CONFIG_NAME_SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
 
 fn is_reference(value: &str) -> bool {
@@ -176,6 +182,16 @@ mod tests {
 
     fn redactor() -> Redactor {
         Redactor::from_key_material(b"test key")
+    }
+
+    #[test]
+    fn names_that_hold_secrets() {
+        for name in ["DB_PASSWORD", "/prod/db/password", "stripe-api-key", "github.token", "/svc/private-key", "Credentials"] {
+            assert!(names_a_secret(name), "{name}");
+        }
+        for name in ["/app/password-min-length", "DB_SECRET_ARN", "token-ttl", "/password/feature-flag", "region"] {
+            assert!(!names_a_secret(name), "{name}");
+        }
     }
 
     #[test]

@@ -36,6 +36,17 @@ pub fn attributes<const N: usize>(pairs: [(&str, Value); N]) -> Attributes {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
+/// A resource encrypted with a KMS key it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyReference<'a> {
+    /// What the resource is, in words: `Lambda function`, `secret`, `parameter`.
+    pub kind: &'static str,
+    pub resource_arn: &'a str,
+    pub region: &'a str,
+    /// The key as the resource names it: a key ARN or id, an alias name or ARN (`KmsInventory::resolve`).
+    pub key: &'a str,
+}
+
 /// The facts a service's model exposes. Object-safe, so that [`super::Inventory::models`] lists them all.
 pub trait ServiceFacts {
     /// How many resources a finished collection found (the progress view's count).
@@ -47,6 +58,10 @@ pub trait ServiceFacts {
     /// The resource-based policies of the service's resources, by resource ARN: what the analysis context
     /// parses and the graph reads.
     fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
+        Vec::new()
+    }
+    /// The resources encrypted with a KMS key they name (the key's users, should it be deleted).
+    fn key_references(&self) -> Vec<KeyReference<'_>> {
         Vec::new()
     }
 }

@@ -213,10 +213,139 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
     },
 };
 
+/// A REST stage with its API, for the stage rules.
+fn rest_stages<'c>(
+    cx: &'c crate::analyze::Context<'_>,
+) -> impl Iterator<Item = (&'c crate::inventory::apigateway::RestApi, &'c crate::inventory::apigateway::RestStage)> {
+    cx.inventory.apigateway.apis.values().flat_map(|api| api.stages.iter().flatten().map(move |stage| (api, stage)))
+}
+
+fn stage_evidence(summary: String, stage_arn: &str, api_arn: &str) -> Evidence {
+    Evidence {
+        summary,
+        location: Some(stage_arn.to_owned()),
+        statement: None,
+        details: BTreeMap::from([("api".to_owned(), json!(api_arn))]),
+    }
+}
+
+pub static DOMAIN_WEAK_TLS: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigw-domain-weak-tls",
+        title: "API custom domain accepts TLS 1.0",
+        rationale: "The security policy `TLS_1_0` lets clients connect with TLS 1.0 and 1.1, which have known weaknesses and are refused by current compliance baselines. Domains whose policy is `TLS_1_2` or one of the newer enhanced policies do not trigger it. REST and HTTP APIs share custom domains; each is reported once.",
+        remediation: "`aws apigateway update-domain-name --domain-name NAME --patch-operations op=replace,path=/securityPolicy,value=TLS_1_2` (or `aws apigatewayv2 update-domain-name … SecurityPolicy=TLS_1_2`).",
+        references: &["https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-custom-domain-tls-version.html"],
+    },
+    check: |cx, _, out| {
+        let domains = cx.inventory.apigateway.domain_names.values().chain(cx.inventory.apigatewayv2.domain_names.values());
+        let mut seen = std::collections::BTreeSet::new();
+        for domain in domains.filter(|d| d.security_policies.iter().any(|p| p == "TLS_1_0")) {
+            if !seen.insert(domain.arn.as_str()) {
+                continue;
+            }
+            let evidence = Evidence {
+                summary: format!("custom domain {} has the security policy TLS_1_0", domain.name),
+                location: Some(domain.arn.clone()),
+                statement: None,
+                details: BTreeMap::from([("security_policies".to_owned(), json!(domain.security_policies))]),
+            };
+            out.emit(
+                Draft::new(&domain.arn, &domain.region, "", format!("Custom domain {} accepts TLS 1.0", domain.name))
+                    .evidence(evidence),
+            );
+        }
+    },
+};
+
+pub static CACHE_UNENCRYPTED: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigw-cache-unencrypted",
+        title: "REST API stage cache is not encrypted",
+        rationale: "A stage with a cache cluster keeps responses (often personal or authorization-bearing data) in the cache; unless the cached data is encrypted, it sits there in clear. Stages without a cache cluster, and stages whose method settings encrypt every cached response, do not trigger it.",
+        remediation: "`aws apigateway update-stage --rest-api-id ID --stage-name STAGE --patch-operations op=replace,path=/*/*/caching/dataEncrypted,value=true`.",
+        references: &["AWS FSBP APIGateway.5", "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html"],
+    },
+    check: |cx, _, out| {
+        for (api, stage) in rest_stages(cx).filter(|(_, s)| s.cache_cluster_enabled) {
+            let default_encrypted = stage.method_settings.get("*/*").is_some_and(|s| s.cache_data_encrypted);
+            let clear: Vec<&String> = stage
+                .method_settings
+                .iter()
+                .filter(|(path, s)| path.as_str() != "*/*" && s.caching_enabled && !s.cache_data_encrypted)
+                .map(|(path, _)| path)
+                .collect();
+            if default_encrypted && clear.is_empty() {
+                continue;
+            }
+            let mut evidence = stage_evidence(
+                format!("stage {} of REST API {} caches responses without encrypting them", stage.name, api.name),
+                &stage.arn,
+                &api.arn,
+            );
+            if !clear.is_empty() {
+                evidence.details.insert("unencrypted_methods".into(), json!(clear));
+            }
+            out.emit(
+                Draft::new(&stage.arn, &api.region, "cache", format!("Cache of stage {} of {} is not encrypted", stage.name, api.name))
+                    .evidence(evidence),
+            );
+        }
+    },
+};
+
+pub static STAGE_TRACING_DISABLED: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigw-stage-tracing-disabled",
+        title: "REST API stage without X-Ray tracing",
+        rationale: "Without active tracing a request cannot be followed from the API through its functions, which slows both debugging and incident response. Stages with X-Ray tracing on do not trigger it.",
+        remediation: "`aws apigateway update-stage --rest-api-id ID --stage-name STAGE --patch-operations op=replace,path=/tracingEnabled,value=true`.",
+        references: &["AWS FSBP APIGateway.3", "https://docs.aws.amazon.com/xray/latest/devguide/xray-services-apigateway.html"],
+    },
+    check: |cx, _, out| {
+        for (api, stage) in rest_stages(cx).filter(|(_, s)| !s.tracing_enabled) {
+            let evidence = stage_evidence(
+                format!("stage {} of REST API {} has X-Ray tracing off", stage.name, api.name),
+                &stage.arn,
+                &api.arn,
+            );
+            out.emit(
+                Draft::new(&stage.arn, &api.region, "tracing", format!("Stage {} of {} is not traced", stage.name, api.name))
+                    .evidence(evidence),
+            );
+        }
+    },
+};
+
+pub static STAGE_NO_WAF: Rule = Rule {
+    meta: RuleMeta {
+        id: "apigw-stage-no-waf",
+        title: "Public REST API stage without a web ACL",
+        rationale: "An AWS WAF web ACL on a REGIONAL or EDGE stage filters injection, bad bots and floods before they reach the functions behind it. PRIVATE APIs (reachable only from VPC endpoints) and stages with a web ACL do not trigger it.",
+        remediation: "`aws wafv2 associate-web-acl --web-acl-arn ACL_ARN --resource-arn arn:aws:apigateway:REGION::/restapis/ID/stages/STAGE` (a REGIONAL web ACL with the AWS managed core rule set is a start).",
+        references: &["AWS FSBP APIGateway.4", "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html"],
+    },
+    check: |cx, _, out| {
+        let public = |api: &crate::inventory::apigateway::RestApi| !api.endpoint_types.iter().any(|t| t == "PRIVATE");
+        for (api, stage) in rest_stages(cx).filter(|(api, s)| public(api) && s.web_acl_arn.is_none()) {
+            let evidence = stage_evidence(
+                format!("stage {} of REST API {} ({}) has no web ACL", stage.name, api.name, api.endpoint_types.join(", ")),
+                &stage.arn,
+                &api.arn,
+            );
+            out.emit(
+                Draft::new(&stage.arn, &api.region, "waf", format!("Stage {} of {} has no web ACL", stage.name, api.name))
+                    .evidence(evidence),
+            );
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
+    use crate::inventory::apigateway::{MethodSetting, RestApi};
     use crate::rules::fixture::*;
 
     fn app() -> Fixture {
@@ -343,5 +472,69 @@ mod tests {
             {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"},
             {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]));
         assert!(ip_deny.findings("apigw-public-resource-policy").is_empty());
+    }
+    #[test]
+    fn domain_weak_tls() {
+        let fixture = Fixture::new().rest_domain("legacy.example.com", &["TLS_1_0"]).rest_domain("api.example.com", &["TLS_1_2"]);
+        let found = fixture.findings("apigw-domain-weak-tls");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn cache_unencrypted() {
+        let setting = |encrypted: bool| MethodSetting {
+            logging_level: None,
+            data_trace_enabled: false,
+            metrics_enabled: false,
+            caching_enabled: true,
+            cache_data_encrypted: encrypted,
+        };
+        let with_stage = |name: &'static str, cache: bool, encrypted: bool| {
+            move |api: &mut RestApi| {
+                let stage = &mut api.stages.as_mut().unwrap()[0];
+                stage.cache_cluster_enabled = cache;
+                stage.method_settings.insert("*/*".into(), setting(encrypted));
+                api.name = name.into();
+            }
+        };
+        let fixture = Fixture::new()
+            .rest_api("clear", "/x", &[("GET", "AWS_IAM", false, None)], with_stage("clear", true, false))
+            .rest_api("sealed", "/x", &[("GET", "AWS_IAM", false, None)], with_stage("sealed", true, true))
+            .rest_api("uncached", "/x", &[("GET", "AWS_IAM", false, None)], with_stage("uncached", false, false));
+        let found = fixture.findings("apigw-cache-unencrypted");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].title.contains("clear"));
+    }
+
+    #[test]
+    fn stage_tracing_disabled() {
+        let fixture = Fixture::new()
+            .rest_api("dark", "/x", &[("GET", "AWS_IAM", false, None)], |_| {})
+            .rest_api("traced", "/x", &[("GET", "AWS_IAM", false, None)], |api| {
+                api.stages.as_mut().unwrap()[0].tracing_enabled = true
+            });
+        let found = fixture.findings("apigw-stage-tracing-disabled");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].resource_arn.contains("dark-id"));
+    }
+
+    #[test]
+    fn stage_no_waf() {
+        let fixture = Fixture::new()
+            .rest_api("open", "/x", &[("GET", "AWS_IAM", false, None)], |_| {})
+            .rest_api("guarded", "/x", &[("GET", "AWS_IAM", false, None)], |api| {
+                api.stages.as_mut().unwrap()[0].web_acl_arn =
+                    Some("arn:aws:wafv2:us-east-1:123456789012:regional/webacl/core/1".into())
+            })
+            .rest_api("internal", "/x", &[("GET", "AWS_IAM", false, None)], |api| {
+                api.endpoint_types = vec!["PRIVATE".into()]
+            });
+        let found = fixture.findings("apigw-stage-no-waf");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].resource_arn.contains("open-id"));
     }
 }

@@ -9,7 +9,10 @@ use super::Finding;
 use crate::analyze;
 use crate::inventory::apigateway::*;
 use crate::inventory::iam::*;
+use crate::inventory::kms::*;
 use crate::inventory::lambda::*;
+use crate::inventory::secretsmanager::*;
+use crate::inventory::ssm::*;
 use crate::inventory::*;
 
 pub const ACCOUNT: &str = "123456789012";
@@ -340,6 +343,97 @@ impl Fixture {
     /// Every finding of the rule with this id.
     /// The findings of one rule, in rank order. Only that rule runs; an attack path gets the findings of
     /// the other rules to chain, as in a full analysis.
+    /// A secret in us-east-1 created `age_days` ago, never rotated, under the AWS managed key.
+    pub fn secret(mut self, name: &str, age_days: i64, edit: impl FnOnce(&mut Secret)) -> Self {
+        let arn = secret_arn(name);
+        let mut secret = Secret {
+            arn: arn.clone(),
+            name: name.into(),
+            region: "us-east-1".into(),
+            kms_key_id: None,
+            rotation_enabled: false,
+            rotation: None,
+            rotation_lambda_arn: None,
+            last_rotated: None,
+            next_rotation: None,
+            last_accessed: days_ago(1),
+            created: days_ago(age_days),
+            last_changed: days_ago(age_days),
+            deletion_date: None,
+            owning_service: None,
+            tags: BTreeMap::new(),
+            resource_policy: Observed::Absent,
+        };
+        edit(&mut secret);
+        self.inventory.secretsmanager.secrets.insert(arn, secret);
+        self
+    }
+
+    /// An SSM parameter in us-east-1 of type `parameter_type`.
+    pub fn parameter(mut self, name: &str, parameter_type: &str) -> Self {
+        let arn = arn::ssm_parameter("aws", "us-east-1", ACCOUNT, name);
+        let parameter = Parameter {
+            arn: arn.clone(),
+            name: name.into(),
+            region: "us-east-1".into(),
+            parameter_type: parameter_type.into(),
+            key_id: (parameter_type == "SecureString").then(|| "alias/aws/ssm".into()),
+            tier: Some("Standard".into()),
+            last_modified: days_ago(10),
+            version: 1,
+            data_type: Some("text".into()),
+            policies: Vec::new(),
+        };
+        self.inventory.ssm.parameters.insert(arn, parameter);
+        self
+    }
+
+    /// An enabled customer managed symmetric key in us-east-1 with AWS_KMS material, rotation off, the
+    /// default key policy, and the alias `alias/ID`.
+    pub fn key(mut self, id: &str, edit: impl FnOnce(&mut Key)) -> Self {
+        let arn = key_arn(id);
+        let mut key = Key {
+            arn: arn.clone(),
+            id: id.into(),
+            region: "us-east-1".into(),
+            described: true,
+            manager: Some("CUSTOMER".into()),
+            state: Some("Enabled".into()),
+            enabled: true,
+            deletion_date: None,
+            spec: Some("SYMMETRIC_DEFAULT".into()),
+            usage: Some("ENCRYPT_DECRYPT".into()),
+            origin: Some("AWS_KMS".into()),
+            description: None,
+            created: days_ago(400),
+            multi_region: Some(false),
+            rotation_enabled: Observed::Present(false),
+            policy: Observed::Present(doc(serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]}))),
+            aliases: vec![format!("alias/{id}")],
+        };
+        edit(&mut key);
+        let alias_arn = format!("arn:aws:kms:us-east-1:{ACCOUNT}:alias/{id}");
+        let alias =
+            Alias { arn: alias_arn.clone(), name: format!("alias/{id}"), region: "us-east-1".into(), target_key_id: Some(id.into()) };
+        self.inventory.kms.aliases.insert(alias_arn, alias);
+        self.inventory.kms.keys.insert(arn, key);
+        self
+    }
+
+    /// A REST custom domain name in us-east-1 with these TLS security policies.
+    pub fn rest_domain(mut self, name: &str, security_policies: &[&str]) -> Self {
+        let domain = DomainName {
+            arn: arn::domain_name("us-east-1", name),
+            name: name.into(),
+            region: "us-east-1".into(),
+            security_policies: security_policies.iter().map(|p| (*p).to_owned()).collect(),
+            endpoint_types: vec!["REGIONAL".into()],
+            certificate_arns: Vec::new(),
+        };
+        self.inventory.apigateway.domain_names.insert(domain.arn.clone(), domain);
+        self
+    }
+
     pub fn findings(&self, rule_id: &str) -> Vec<Finding> {
         let rule = super::find_rule(rule_id).unwrap_or_else(|| panic!("no rule `{rule_id}`"));
         let context = analyze::Context::new(&self.inventory, now());
@@ -348,6 +442,14 @@ impl Fixture {
         crate::finding::rank(&mut findings);
         findings
     }
+}
+
+pub fn secret_arn(name: &str) -> String {
+    format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{name}-AbCdEf")
+}
+
+pub fn key_arn(id: &str) -> String {
+    format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{id}")
 }
 
 pub fn function_arn(name: &str) -> String {

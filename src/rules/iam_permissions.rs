@@ -276,6 +276,48 @@ pub static NOTACTION_ALLOW: Rule = Rule {
     },
 };
 
+pub static SECRET_READ_ALL: Rule = Rule {
+    meta: RuleMeta {
+        id: "iam-secret-read-all",
+        title: "Principal can read every secret",
+        rationale: "secretsmanager:GetSecretValue on all resources reads every secret of the account, and kms:Decrypt on all keys decrypts everything any customer managed key protects (parameters, environments, data); whoever controls the principal holds every credential stored there. Grants scoped to the secrets or keys the principal uses, grants restricted by a condition (kms:ViaService, aws:ResourceTag…), and administrators (reported by iam-admin-privileges) do not trigger it.",
+        remediation: "Scope the statement to the secrets and keys the principal needs (`arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-*`, key ARNs), or add a condition such as kms:ViaService.",
+        references: &["AWS FSBP KMS.1", "AWS FSBP KMS.2", "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html"],
+    },
+    check: |cx, _, out| {
+        const READS: [(&str, &str); 2] =
+            [("secretsmanager:GetSecretValue", "read every secret"), ("kms:Decrypt", "decrypt with every KMS key")];
+        for view in principals(cx).filter(|v| !v.capability.admin) {
+            let effective = view.permissions.unconstrained(cx.catalogue);
+            for (action, what) in READS {
+                let Some(index) = cx.catalogue.lookup(action).filter(|i| effective.contains(*i)) else { continue };
+                let Some(grant) = own_grants(view).find(|g| g.unconstrained && g.actions.contains(index)) else {
+                    continue;
+                };
+                let mut evidence = statement_evidence(
+                    format!("{} allows {action} on all resources, with no condition", grant_location(grant)),
+                    grant_location(grant),
+                    &grant.statement,
+                );
+                evidence.details.insert("action".into(), json!(action));
+                if let Some(members) = group_members(cx, view) {
+                    evidence.details.insert("members".into(), members);
+                }
+                out.emit(
+                    Draft::new(
+                        &view.arn,
+                        "global",
+                        format!("{}:{action}", grant_discriminator(grant)),
+                        format!("{} can {what}", view.name),
+                    )
+                    .evidence(evidence)
+                    .risk(risk(cx, view)),
+                );
+            }
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -392,5 +434,40 @@ mod tests {
         assert!(guard_rail.findings("iam-notaction-allow").is_empty());
         let scoped = Fixture::new().role("scoped", lambda_trust(), &[("scoped", json!({"Statement": [{"Effect": "Allow", "NotAction": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"}]}))], &[]);
         assert!(scoped.findings("iam-notaction-allow").is_empty());
+    }
+
+    #[test]
+    fn secret_read_all() {
+        let fixture = Fixture::new()
+            .role("reader", lambda_trust(), &[("r", allow(json!("secretsmanager:GetSecretValue"), json!("*")))], &[])
+            .role("decrypter", lambda_trust(), &[("d", allow(json!(["kms:Decrypt", "kms:Encrypt"]), json!("*")))], &[])
+            .role(
+                "scoped",
+                lambda_trust(),
+                &[(
+                    "s",
+                    allow(
+                        json!("secretsmanager:GetSecretValue"),
+                        json!("arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/*"),
+                    ),
+                )],
+                &[],
+            )
+            .role(
+                "via-service",
+                lambda_trust(),
+                &[(
+                    "v",
+                    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}]}),
+                )],
+                &[],
+            )
+            .managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", allow(json!("*"), json!("*")))
+            .role("admin", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"]);
+        let found = fixture.findings("iam-secret-read-all");
+        insta::assert_yaml_snapshot!(summary(&found));
+        let roles: Vec<&str> = found.iter().map(|f| f.resource_arn.rsplit('/').next().unwrap()).collect();
+        assert_eq!(found.len(), 2, "{roles:?}");
+        assert!(roles.contains(&"reader") && roles.contains(&"decrypter"));
     }
 }

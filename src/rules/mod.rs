@@ -7,10 +7,12 @@ mod credentials;
 pub(crate) mod fixture;
 mod iam_permissions;
 mod iam_trust;
+mod kms;
 mod lambda;
 mod paths;
 pub mod registry;
 pub mod resource_policy;
+mod secrets;
 
 pub use crate::finding::{Category, Evidence, Finding, Link, Severity, fingerprint};
 pub use registry::{RULES, Registered, find_rule, markdown_reference};

@@ -1,5 +1,5 @@
 //! Attack paths: an unauthenticated way in from the internet that reaches a Lambda function whose role is
-//! an administrator or can escalate. Each chain is a finding of its own and outranks its parts.
+//! an administrator, can escalate, or reads secrets. Each chain is a finding of its own and outranks its parts.
 
 use std::collections::BTreeMap;
 
@@ -13,8 +13,8 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
     meta: RuleMeta {
         id: "attack-path-public-api-to-privileged-lambda",
         title: "Unauthenticated internet entry point reaches a privileged Lambda function",
-        rationale: "An open REST method, HTTP route, WebSocket $connect or function URL invokes a function whose execution role is an administrator, nearly one, or can escalate privileges: one bug in that function (an injection, a deserialization flaw, a vulnerable dependency) hands an anonymous attacker the account. Open routes to functions with least-privilege roles, and privileged functions reachable only with authentication, do not form this path (their parts are still reported).",
-        remediation: "Break the chain at its cheapest link: put an authorizer on the entry point, or replace the function's role with a least-privilege one (usually both).",
+        rationale: "An open REST method, HTTP route, WebSocket $connect or function URL invokes a function whose execution role is an administrator, nearly one, can escalate privileges, or can read secrets: one bug in that function (an injection, a deserialization flaw, a vulnerable dependency) hands an anonymous attacker the account or the credentials stored in it. When the secrets are the prize, the path ends with them. Open routes to functions with least-privilege roles, and privileged functions reachable only with authentication, do not form this path (their parts are still reported).",
+        remediation: "Break the chain at its cheapest link: put an authorizer on the entry point, or replace the function's role with a least-privilege one that reads only the secrets the function needs (usually both).",
         references: &[
             "https://docs.aws.amazon.com/wellarchitected/latest/serverless-applications-lens/identity-and-access-management.html",
         ],
@@ -40,10 +40,17 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
             let Some(function) = cx.inventory.lambda.functions.get(function_arn) else { continue };
             let Some(role_arn) = &function.role else { continue };
             let Some(role) = cx.principals.get(role_arn) else { continue };
-            if !role.capability.is_privileged() {
+            if !role.capability.is_privileged() && role.readable_secrets.is_empty() {
                 continue;
             }
-            let path = vec![entry.arn.clone(), function.arn.clone(), role_arn.clone()];
+            // What the attacker gains last: the secrets the role reads, when that is the prize.
+            let secrets: Vec<&str> = if role.capability.is_privileged() {
+                Vec::new()
+            } else {
+                role.readable_secrets.iter().map(|s| s.secret_arn.as_str()).collect()
+            };
+            let mut path = vec![entry.arn.clone(), function.arn.clone(), role_arn.clone()];
+            path.extend(secrets.iter().map(|s| (*s).to_owned()));
             let parts: Vec<&Finding> =
                 earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
             let (blast, what) = role.blast_radius();
@@ -52,11 +59,16 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
             details.insert("function".into(), json!(function.name));
             details.insert("role".into(), json!(role.name));
             details.insert("chained_findings".into(), json!(parts.iter().map(|f| &f.fingerprint).collect::<Vec<_>>()));
+            if !secrets.is_empty() {
+                let names: Vec<&str> = role.readable_secrets.iter().map(|s| s.secret_name.as_str()).collect();
+                details.insert("readable_secrets".into(), json!(names));
+            }
             let evidence = Evidence {
                 summary: format!("internet → {} → Lambda {} → role {} ({what})", entry.label, function.name, role.name),
                 location: Some(entry.arn.clone()),
                 statement: super::iam_permissions::privilege_evidence(cx, role)
-                    .map(|(grant, _)| grant.statement.raw.clone()),
+                    .map(|(grant, _)| grant.statement.raw.clone())
+                    .or_else(|| secret_grant(cx, role)),
                 details,
             };
             let risk = RiskInputs {
@@ -65,11 +77,12 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
                 credential_age_days: None,
                 compensating: entry.compensating.clone(),
             };
+            let prize = if secrets.is_empty() { String::new() } else { format!(" → {} secret(s)", secrets.len()) };
             let mut draft = Draft::new(
                 &entry.arn,
                 &entry.region,
                 "path",
-                format!("Internet → {} → {} → {}", entry.label, function.name, role.name),
+                format!("Internet → {} → {} → {}{prize}", entry.label, function.name, role.name),
             )
             .evidence(evidence)
             .risk(risk);
@@ -79,6 +92,13 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
         }
     },
 };
+
+/// The statement that lets a role read secrets, for a path whose prize is its secrets.
+fn secret_grant(cx: &crate::analyze::Context<'_>, role: &crate::analyze::PrincipalView) -> Option<serde_json::Value> {
+    let first = role.readable_secrets.first()?;
+    let grant = role.permissions.allows_on(cx.catalogue, "secretsmanager:GetSecretValue", &first.secret_arn)?;
+    Some(grant.statement.raw.clone())
+}
 
 #[cfg(test)]
 mod tests {

@@ -32,6 +32,8 @@ pub enum Exposure {
 pub enum BlastRadius {
     Admin,
     PrivilegeEscalation,
+    /// Read secrets (Secrets Manager values): credentials to other systems, often to more of the account.
+    ReadsSecrets,
     /// Change configuration, permissions or data.
     Write,
     Read,
@@ -64,6 +66,7 @@ impl BlastRadius {
         match self {
             BlastRadius::Admin => 1.35,
             BlastRadius::PrivilegeEscalation => 1.3,
+            BlastRadius::ReadsSecrets => 1.2,
             BlastRadius::Write => 1.1,
             BlastRadius::Read => 1.0,
             BlastRadius::Minimal => 0.85,
@@ -73,6 +76,7 @@ impl BlastRadius {
         match self {
             BlastRadius::Admin => "admin",
             BlastRadius::PrivilegeEscalation => "privilege_escalation",
+            BlastRadius::ReadsSecrets => "reads_secrets",
             BlastRadius::Write => "write",
             BlastRadius::Read => "read",
             BlastRadius::Minimal => "minimal",

@@ -39,6 +39,13 @@ pub fn action(key: KeyEvent, mode: Mode) -> Option<Action> {
     })
 }
 
+/// The service filter's cycle, as far as the overlay's width allows.
+fn service_filter_help() -> String {
+    let services = crate::score::posture_services();
+    let first: Vec<&str> = services.iter().take(2).copied().collect();
+    format!("service: {} → … ({} in all; the title shows it)", first.join(" → "), services.len())
+}
+
 /// The keys of a view, for the help overlay: (keys, what they do).
 pub fn help(view: View) -> Vec<(&'static str, String)> {
     let mut keys: Vec<(&'static str, String)> =
@@ -52,7 +59,7 @@ pub fn help(view: View) -> Vec<(&'static str, String)> {
             ("/", "search title, ARN, rule".into()),
             ("s", "sort: score → severity → service → age".into()),
             ("f", "minimum severity".into()),
-            ("v", format!("service: {}", crate::score::posture_services().join(" → "))),
+            ("v", service_filter_help()),
         ]),
         View::Compare => keys.extend([
             ("Tab", "new → resolved → changed".into()),

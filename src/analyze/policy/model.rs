@@ -31,6 +31,15 @@ pub enum ResourceClause {
 }
 
 impl ResourceClause {
+    /// Whether the statement applies to the resource `arn` (IAM matching: `*` and `?`, case-sensitive).
+    pub fn covers(&self, arn: &str) -> bool {
+        match self {
+            ResourceClause::Resource(patterns) => patterns.iter().any(|p| crate::glob::glob_match(p, arn)),
+            ResourceClause::NotResource(patterns) => !patterns.iter().any(|p| crate::glob::glob_match(p, arn)),
+            ResourceClause::Absent => true,
+        }
+    }
+
     /// Whether the statement applies to every resource: `"*"` (or an ARN pattern of wildcards only), or a
     /// `NotResource`, which excludes a few and so covers everything else.
     pub fn is_all(&self) -> bool {

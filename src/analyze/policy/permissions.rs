@@ -131,6 +131,20 @@ impl Permissions {
         self.effective(set)
     }
 
+    /// The first grant that allows `action` on the resource `arn` with no restricting condition, unless an
+    /// unconstrained Deny or the permissions boundary takes the action away.
+    pub fn allows_on(&self, catalogue: &Catalogue, action: &str, arn: &str) -> Option<&Grant> {
+        let index = catalogue.lookup(action)?;
+        if self.denied.contains(index) || self.boundary.as_ref().is_some_and(|b| !b.contains(index)) {
+            return None;
+        }
+        self.grants.iter().find(|g| {
+            g.actions.contains(index)
+                && g.statement.resources.covers(arn)
+                && g.statement.restricting_conditions().next().is_none()
+        })
+    }
+
     /// The grants (unconstrained) that allow any of `actions`.
     pub fn grants_for<'a>(&'a self, actions: &'a ActionSet) -> impl Iterator<Item = &'a Grant> + 'a {
         self.grants.iter().filter(move |g| g.unconstrained && g.actions.intersects(actions))

@@ -63,7 +63,8 @@ pub fn account_of(id: &str) -> Option<String> {
     (candidate.len() == 12 && candidate.bytes().all(|b| b.is_ascii_digit())).then(|| candidate.to_owned())
 }
 
-fn action_matches(statement: &Statement, wanted: &[&str]) -> bool {
+/// Whether the statement's Action (or NotAction) covers any of `wanted`.
+pub fn action_matches(statement: &Statement, wanted: &[&str]) -> bool {
     let matches = |patterns: &Vec<String>| {
         patterns.iter().any(|p| {
             let p = p.to_ascii_lowercase();

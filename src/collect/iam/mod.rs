@@ -470,7 +470,7 @@ mod tests {
         );
         let ctx = ctx();
         let inventory =
-            collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws" })
+            collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws", account: "123456789012" })
                 .await;
 
         assert_eq!(generate.num_calls(), 2, "polled until complete");
@@ -570,7 +570,7 @@ mod tests {
         );
         let ctx = ctx();
         let inventory =
-            collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws" })
+            collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws", account: "123456789012" })
                 .await;
         assert!(inventory.users.is_empty() && inventory.groups.is_empty(), "users could not be listed");
         let app = &inventory.roles["arn:aws:iam::123456789012:role/app"];

@@ -1,0 +1,116 @@
+//! Who can read which secret: the principal's identity policies or the secret's resource policy must allow
+//! `secretsmanager:GetSecretValue`, and when the secret is encrypted with a customer managed key, the
+//! principal must also be able to decrypt with that key (its key policy names the principal, or delegates to
+//! the account's IAM policies and those allow `kms:Decrypt` on the key). Secrets under the AWS managed key
+//! `aws/secretsmanager` need nothing more: Secrets Manager decrypts for any principal of the account.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::policy::principals::action_matches;
+use super::policy::{Catalogue, Effect, Grant, Permissions, Policy, PrincipalClause, Statement};
+use crate::inventory::Inventory;
+use crate::inventory::kms::Key;
+use crate::inventory::secretsmanager::Secret;
+
+/// A secret a principal can read, and the permission that lets it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecretAccess {
+    pub secret_arn: String,
+    pub secret_name: String,
+    /// "inline policy `x`, statement S" or "the secret's resource policy, statement S".
+    pub via: String,
+}
+
+/// Conditions that reading through Secrets Manager in the account satisfies: a key policy statement limited
+/// by them still lets the principal decrypt the secret.
+const SATISFIED_BY_SECRETS_MANAGER: &[&str] = &["kms:ViaService", "kms:CallerAccount"];
+
+fn grant_location(grant: &Grant) -> String {
+    format!("{} policy `{}`, statement {}", grant.source.kind, grant.source.name, grant.statement.label())
+}
+
+/// Whether an Allow statement names `principal_arn` (or anyone) as an AWS principal.
+fn names(statement: &Statement, principal_arn: &str) -> bool {
+    match &statement.principals {
+        Some(PrincipalClause::Principal(p)) => {
+            p.any || p.by_type.get("AWS").is_some_and(|ids| ids.iter().any(|id| id == principal_arn))
+        }
+        _ => false,
+    }
+}
+
+/// Whether an Allow statement names the account itself (its root), which hands the decision to IAM policies.
+fn names_account(statement: &Statement, account: &str) -> bool {
+    let root_suffix = format!(":iam::{account}:root");
+    match &statement.principals {
+        Some(PrincipalClause::Principal(p)) => p
+            .by_type
+            .get("AWS")
+            .is_some_and(|ids| ids.iter().any(|id| id == account || id.ends_with(&root_suffix))),
+        _ => false,
+    }
+}
+
+/// Allow statements of `policy` for any of `actions` whose conditions, if any, are all among `satisfied`.
+fn applicable<'p>(policy: &'p Policy, actions: &[&str], satisfied: &[&str]) -> impl Iterator<Item = &'p Statement> {
+    let actions: Vec<String> = actions.iter().map(|a| (*a).to_owned()).collect();
+    policy.statements.iter().filter(move |s| {
+        let wanted: Vec<&str> = actions.iter().map(String::as_str).collect();
+        s.effect == Effect::Allow
+            && action_matches(s, &wanted)
+            && s.restricting_conditions().all(|c| satisfied.iter().any(|k| c.key.eq_ignore_ascii_case(k)))
+    })
+}
+
+/// How `principal_arn` may decrypt with a customer managed `key`, if it may. `key_policy`: the parsed key
+/// policy; `None` when it could not be read, which is taken as AWS's default (decisions delegated to IAM).
+pub fn can_decrypt(
+    catalogue: &Catalogue,
+    principal_arn: &str,
+    permissions: &Permissions,
+    key: &Key,
+    key_policy: Option<&Policy>,
+    account: &str,
+) -> Option<String> {
+    let through_iam = || permissions.allows_on(catalogue, "kms:Decrypt", &key.arn).map(grant_location);
+    let Some(policy) = key_policy else { return through_iam() };
+    let mut delegated = false;
+    for statement in applicable(policy, &["kms:Decrypt"], SATISFIED_BY_SECRETS_MANAGER) {
+        if names(statement, principal_arn) {
+            return Some(format!("the key policy of {}, statement {}", key.arn, statement.label()));
+        }
+        delegated |= names_account(statement, account);
+    }
+    if delegated { through_iam() } else { None }
+}
+
+/// Whether the principal can read `secret`, and through which permission. `policies`: the parsed resource
+/// policies (the secret's and its key's among them) by resource ARN.
+pub fn can_read(
+    inventory: &Inventory,
+    catalogue: &Catalogue,
+    principal_arn: &str,
+    permissions: &Permissions,
+    secret: &Secret,
+    policies: &HashMap<String, Policy>,
+) -> Option<String> {
+    let action = "secretsmanager:GetSecretValue";
+    let via = permissions.allows_on(catalogue, action, &secret.arn).map(grant_location).or_else(|| {
+        let policy = policies.get(&secret.arn)?;
+        applicable(policy, &[action], &[])
+            .find(|s| names(s, principal_arn))
+            .map(|s| format!("the secret's resource policy, statement {}", s.label()))
+    })?;
+    let key = secret.kms_key_id.as_deref().and_then(|reference| inventory.kms.resolve(reference, &secret.region));
+    match key {
+        Some(key) if key.is_customer_managed() => {
+            let account = &inventory.account.account_id;
+            can_decrypt(catalogue, principal_arn, permissions, key, policies.get(&key.arn), account)?;
+            Some(via)
+        }
+        // The AWS managed key: Secrets Manager decrypts for the account's principals.
+        _ => Some(via),
+    }
+}

@@ -1,0 +1,88 @@
+//! Secrets Manager (per region): every secret's metadata from ListSecrets (planned deletions included) and
+//! its resource policy. Never a value: GetSecretValue is on the guard's never-call list.
+
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::types::SecretListEntry;
+use futures::StreamExt;
+
+use super::call::timestamp;
+use super::{Call, Ctx, Location};
+use crate::inventory::secretsmanager::*;
+use crate::inventory::{Observed, PolicyDocument};
+
+fn call(region: &str, operation: &'static str) -> Call {
+    Call::new("secretsmanager", region, operation)
+}
+
+/// ListSecrets' largest page.
+const PAGE: i32 = 100;
+
+pub(crate) async fn collect(ctx: &Ctx, client: &Client, at: &Location<'_>) -> SecretsInventory {
+    let region = at.region;
+    let listing = client.list_secrets().include_planned_deletion(true).max_results(PAGE).into_paginator().send();
+    let entries: Vec<SecretListEntry> = ctx
+        .pages(call(region, "ListSecrets"), listing)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|page| page.secret_list.unwrap_or_default())
+        .collect();
+    let secrets = futures::stream::iter(entries.iter().filter_map(|entry| secret_from(entry, region)))
+        .map(|mut secret| async move {
+            secret.resource_policy = resource_policy(ctx, client, region, &secret.arn).await;
+            secret
+        })
+        .buffer_unordered(ctx.fanout())
+        .collect::<Vec<_>>()
+        .await;
+    SecretsInventory { secrets: secrets.into_iter().map(|s| (s.arn.clone(), s)).collect() }
+}
+
+/// The fewest requests that give this inventory: a listing page per region (per 100 secrets) and each
+/// secret's resource policy.
+pub(crate) fn minimum_requests(secrets: &SecretsInventory, regions: usize) -> usize {
+    super::pages_needed(secrets.secrets.values().map(|s| s.region.as_str()), regions, PAGE as usize)
+        + secrets.secrets.len()
+}
+
+fn secret_from(entry: &SecretListEntry, region: &str) -> Option<Secret> {
+    let arn = entry.arn()?.to_owned();
+    Some(Secret {
+        name: entry.name().map(str::to_owned).unwrap_or_else(|| arn.rsplit(':').next().unwrap_or_default().to_owned()),
+        arn,
+        region: region.to_owned(),
+        kms_key_id: entry.kms_key_id().map(str::to_owned),
+        rotation_enabled: entry.rotation_enabled().unwrap_or(false),
+        rotation: entry.rotation_rules().map(|rules| RotationRules {
+            automatically_after_days: rules.automatically_after_days(),
+            schedule_expression: rules.schedule_expression().map(str::to_owned),
+            duration: rules.duration().map(str::to_owned),
+        }),
+        rotation_lambda_arn: entry.rotation_lambda_arn().map(str::to_owned),
+        last_rotated: entry.last_rotated_date().and_then(timestamp),
+        next_rotation: entry.next_rotation_date().and_then(timestamp),
+        last_accessed: entry.last_accessed_date().and_then(timestamp),
+        created: entry.created_date().and_then(timestamp),
+        last_changed: entry.last_changed_date().and_then(timestamp),
+        deletion_date: entry.deleted_date().and_then(timestamp),
+        owning_service: entry.owning_service().map(str::to_owned),
+        tags: entry
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+            .collect(),
+        resource_policy: Observed::Unknown,
+    })
+}
+
+async fn resource_policy(ctx: &Ctx, client: &Client, region: &str, arn: &str) -> Observed<PolicyDocument> {
+    let request = client.get_resource_policy().secret_id(arn).send();
+    match ctx.fetch_observed(call(region, "GetResourcePolicy").on(arn), request).await {
+        Observed::Present(output) => match output.resource_policy() {
+            Some(policy) => Observed::Present(PolicyDocument::parse(policy)),
+            None => Observed::Absent,
+        },
+        Observed::Absent => Observed::Absent,
+        Observed::Unknown => Observed::Unknown,
+    }
+}
