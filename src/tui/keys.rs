@@ -43,7 +43,7 @@ pub fn action(key: KeyEvent, mode: Mode) -> Option<Action> {
 fn service_filter_help() -> String {
     let services = crate::score::posture_services();
     let first: Vec<&str> = services.iter().take(2).copied().collect();
-    format!("service: {} → … ({} in all; the title shows it)", first.join(" → "), services.len())
+    format!("service: {} → … ({} in all)", first.join(" → "), services.len())
 }
 
 /// The keys of a view, for the help overlay: (keys, what they do).
