@@ -60,6 +60,17 @@ PLANTED_SECRETS = {
     "DB_PASSWORD": "hunter2-Pr0d-Passw0rd!",
     "STRIPE_SECRET_KEY": "sk_live_51HdemoNotARealKey0000000000",
     "SLACK_TOKEN": "xoxb-000000000000-demo-token-not-real",
+    # Values stored in Secrets Manager and Parameter Store: stance reads their metadata, never them.
+    "ORDERS_DB_SECRET": "orders-db-V4lue-Never-Read-0001",
+    "STRIPE_VAULTED": "sk_live_51HvaultedDemoKey111111111",
+    "SLACK_WEBHOOK_SECRET": "https://hooks.slack.example/T000/B000/vaulted-demo",
+    "FTP_PASSWORD": "ftp-Legacy-Pa55-Never-Read",
+    "PARTNER_TOKEN": "partner-token-Never-Read-2222",
+    "ORG_CONFIG": "org-config-Never-Read-3333",
+    "EU_DB_SECRET": "eu-db-V4lue-Never-Read-4444",
+    "SSM_DB_PASSWORD": "ssm-Plaintext-Pa55w0rd-5555",
+    "SSM_STRIPE_KEY": "ssm-Secure-Stripe-Key-6666",
+    "SSM_EU_TOKEN": "ssm-eu-api-token-7777",
 }
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -202,7 +213,7 @@ class Seeder:
             "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
         }
 
-    def seed_iam(self) -> dict[str, str]:
+    def seed_iam(self, keys: dict[str, str]) -> dict[str, str]:
         iam = self.client("iam")
         roles: dict[str, str] = {}
 
@@ -237,7 +248,16 @@ class Seeder:
                 "orders-table": {
                     "Version": "2012-10-17",
                     "Statement": [{"Sid": "OrdersTable", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], "Resource": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"}],
-                }
+                },
+                # Scoped to its own secret and key (a look-alike of iam-secret-read-all), yet the open
+                # GET /orders route reaches it: an attack path whose prize is that secret.
+                "orders-db-secret": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Sid": "ReadOrdersDb", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:orders-db-*"},
+                        {"Sid": "DecryptOrdersData", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": keys["orders"]},
+                    ],
+                },
             },
         )
         roles["payments"] = self.role(
@@ -276,6 +296,13 @@ class Seeder:
             "thumbnailer-role",
             self.lambda_trust(),
             inline={"s3": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}},
+        )
+
+        # Reads every secret of the account (a rotation helper nobody scoped).
+        self.role(
+            "secrets-rotation-role",
+            self.lambda_trust(),
+            inline={"rotate": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], "Resource": "*"}]}},
         )
 
         # Trust policies, risky and their look-alikes.
@@ -404,7 +431,7 @@ class Seeder:
         kwargs.update(extra)
         return lam.create_function(**kwargs)["FunctionArn"]
 
-    def seed_lambda(self, roles: dict[str, str]) -> dict[str, str]:
+    def seed_lambda(self, roles: dict[str, str], keys: dict[str, str]) -> dict[str, str]:
         fns: dict[str, str] = {}
         us = "us-east-1"
         fns["orders"] = self.function(
@@ -423,7 +450,8 @@ class Seeder:
             us, "reports-generator", roles["reports"], "python3.8",
             env={"SLACK_TOKEN": PLANTED_SECRETS["SLACK_TOKEN"], "REPORT_BUCKET": "acme-reports"},
             Layers=[layer],
-            KMSKeyArn=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            # Its environment is encrypted with a key that is scheduled for deletion.
+            KMSKeyArn=keys["reports"],
         )
         fns["webhook"] = self.function(us, "public-webhook", roles["webhook"], "python3.11", architectures=["arm64"])
         fns["internal"] = self.function(
@@ -533,6 +561,18 @@ class Seeder:
         api.create_usage_plan_key(usagePlanId=plan, keyId=old_key, keyType="API_KEY")
         api.create_usage_plan_key(usagePlanId=plan, keyId=new_key, keyType="API_KEY")
         api.create_domain_name(domainName="api.acme.example", regionalCertificateArn=f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/abc", endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy="TLS_1_0")
+        # Look-alike: TLS 1.2.
+        api.create_domain_name(domainName="partners.acme.example", regionalCertificateArn=f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/def", endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy="TLS_1_2")
+        # partner-api caches responses, unencrypted.
+        api.update_stage(
+            restApiId=partner, stageName="v1",
+            patchOperations=[
+                {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+                {"op": "replace", "path": "/cacheClusterSize", "value": "0.5"},
+                {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+                {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "false"},
+            ],
+        )
 
         eu = self.client("apigateway", "eu-west-1")
         eu_api = eu.create_rest_api(name="eu-orders-api", endpointConfiguration={"types": ["REGIONAL"]})["id"]
@@ -540,6 +580,19 @@ class Seeder:
         eres = eu.create_resource(restApiId=eu_api, parentId=eroot, pathPart="orders")["id"]
         self.rest_method(eu, "eu-west-1", eu_api, eres, "GET", auth="AWS_IAM", function_arn=fns["eu-orders"])
         eu.create_deployment(restApiId=eu_api, stageName="prod")
+        # Look-alikes: a cache whose data is encrypted, and X-Ray tracing on.
+        eu.update_stage(
+            restApiId=eu_api, stageName="prod",
+            patchOperations=[
+                {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+                {"op": "replace", "path": "/cacheClusterSize", "value": "0.5"},
+                {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+                {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "true"},
+                {"op": "replace", "path": "/tracingEnabled", "value": "true"},
+                {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:eu-orders-api-access"},
+                {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+            ],
+        )
 
     # ---- API Gateway HTTP / WebSocket ------------------------------------------------------------------------
     def seed_http(self, fns: dict[str, str]) -> None:
@@ -575,6 +628,100 @@ class Seeder:
         eu.create_route(ApiId=eu_http, RouteKey="POST /thumbnails", AuthorizationType="AWS_IAM", Target=f"integrations/{thumb}")
         eu.create_stage(ApiId=eu_http, StageName="$default", AutoDeploy=True)
 
+    # ---- KMS, Secrets Manager, Parameter Store ---------------------------------------------------------------
+    def key(self, region: str, alias: str, *, rotate=False, policy=None, **kwargs) -> str:
+        kms = self.client("kms", region)
+        key = kms.create_key(Description=alias, **kwargs)["KeyMetadata"]
+        kms.create_alias(AliasName=f"alias/{alias}", TargetKeyId=key["KeyId"])
+        if rotate:
+            kms.enable_key_rotation(KeyId=key["KeyId"])
+        if policy:
+            kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(policy))
+        return key["Arn"]
+
+    def seed_kms(self) -> dict[str, str]:
+        us, keys = "us-east-1", {}
+        # Rotating, default policy: the look-alike of kms-key-rotation-disabled.
+        keys["orders"] = self.key(us, "orders-data", rotate=True)
+        # Rotation off.
+        keys["billing"] = self.key(us, "billing-exports")
+        # Scheduled for deletion while reports-generator's environment is encrypted with it.
+        keys["reports"] = self.key(us, "reports-data")
+        # Anyone may decrypt with it.
+        keys["shared"] = self.key(
+            us, "partner-share", rotate=True,
+            policy={"Version": "2012-10-17", "Statement": [
+                {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
+                {"Sid": "PartnersDecrypt", "Effect": "Allow", "Principal": "*", "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"},
+            ]},
+        )
+        # Principal * limited by kms:CallerAccount and kms:ViaService, as AWS's own key policies are: restricted.
+        keys["params"] = self.key(
+            us, "app-params", rotate=True,
+            policy={"Version": "2012-10-17", "Statement": [
+                {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
+                {"Sid": "ViaParameterStore", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], "Resource": "*",
+                 "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": "ssm.us-east-1.amazonaws.com"}}},
+            ]},
+        )
+        # Signing key: cannot rotate automatically, not a rotation finding.
+        keys["signing"] = self.key(us, "webhook-signing", KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
+        # Pending deletion, but nothing uses it: fine.
+        keys["retired"] = self.key(us, "retired-exports")
+        keys["eu"] = self.key("eu-west-1", "eu-orders-data", rotate=True)
+        return keys
+
+    def retire_keys(self, keys: dict[str, str]) -> None:
+        """Schedules two keys for deletion once their users exist: reports-data still encrypts a secret and
+        reports-generator's environment, retired-exports encrypts nothing."""
+        kms = self.client("kms", "us-east-1")
+        for name in ("reports", "retired"):
+            kms.schedule_key_deletion(KeyId=keys[name].rsplit("/", 1)[1], PendingWindowInDays=7)
+
+    def seed_secrets(self, keys: dict[str, str]) -> None:
+        us = "us-east-1"
+        sm = self.client("secretsmanager", us)
+        with freeze_time(days_ago(30)):
+            # Young, under a customer key, no rotation: rotation-disabled (the orders role reads it).
+            self.client("secretsmanager", us).create_secret(Name="orders-db", SecretString=PLANTED_SECRETS["ORDERS_DB_SECRET"], KmsKeyId="alias/orders-data")
+        with freeze_time(days_ago(80)):
+            self.client("secretsmanager", us).create_secret(Name="payments/stripe", SecretString=PLANTED_SECRETS["STRIPE_VAULTED"], KmsKeyId=keys["billing"])
+        with freeze_time(days_ago(45)):
+            # Rotates every 30 days, last rotated 45 days ago: overdue.
+            self.client("secretsmanager", us).rotate_secret(SecretId="payments/stripe", RotationRules={"AutomaticallyAfterDays": 30})
+        with freeze_time(days_ago(20)):
+            # Under reports-data, the key scheduled for deletion.
+            self.client("secretsmanager", us).create_secret(Name="reports/slack-webhook", SecretString=PLANTED_SECRETS["SLACK_WEBHOOK_SECRET"], KmsKeyId=keys["reports"])
+        # Rotated today: the look-alike of rotation-disabled and rotation-overdue.
+        sm.rotate_secret(SecretId="reports/slack-webhook", RotationRules={"AutomaticallyAfterDays": 30})
+        with freeze_time(days_ago(200)):
+            # Old, never read, never rotated.
+            self.client("secretsmanager", us).create_secret(Name="legacy/ftp-password", SecretString=PLANTED_SECRETS["FTP_PASSWORD"])
+        sm.create_secret(Name="shared/partner-token", SecretString=PLANTED_SECRETS["PARTNER_TOKEN"])
+        sm.rotate_secret(SecretId="shared/partner-token", RotationRules={"AutomaticallyAfterDays": 30})
+        sm.put_resource_policy(SecretId="shared/partner-token", ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "AnyPartner", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+        sm.create_secret(Name="shared/org-config", SecretString=PLANTED_SECRETS["ORG_CONFIG"])
+        sm.rotate_secret(SecretId="shared/org-config", RotationRules={"AutomaticallyAfterDays": 30})
+        sm.put_resource_policy(SecretId="shared/org-config", ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "OrgOnly", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}))
+        # Scheduled for deletion: no rotation finding for a secret on its way out.
+        sm.create_secret(Name="old/api-key", SecretString="retired")
+        sm.delete_secret(SecretId="old/api-key", RecoveryWindowInDays=7)
+        eu = self.client("secretsmanager", "eu-west-1")
+        eu.create_secret(Name="eu-orders-db", SecretString=PLANTED_SECRETS["EU_DB_SECRET"], KmsKeyId=keys["eu"])
+        eu.rotate_secret(SecretId="eu-orders-db", RotationRules={"AutomaticallyAfterDays": 30})
+
+    def seed_parameters(self, keys: dict[str, str]) -> None:
+        ssm = self.client("ssm", "us-east-1")
+        ssm.put_parameter(Name="/orders/db/password", Value=PLANTED_SECRETS["SSM_DB_PASSWORD"], Type="String")
+        # Look-alikes: configuration about a password, plain configuration, and a SecureString.
+        ssm.put_parameter(Name="/orders/db/password-min-length", Value="14", Type="String")
+        ssm.put_parameter(Name="/orders/table-name", Value="orders", Type="String")
+        ssm.put_parameter(Name="/payments/stripe/api-key", Value=PLANTED_SECRETS["SSM_STRIPE_KEY"], Type="SecureString", KeyId="alias/app-params")
+        self.client("ssm", "eu-west-1").put_parameter(Name="/eu/orders/api-token", Value=PLANTED_SECRETS["SSM_EU_TOKEN"] + ",second", Type="StringList")
+
     # ---- the benchmark's bulk ----------------------------------------------------------------------------
     def seed_bulk(self, functions: int, roles: int, rest_apis: int) -> None:
         iam = self.client("iam")
@@ -602,10 +749,14 @@ class Seeder:
 
     def seed(self, account: str) -> None:
         self.seed_aged_iam()
-        roles = self.seed_iam()
-        fns = self.seed_lambda(roles)
+        keys = self.seed_kms()
+        roles = self.seed_iam(keys)
+        fns = self.seed_lambda(roles, keys)
         self.seed_rest(fns)
         self.seed_http(fns)
+        self.seed_secrets(keys)
+        self.seed_parameters(keys)
+        self.retire_keys(keys)
         if account == "large":
             self.seed_bulk(functions=500, roles=800, rest_apis=100)
         elif account == "huge":
@@ -625,7 +776,9 @@ def open_orders_url(seeder: Seeder) -> None:
 
 
 def lock_down_payments(seeder: Seeder) -> None:
-    """payments-processor reads its secrets from Secrets Manager and is no longer invocable by anyone."""
+    """payments-processor reads its secrets from Secrets Manager and is no longer invocable by anyone; the
+    payments/stripe secret is rotated at last."""
+    seeder.client("secretsmanager").rotate_secret(SecretId="payments/stripe", RotationRules={"AutomaticallyAfterDays": 30})
     lam = seeder.client("lambda")
     lam.update_function_configuration(
         FunctionName="payments-processor",

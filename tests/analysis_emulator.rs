@@ -60,14 +60,19 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     let taxonomy: BTreeSet<&str> = stance::rules::Category::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(categories, taxonomy, "the demo account plants a risk of every category");
 
-    // Attack paths: ordered ARNs from the entry point to the role, and they outrank every finding they chain.
+    // Attack paths: ordered ARNs from the entry point to the role (and the secrets it reads, when those are the
+    // prize), and they outrank every finding they chain.
     let paths: Vec<&Value> =
         findings.iter().filter(|f| f["category"] == "attack_path_public_api_to_privileged_lambda").collect();
     assert!(paths.len() >= 2);
+    let to_secrets = paths.iter().find(|p| p["path"].as_array().is_some_and(|a| a.len() > 3)).expect("a path to secrets");
+    let blast = to_secrets["factors"].as_array().unwrap().iter().find(|f| f["name"] == "blast_radius").unwrap();
+    assert_eq!(blast["value"], "reads_secrets", "{to_secrets:#}");
     for path in &paths {
         let arns: Vec<&str> = path["path"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-        assert_eq!(arns.len(), 3, "{path:#}");
+        assert!(arns.len() >= 3, "{path:#}");
         assert!(arns[1].contains(":function:") && arns[2].contains(":role/"), "{arns:?}");
+        assert!(arns[3..].iter().all(|a| a.contains(":secret:")), "{arns:?}");
         let chained = path["evidence"]["details"]["chained_findings"].as_array().unwrap();
         assert!(!chained.is_empty());
         for fingerprint in chained {
