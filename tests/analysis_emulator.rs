@@ -65,7 +65,8 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     let paths: Vec<&Value> =
         findings.iter().filter(|f| f["category"] == "attack_path_public_api_to_privileged_lambda").collect();
     assert!(paths.len() >= 2);
-    let to_secrets = paths.iter().find(|p| p["path"].as_array().is_some_and(|a| a.len() > 3)).expect("a path to secrets");
+    let to_secrets =
+        paths.iter().find(|p| p["path"].as_array().is_some_and(|a| a.len() > 3)).expect("a path to secrets");
     let blast = to_secrets["factors"].as_array().unwrap().iter().find(|f| f["name"] == "blast_radius").unwrap();
     assert_eq!(blast["value"], "reads_secrets", "{to_secrets:#}");
     for path in &paths {

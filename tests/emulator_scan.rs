@@ -57,7 +57,7 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
         BTreeSet::from(["alice", "bob", "ci-deployer", "old-contractor", "svc-reporting"].map(String::from))
     );
     assert_eq!(names(&iam["groups"]), BTreeSet::from(["admins", "developers"].map(String::from)));
-    assert_eq!(iam["roles"].as_object().unwrap().len(), 12);
+    assert_eq!(iam["roles"].as_object().unwrap().len(), 13);
     assert_eq!(names(&inv["lambda"]["functions"]).len(), 7);
     assert_eq!(
         names(&inv["apigateway"]["apis"]),
@@ -147,6 +147,75 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
     assert_eq!(webhook["architectures"], serde_json::json!(["arm64"]));
     assert_eq!(by_name(functions, "thumbnailer")["function_urls"][0]["auth_type"], "AWS_IAM");
     assert_eq!(by_name(functions, "thumbnailer")["region"], "eu-west-1");
+
+    // Secrets Manager, Parameter Store, KMS: every seeded secret, parameter and key, metadata only.
+    let secrets = &inv["secretsmanager"]["secrets"];
+    assert_eq!(
+        names(secrets),
+        BTreeSet::from(
+            [
+                "orders-db",
+                "payments/stripe",
+                "reports/slack-webhook",
+                "legacy/ftp-password",
+                "shared/partner-token",
+                "shared/org-config",
+                "old/api-key",
+                "eu-orders-db"
+            ]
+            .map(String::from)
+        ),
+        "planned deletions included"
+    );
+    let stripe = by_name(secrets, "payments/stripe");
+    assert_eq!(stripe["rotation_enabled"], true);
+    assert_eq!(stripe["rotation"]["automatically_after_days"], 30);
+    assert!((44..=46).contains(&age_days(&stripe["last_rotated"])), "{stripe:#}");
+    assert!((79..=81).contains(&age_days(&stripe["created"])));
+    assert_eq!(by_name(secrets, "legacy/ftp-password")["rotation_enabled"], false, "absent means off");
+    assert!(by_name(secrets, "old/api-key")["deletion_date"].is_string());
+    assert_eq!(by_name(secrets, "orders-db")["kms_key_id"], "alias/orders-data");
+    assert_eq!(
+        by_name(secrets, "shared/partner-token")["resource_policy"]["value"]["json"]["Statement"][0]["Sid"],
+        "AnyPartner"
+    );
+    assert_eq!(by_name(secrets, "legacy/ftp-password")["resource_policy"]["state"], "absent");
+    assert_eq!(by_name(secrets, "eu-orders-db")["region"], "eu-west-1");
+    let parameters = &inv["ssm"]["parameters"];
+    assert_eq!(parameters.as_object().unwrap().len(), 5);
+    let plaintext = &parameters["arn:aws:ssm:us-east-1:123456789012:parameter/orders/db/password"];
+    assert_eq!(plaintext["name"], "/orders/db/password", "the ARN drops the leading slash, the name keeps it");
+    assert_eq!(plaintext["parameter_type"], "String");
+    let secure = &parameters["arn:aws:ssm:us-east-1:123456789012:parameter/payments/stripe/api-key"];
+    assert_eq!(
+        (secure["parameter_type"].as_str(), secure["key_id"].as_str()),
+        (Some("SecureString"), Some("alias/app-params"))
+    );
+    let keys = inv["kms"]["keys"].as_object().unwrap();
+    assert_eq!(keys.len(), 8, "the account's keys; AWS aliases without keys are not keys");
+    let key = |alias: &str| {
+        keys.values()
+            .find(|k| k["aliases"].as_array().unwrap().iter().any(|a| a == alias))
+            .unwrap_or_else(|| panic!("{alias}"))
+    };
+    assert_eq!(key("alias/orders-data")["rotation_enabled"], serde_json::json!({"state": "present", "value": true}));
+    assert_eq!(
+        key("alias/billing-exports")["rotation_enabled"],
+        serde_json::json!({"state": "present", "value": false})
+    );
+    assert_eq!(
+        key("alias/webhook-signing")["rotation_enabled"]["state"],
+        "absent",
+        "RSA keys cannot rotate: not asked"
+    );
+    assert_eq!(key("alias/reports-data")["state"], "PendingDeletion");
+    assert!(key("alias/reports-data")["deletion_date"].is_string());
+    assert_eq!(key("alias/partner-share")["policy"]["value"]["json"]["Statement"][1]["Sid"], "PartnersDecrypt");
+    assert_eq!(key("alias/eu-orders-data")["region"], "eu-west-1");
+    assert!(
+        inv["kms"]["aliases"].as_object().unwrap().values().any(|a| a["name"] == "alias/aws/ssm"),
+        "AWS aliases are kept"
+    );
 
     // REST APIs: methods with their auth type, authorizer and the Lambda each invokes; stages; keys.
     let rest = by_name(&inv["apigateway"]["apis"], "orders-api");
@@ -258,9 +327,14 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
         let (service, what) = operation.split_once(' ').unwrap();
         let read = match service {
             "iam" | "sts" => ["List", "Get", "Generate"].iter().any(|p| what.starts_with(p)),
+            // The JSON protocols name the operation in X-Amz-Target: `secretsmanager.ListSecrets`,
+            // `AmazonSSM.DescribeParameters`, `TrentService.ListKeys`.
+            _ if !what.contains(' ') => stance::aws::is_permitted_operation(what.rsplit('.').next().unwrap_or(what)),
             _ => what.starts_with("GET "),
         };
         assert!(read, "a non-read request reached AWS: {operation}");
+        let value_read = stance::aws::NEVER_CALL.iter().find(|op| what.rsplit(['.', '/']).next() == Some(**op));
+        assert!(value_read.is_none(), "a secret-value read reached AWS: {operation}");
     }
     assert_eq!(
         stats["requests"].as_u64(),

@@ -45,10 +45,9 @@ fn names(statement: &Statement, principal_arn: &str) -> bool {
 fn names_account(statement: &Statement, account: &str) -> bool {
     let root_suffix = format!(":iam::{account}:root");
     match &statement.principals {
-        Some(PrincipalClause::Principal(p)) => p
-            .by_type
-            .get("AWS")
-            .is_some_and(|ids| ids.iter().any(|id| id == account || id.ends_with(&root_suffix))),
+        Some(PrincipalClause::Principal(p)) => {
+            p.by_type.get("AWS").is_some_and(|ids| ids.iter().any(|id| id == account || id.ends_with(&root_suffix)))
+        }
         _ => false,
     }
 }

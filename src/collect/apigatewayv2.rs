@@ -391,8 +391,12 @@ mod tests {
             [&page1, &page2, &routes, &integrations, &authorizers, &one, &stages, &domains]
         );
         let ctx = ctx();
-        let inventory =
-            collect(&ctx, &client, &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" }).await;
+        let inventory = collect(
+            &ctx,
+            &client,
+            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" },
+        )
+        .await;
 
         assert_eq!(inventory.apis.len(), 2, "both pages of APIs");
         let a1 = &inventory.apis["arn:aws:apigateway:us-east-1::/apis/a1"];

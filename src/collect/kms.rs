@@ -116,11 +116,7 @@ async fn describe(ctx: &Ctx, client: &Client, region: &str, arn: String, id: Str
             }
         },
         async {
-            if key.is_customer_managed() {
-                key_policy(ctx, client, region, &key.arn).await
-            } else {
-                Observed::Absent
-            }
+            if key.is_customer_managed() { key_policy(ctx, client, region, &key.arn).await } else { Observed::Absent }
         }
     );
     key.rotation_enabled = rotation;
@@ -234,9 +230,8 @@ mod tests {
                 .build()
         });
         let describe = mock!(Client::describe_key).then_output(|| DescribeKeyOutput::builder().build());
-        let describe_customer = mock!(Client::describe_key)
-            .match_requests(|r| r.key_id() == Some(CUSTOMER))
-            .then_output(|| {
+        let describe_customer =
+            mock!(Client::describe_key).match_requests(|r| r.key_id() == Some(CUSTOMER)).then_output(|| {
                 DescribeKeyOutput::builder()
                     .key_metadata(metadata(
                         "c-1",
@@ -246,8 +241,8 @@ mod tests {
                     ))
                     .build()
             });
-        let describe_aws = mock!(Client::describe_key).match_requests(|r| r.key_id() == Some(AWS_MANAGED)).then_output(
-            || {
+        let describe_aws =
+            mock!(Client::describe_key).match_requests(|r| r.key_id() == Some(AWS_MANAGED)).then_output(|| {
                 DescribeKeyOutput::builder()
                     .key_metadata(metadata(
                         "a-1",
@@ -256,13 +251,18 @@ mod tests {
                         KeyUsageType::EncryptDecrypt,
                     ))
                     .build()
-            },
-        );
-        let describe_hmac = mock!(Client::describe_key).match_requests(|r| r.key_id() == Some(HMAC)).then_output(|| {
-            DescribeKeyOutput::builder()
-                .key_metadata(metadata("h-1", KeyManagerType::Customer, KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac))
-                .build()
-        });
+            });
+        let describe_hmac =
+            mock!(Client::describe_key).match_requests(|r| r.key_id() == Some(HMAC)).then_output(|| {
+                DescribeKeyOutput::builder()
+                    .key_metadata(metadata(
+                        "h-1",
+                        KeyManagerType::Customer,
+                        KeySpec::Hmac256,
+                        KeyUsageType::GenerateVerifyMac,
+                    ))
+                    .build()
+            });
         let rotation = mock!(Client::get_key_rotation_status)
             .match_requests(|r| r.key_id() == Some(CUSTOMER))
             .then_output(|| GetKeyRotationStatusOutput::builder().key_rotation_enabled(false).build());

@@ -257,8 +257,12 @@ mod tests {
         });
         let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&page1, &page2, &policy_a, &policy_b, &urls]);
         let ctx = ctx();
-        let inventory =
-            collect(&ctx, &client, &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" }).await;
+        let inventory = collect(
+            &ctx,
+            &client,
+            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" },
+        )
+        .await;
 
         assert_eq!(page1.num_calls() + page2.num_calls(), 2, "both pages read");
         assert_eq!(inventory.functions.len(), 2);
@@ -290,8 +294,12 @@ mod tests {
             .then_http_response(|| rest_json_error(404, "ResourceNotFoundException", "no url"));
         let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list, &denied, &unsupported, &single]);
         let ctx = ctx();
-        let inventory =
-            collect(&ctx, &client, &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" }).await;
+        let inventory = collect(
+            &ctx,
+            &client,
+            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" },
+        )
+        .await;
         let function = inventory.functions.values().next().expect("the function is still inventoried");
         assert!(function.resource_policy.is_unknown());
         assert_eq!(function.function_urls, Some(Vec::new()), "fallback says: no URL");

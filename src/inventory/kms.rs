@@ -175,13 +175,7 @@ mod tests {
             );
         }
         let expected = "arn:aws:kms:us-east-1:123456789012:key/k-1";
-        for reference in [
-            expected,
-            "k-1",
-            "alias/app",
-            "arn:aws:kms:us-east-1:123456789012:alias/app",
-            " alias/app ",
-        ] {
+        for reference in [expected, "k-1", "alias/app", "arn:aws:kms:us-east-1:123456789012:alias/app", " alias/app "] {
             assert_eq!(kms.resolve(reference, "us-east-1").map(|k| k.arn.as_str()), Some(expected), "{reference}");
         }
         assert_eq!(kms.resolve("alias/app", "eu-west-1").map(|k| k.id.as_str()), Some("k-1b"), "aliases are regional");

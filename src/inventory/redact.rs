@@ -186,7 +186,9 @@ mod tests {
 
     #[test]
     fn names_that_hold_secrets() {
-        for name in ["DB_PASSWORD", "/prod/db/password", "stripe-api-key", "github.token", "/svc/private-key", "Credentials"] {
+        for name in
+            ["DB_PASSWORD", "/prod/db/password", "stripe-api-key", "github.token", "/svc/private-key", "Credentials"]
+        {
             assert!(names_a_secret(name), "{name}");
         }
         for name in ["/app/password-min-length", "DB_SECRET_ARN", "token-ttl", "/password/feature-flag", "region"] {

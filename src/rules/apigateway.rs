@@ -235,10 +235,13 @@ pub static DOMAIN_WEAK_TLS: Rule = Rule {
         title: "API custom domain accepts TLS 1.0",
         rationale: "The security policy `TLS_1_0` lets clients connect with TLS 1.0 and 1.1, which have known weaknesses and are refused by current compliance baselines. Domains whose policy is `TLS_1_2` or one of the newer enhanced policies do not trigger it. REST and HTTP APIs share custom domains; each is reported once.",
         remediation: "`aws apigateway update-domain-name --domain-name NAME --patch-operations op=replace,path=/securityPolicy,value=TLS_1_2` (or `aws apigatewayv2 update-domain-name … SecurityPolicy=TLS_1_2`).",
-        references: &["https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-custom-domain-tls-version.html"],
+        references: &[
+            "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-custom-domain-tls-version.html",
+        ],
     },
     check: |cx, _, out| {
-        let domains = cx.inventory.apigateway.domain_names.values().chain(cx.inventory.apigatewayv2.domain_names.values());
+        let domains =
+            cx.inventory.apigateway.domain_names.values().chain(cx.inventory.apigatewayv2.domain_names.values());
         let mut seen = std::collections::BTreeSet::new();
         for domain in domains.filter(|d| d.security_policies.iter().any(|p| p == "TLS_1_0")) {
             if !seen.insert(domain.arn.as_str()) {
@@ -264,7 +267,10 @@ pub static CACHE_UNENCRYPTED: Rule = Rule {
         title: "REST API stage cache is not encrypted",
         rationale: "A stage with a cache cluster keeps responses (often personal or authorization-bearing data) in the cache; unless the cached data is encrypted, it sits there in clear. Stages without a cache cluster, and stages whose method settings encrypt every cached response, do not trigger it.",
         remediation: "`aws apigateway update-stage --rest-api-id ID --stage-name STAGE --patch-operations op=replace,path=/*/*/caching/dataEncrypted,value=true`.",
-        references: &["AWS FSBP APIGateway.5", "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html"],
+        references: &[
+            "AWS FSBP APIGateway.5",
+            "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-caching.html",
+        ],
     },
     check: |cx, _, out| {
         for (api, stage) in rest_stages(cx).filter(|(_, s)| s.cache_cluster_enabled) {
@@ -287,8 +293,13 @@ pub static CACHE_UNENCRYPTED: Rule = Rule {
                 evidence.details.insert("unencrypted_methods".into(), json!(clear));
             }
             out.emit(
-                Draft::new(&stage.arn, &api.region, "cache", format!("Cache of stage {} of {} is not encrypted", stage.name, api.name))
-                    .evidence(evidence),
+                Draft::new(
+                    &stage.arn,
+                    &api.region,
+                    "cache",
+                    format!("Cache of stage {} of {} is not encrypted", stage.name, api.name),
+                )
+                .evidence(evidence),
             );
         }
     },
@@ -300,7 +311,10 @@ pub static STAGE_TRACING_DISABLED: Rule = Rule {
         title: "REST API stage without X-Ray tracing",
         rationale: "Without active tracing a request cannot be followed from the API through its functions, which slows both debugging and incident response. Stages with X-Ray tracing on do not trigger it.",
         remediation: "`aws apigateway update-stage --rest-api-id ID --stage-name STAGE --patch-operations op=replace,path=/tracingEnabled,value=true`.",
-        references: &["AWS FSBP APIGateway.3", "https://docs.aws.amazon.com/xray/latest/devguide/xray-services-apigateway.html"],
+        references: &[
+            "AWS FSBP APIGateway.3",
+            "https://docs.aws.amazon.com/xray/latest/devguide/xray-services-apigateway.html",
+        ],
     },
     check: |cx, _, out| {
         for (api, stage) in rest_stages(cx).filter(|(_, s)| !s.tracing_enabled) {
@@ -310,8 +324,13 @@ pub static STAGE_TRACING_DISABLED: Rule = Rule {
                 &api.arn,
             );
             out.emit(
-                Draft::new(&stage.arn, &api.region, "tracing", format!("Stage {} of {} is not traced", stage.name, api.name))
-                    .evidence(evidence),
+                Draft::new(
+                    &stage.arn,
+                    &api.region,
+                    "tracing",
+                    format!("Stage {} of {} is not traced", stage.name, api.name),
+                )
+                .evidence(evidence),
             );
         }
     },
@@ -323,19 +342,32 @@ pub static STAGE_NO_WAF: Rule = Rule {
         title: "Public REST API stage without a web ACL",
         rationale: "An AWS WAF web ACL on a REGIONAL or EDGE stage filters injection, bad bots and floods before they reach the functions behind it. PRIVATE APIs (reachable only from VPC endpoints) and stages with a web ACL do not trigger it.",
         remediation: "`aws wafv2 associate-web-acl --web-acl-arn ACL_ARN --resource-arn arn:aws:apigateway:REGION::/restapis/ID/stages/STAGE` (a REGIONAL web ACL with the AWS managed core rule set is a start).",
-        references: &["AWS FSBP APIGateway.4", "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html"],
+        references: &[
+            "AWS FSBP APIGateway.4",
+            "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html",
+        ],
     },
     check: |cx, _, out| {
         let public = |api: &crate::inventory::apigateway::RestApi| !api.endpoint_types.iter().any(|t| t == "PRIVATE");
         for (api, stage) in rest_stages(cx).filter(|(api, s)| public(api) && s.web_acl_arn.is_none()) {
             let evidence = stage_evidence(
-                format!("stage {} of REST API {} ({}) has no web ACL", stage.name, api.name, api.endpoint_types.join(", ")),
+                format!(
+                    "stage {} of REST API {} ({}) has no web ACL",
+                    stage.name,
+                    api.name,
+                    api.endpoint_types.join(", ")
+                ),
                 &stage.arn,
                 &api.arn,
             );
             out.emit(
-                Draft::new(&stage.arn, &api.region, "waf", format!("Stage {} of {} has no web ACL", stage.name, api.name))
-                    .evidence(evidence),
+                Draft::new(
+                    &stage.arn,
+                    &api.region,
+                    "waf",
+                    format!("Stage {} of {} has no web ACL", stage.name, api.name),
+                )
+                .evidence(evidence),
             );
         }
     },
@@ -475,7 +507,8 @@ mod tests {
     }
     #[test]
     fn domain_weak_tls() {
-        let fixture = Fixture::new().rest_domain("legacy.example.com", &["TLS_1_0"]).rest_domain("api.example.com", &["TLS_1_2"]);
+        let fixture =
+            Fixture::new().rest_domain("legacy.example.com", &["TLS_1_0"]).rest_domain("api.example.com", &["TLS_1_2"]);
         let found = fixture.findings("apigw-domain-weak-tls");
         insta::assert_yaml_snapshot!(summary(&found));
         assert_eq!(found.len(), 1);
@@ -510,11 +543,12 @@ mod tests {
 
     #[test]
     fn stage_tracing_disabled() {
-        let fixture = Fixture::new()
-            .rest_api("dark", "/x", &[("GET", "AWS_IAM", false, None)], |_| {})
-            .rest_api("traced", "/x", &[("GET", "AWS_IAM", false, None)], |api| {
-                api.stages.as_mut().unwrap()[0].tracing_enabled = true
-            });
+        let fixture = Fixture::new().rest_api("dark", "/x", &[("GET", "AWS_IAM", false, None)], |_| {}).rest_api(
+            "traced",
+            "/x",
+            &[("GET", "AWS_IAM", false, None)],
+            |api| api.stages.as_mut().unwrap()[0].tracing_enabled = true,
+        );
         let found = fixture.findings("apigw-stage-tracing-disabled");
         insta::assert_yaml_snapshot!(summary(&found));
         assert_eq!(found.len(), 1);

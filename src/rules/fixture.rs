@@ -408,13 +408,19 @@ impl Fixture {
             created: days_ago(400),
             multi_region: Some(false),
             rotation_enabled: Observed::Present(false),
-            policy: Observed::Present(doc(serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]}))),
+            policy: Observed::Present(doc(
+                serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]}),
+            )),
             aliases: vec![format!("alias/{id}")],
         };
         edit(&mut key);
         let alias_arn = format!("arn:aws:kms:us-east-1:{ACCOUNT}:alias/{id}");
-        let alias =
-            Alias { arn: alias_arn.clone(), name: format!("alias/{id}"), region: "us-east-1".into(), target_key_id: Some(id.into()) };
+        let alias = Alias {
+            arn: alias_arn.clone(),
+            name: format!("alias/{id}"),
+            region: "us-east-1".into(),
+            target_key_id: Some(id.into()),
+        };
         self.inventory.kms.aliases.insert(alias_arn, alias);
         self.inventory.kms.keys.insert(arn, key);
         self

@@ -282,7 +282,11 @@ pub static SECRET_READ_ALL: Rule = Rule {
         title: "Principal can read every secret",
         rationale: "secretsmanager:GetSecretValue on all resources reads every secret of the account, and kms:Decrypt on all keys decrypts everything any customer managed key protects (parameters, environments, data); whoever controls the principal holds every credential stored there. Grants scoped to the secrets or keys the principal uses, grants restricted by a condition (kms:ViaService, aws:ResourceTag…), and administrators (reported by iam-admin-privileges) do not trigger it.",
         remediation: "Scope the statement to the secrets and keys the principal needs (`arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-*`, key ARNs), or add a condition such as kms:ViaService.",
-        references: &["AWS FSBP KMS.1", "AWS FSBP KMS.2", "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html"],
+        references: &[
+            "AWS FSBP KMS.1",
+            "AWS FSBP KMS.2",
+            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html",
+        ],
     },
     check: |cx, _, out| {
         const READS: [(&str, &str); 2] =

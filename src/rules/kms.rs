@@ -46,7 +46,11 @@ pub static KEY_ROTATION_DISABLED: Rule = Rule {
         title: "Customer managed KMS key without automatic rotation",
         rationale: "Without rotation, one key material protects everything ever encrypted with the key, for as long as the key lives. Only enabled, customer managed, symmetric encryption keys with AWS_KMS key material can rotate automatically, so only they trigger it: AWS managed keys (rotated by AWS), asymmetric, HMAC and imported keys, and disabled keys do not.",
         remediation: "`aws kms enable-key-rotation --key-id KEY_ID` (optionally `--rotation-period-in-days`).",
-        references: &["AWS FSBP KMS.4", "CIS AWS Foundations 3.6", "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"],
+        references: &[
+            "AWS FSBP KMS.4",
+            "CIS AWS Foundations 3.6",
+            "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",
+        ],
     },
     check: |cx, _, out| {
         let keys = cx.inventory.kms.keys.values();
@@ -87,7 +91,10 @@ pub static KEY_PUBLIC_POLICY: Rule = Rule {
         title: "KMS key policy admits anyone",
         rationale: "A key policy statement that allows a use of the key (Decrypt, Encrypt, GenerateDataKey, CreateGrant) or its administration (PutKeyPolicy, ScheduleKeyDeletion) to Principal `*` with no restricting condition lets any AWS account decrypt what it protects or take the key over. AWS's pattern of `Principal: *` limited by kms:CallerAccount (with kms:ViaService), and statements limited by aws:PrincipalOrgID or aws:SourceArn, are restricted and do not trigger it.",
         remediation: "Replace `*` with the principals that need the key, or add a kms:CallerAccount or aws:PrincipalOrgID condition: `aws kms put-key-policy --key-id KEY_ID --policy file://policy.json`.",
-        references: &["AWS FSBP KMS.5", "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html"],
+        references: &[
+            "AWS FSBP KMS.5",
+            "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html",
+        ],
     },
     check: |cx, _, out| {
         for key in cx.inventory.kms.keys.values() {

@@ -31,7 +31,10 @@ pub static ROTATION_DISABLED: Rule = Rule {
         title: "Secret without automatic rotation",
         rationale: "A secret that never rotates stays valid for as long as anyone who once read it (a leaked log, a departed engineer, a compromised function) keeps it. Secrets managed by another AWS service (RDS, Redshift… named by OwningService) rotate themselves and do not trigger it, nor do secrets scheduled for deletion.",
         remediation: "Turn on rotation with a rotation function: `aws secretsmanager rotate-secret --secret-id NAME --rotation-lambda-arn FUNCTION_ARN --rotation-rules AutomaticallyAfterDays=30` (or let RDS manage the master password).",
-        references: &["AWS FSBP SecretsManager.1", "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html"],
+        references: &[
+            "AWS FSBP SecretsManager.1",
+            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html",
+        ],
     },
     check: |cx, _, out| {
         for secret in live_secrets(cx).filter(|s| !s.rotation_enabled && s.owning_service.is_none()) {
@@ -103,12 +106,16 @@ pub static SECRET_UNUSED: Rule = Rule {
         title: "Secret not accessed in 90 days",
         rationale: "A secret older than 90 days that nothing has read in 90 days (or ever) is probably a credential nobody needs, still valid, still readable by whoever may read it. Secrets read recently, secrets younger than 90 days and secrets scheduled for deletion do not trigger it.",
         remediation: "Confirm nothing uses it (CloudTrail GetSecretValue events), revoke the credential it holds, and delete it: `aws secretsmanager delete-secret --secret-id NAME --recovery-window-in-days 30`.",
-        references: &["AWS FSBP SecretsManager.3", "https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_delete-secret.html"],
+        references: &[
+            "AWS FSBP SecretsManager.3",
+            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_delete-secret.html",
+        ],
     },
     check: |cx, _, out| {
         for secret in live_secrets(cx) {
             let Some(created) = secret.created else { continue };
-            if cx.age_days(created) <= STALE_DAYS || secret.last_accessed.is_some_and(|a| cx.age_days(a) <= STALE_DAYS) {
+            if cx.age_days(created) <= STALE_DAYS || secret.last_accessed.is_some_and(|a| cx.age_days(a) <= STALE_DAYS)
+            {
                 continue;
             }
             let mut details = BTreeMap::new();
@@ -138,7 +145,9 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
         title: "Secret resource policy admits anyone",
         rationale: "A resource policy statement that allows secretsmanager:GetSecretValue to Principal `*` (or `{\"AWS\": \"*\"}`) with no condition restricting the caller's organization, account or source lets a principal of any AWS account read the secret. Statements restricted by aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn and similar keys, and statements naming specific principals, do not trigger it.",
         remediation: "Remove the statement or name the principals that need the secret: `aws secretsmanager delete-resource-policy --secret-id NAME`, or `put-resource-policy` with `--block-public-policy`.",
-        references: &["https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html"],
+        references: &[
+            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html",
+        ],
     },
     check: |cx, _, out| {
         for secret in live_secrets(cx) {
@@ -180,7 +189,9 @@ pub static PARAMETER_PLAINTEXT_SECRET: Rule = Rule {
         title: "SSM parameter holds a secret in plain text",
         rationale: "A String or StringList parameter whose name says it holds a secret (password, secret, token, api key, private key, credentials…) is stored unencrypted and readable by anyone with ssm:GetParameter, without kms:Decrypt, and shows in plain text in the console and in parameter history. The same name as a SecureString, and configuration about a secret (`password-min-length`, `token-ttl`, `db-secret-arn`), do not trigger it. stance reads the name only, never the value.",
         remediation: "Re-create it as a SecureString and rotate the value (it was readable in clear): `aws ssm put-parameter --name NAME --type SecureString --overwrite --value NEW_VALUE`, or move it to Secrets Manager.",
-        references: &["https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-securestring.html"],
+        references: &[
+            "https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-securestring.html",
+        ],
     },
     check: |cx, _, out| {
         let parameters = cx.inventory.ssm.parameters.values();

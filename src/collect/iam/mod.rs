@@ -469,9 +469,12 @@ mod tests {
             [&page1, &page2, &keys, &last_used, &mfa, &login, &generate, &report, &password, &summary]
         );
         let ctx = ctx();
-        let inventory =
-            collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws", account: "123456789012" })
-                .await;
+        let inventory = collect(
+            &ctx,
+            &client,
+            &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws", account: "123456789012" },
+        )
+        .await;
 
         assert_eq!(generate.num_calls(), 2, "polled until complete");
         let bob = &inventory.users["arn:aws:iam::123456789012:user/bob"];
@@ -569,9 +572,12 @@ mod tests {
             ]
         );
         let ctx = ctx();
-        let inventory =
-            collect(&ctx, &client, &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws", account: "123456789012" })
-                .await;
+        let inventory = collect(
+            &ctx,
+            &client,
+            &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws", account: "123456789012" },
+        )
+        .await;
         assert!(inventory.users.is_empty() && inventory.groups.is_empty(), "users could not be listed");
         let app = &inventory.roles["arn:aws:iam::123456789012:role/app"];
         assert_eq!(app.inline_policies.len(), 1, "read role by role: {app:#?}");
