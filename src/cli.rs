@@ -168,7 +168,7 @@ pub struct AwsArgs {
     pub profile: Option<String>,
 
     /// Send every AWS call to this endpoint (an emulator such as moto).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = parse_endpoint_url)]
     pub endpoint_url: Option<String>,
 
     /// Assume this role first (to audit another account).
@@ -197,6 +197,17 @@ pub struct AwsArgs {
     pub scan_timeout: Option<u64>,
 }
 
+/// An endpoint the SDK can use: `http://` or `https://` and a host (the SDK panics on anything else).
+fn parse_endpoint_url(text: &str) -> Result<String, String> {
+    let rest = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(char::is_whitespace) => {
+            Ok(text.to_owned())
+        }
+        _ => Err(format!("`{text}` is not an endpoint URL: expected http://HOST[:PORT] or https://HOST[:PORT]")),
+    }
+}
+
 fn parse_rfc3339(value: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(value)
         .map(|t| t.to_utc())
@@ -211,6 +222,15 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_malformed_endpoint_url_is_a_usage_error_not_a_panic() {
+        for bad in ["", "localhost:5000", "http://", "ftp://x", "http:// spaced"] {
+            let error = Cli::try_parse_from(["stance", "scan", "--endpoint-url", bad]).expect_err(bad).to_string();
+            assert!(error.contains("is not an endpoint URL"), "{bad}: {error}");
+        }
+        assert_eq!(parse_endpoint_url("https://emulator.test:4566").as_deref(), Ok("https://emulator.test:4566"));
     }
 
     #[test]

@@ -92,9 +92,14 @@ fn policy_prints_a_read_only_iam_policy() {
         policy["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     assert!(actions.contains(&"iam:GetAccountAuthorizationDetails") && actions.contains(&"lambda:GetPolicy"));
     assert!(actions.iter().all(|a| {
-        a.split(':')
-            .nth(1)
-            .is_some_and(|op| op.starts_with("Get") || op.starts_with("List") || op == "GenerateCredentialReport")
+        a.split(':').nth(1).is_some_and(|op| {
+            ["Get", "List", "Describe"].iter().any(|p| op.starts_with(p)) || op == "GenerateCredentialReport"
+        })
     }));
+    // Metadata only: no action that reads a secret's or a parameter's value, or decrypts.
+    assert!(actions.contains(&"secretsmanager:ListSecrets") && actions.contains(&"ssm:DescribeParameters"));
+    let value_reads: Vec<&&str> =
+        actions.iter().filter(|a| stance::aws::NEVER_CALL.iter().any(|op| a.ends_with(&format!(":{op}")))).collect();
+    assert!(value_reads.is_empty(), "{value_reads:?}");
     assert_eq!(policy["Statement"][1]["Action"], "apigateway:GET");
 }

@@ -86,3 +86,69 @@ async fn resource_policy(ctx: &Ctx, client: &Client, region: &str, arn: &str) ->
         Observed::Unknown => Observed::Unknown,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_secretsmanager::operation::get_resource_policy::GetResourcePolicyOutput;
+    use aws_sdk_secretsmanager::operation::list_secrets::ListSecretsOutput;
+    use aws_sdk_secretsmanager::types::RotationRulesType;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::collect::call::test_support::{ctx, json_error};
+
+    const OPEN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:open-AbCdEf";
+    const PLAIN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:plain-AbCdEf";
+    const HIDDEN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hidden-AbCdEf";
+
+    #[tokio::test]
+    async fn pages_planned_deletions_and_policies_present_absent_or_unknown() {
+        let page1 = mock!(Client::list_secrets)
+            .match_requests(|r| r.next_token().is_none() && r.include_planned_deletion() == Some(true))
+            .then_output(|| {
+                ListSecretsOutput::builder()
+                    .secret_list(
+                        SecretListEntry::builder()
+                            .arn(OPEN)
+                            .name("open")
+                            .rotation_enabled(true)
+                            .rotation_rules(RotationRulesType::builder().schedule_expression("rate(10 days)").build())
+                            .build(),
+                    )
+                    .secret_list(SecretListEntry::builder().arn(PLAIN).name("plain").kms_key_id("alias/app").build())
+                    .next_token("more")
+                    .build()
+            });
+        let page2 = mock!(Client::list_secrets).match_requests(|r| r.next_token() == Some("more")).then_output(|| {
+            ListSecretsOutput::builder().secret_list(SecretListEntry::builder().arn(HIDDEN).name("hidden").build()).build()
+        });
+        let open_policy = mock!(Client::get_resource_policy)
+            .match_requests(|r| r.secret_id() == Some(OPEN))
+            .then_output(|| GetResourcePolicyOutput::builder().resource_policy(r#"{"Statement":[]}"#).build());
+        let no_policy = mock!(Client::get_resource_policy)
+            .match_requests(|r| r.secret_id() == Some(PLAIN))
+            .then_output(|| GetResourcePolicyOutput::builder().arn(PLAIN).build());
+        let denied = mock!(Client::get_resource_policy)
+            .match_requests(|r| r.secret_id() == Some(HIDDEN))
+            .then_http_response(|| json_error(400, "AccessDeniedException", "no"));
+        let client =
+            mock_client!(aws_sdk_secretsmanager, RuleMode::MatchAny, [&page1, &page2, &open_policy, &no_policy, &denied]);
+        let ctx = ctx();
+        let at = Location { region: "us-east-1", partition: "aws", account: "123456789012" };
+        let inventory = collect(&ctx, &client, &at).await;
+
+        assert_eq!(inventory.secrets.len(), 3, "both pages");
+        let open = &inventory.secrets[OPEN];
+        assert!(open.rotation_enabled && open.resource_policy.present().is_some());
+        assert_eq!(open.rotation.as_ref().and_then(|r| r.interval_days()), Some(10));
+        let plain = &inventory.secrets[PLAIN];
+        assert!(!plain.rotation_enabled, "no flag is off");
+        assert_eq!(plain.resource_policy, Observed::Absent, "no policy is absent");
+        assert_eq!(plain.kms_key_id.as_deref(), Some("alias/app"));
+        assert!(inventory.secrets[HIDDEN].resource_policy.is_unknown(), "a denied read is unknown");
+        let coverage = ctx.into_coverage();
+        assert_eq!(coverage.len(), 1, "{coverage:?}");
+        assert_eq!(coverage[0].resource.as_deref(), Some(HIDDEN));
+        assert_eq!(minimum_requests(&inventory, 1), 1 + 3);
+    }
+}
