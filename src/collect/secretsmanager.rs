@@ -120,7 +120,9 @@ mod tests {
                     .build()
             });
         let page2 = mock!(Client::list_secrets).match_requests(|r| r.next_token() == Some("more")).then_output(|| {
-            ListSecretsOutput::builder().secret_list(SecretListEntry::builder().arn(HIDDEN).name("hidden").build()).build()
+            ListSecretsOutput::builder()
+                .secret_list(SecretListEntry::builder().arn(HIDDEN).name("hidden").build())
+                .build()
         });
         let open_policy = mock!(Client::get_resource_policy)
             .match_requests(|r| r.secret_id() == Some(OPEN))
@@ -131,8 +133,11 @@ mod tests {
         let denied = mock!(Client::get_resource_policy)
             .match_requests(|r| r.secret_id() == Some(HIDDEN))
             .then_http_response(|| json_error(400, "AccessDeniedException", "no"));
-        let client =
-            mock_client!(aws_sdk_secretsmanager, RuleMode::MatchAny, [&page1, &page2, &open_policy, &no_policy, &denied]);
+        let client = mock_client!(
+            aws_sdk_secretsmanager,
+            RuleMode::MatchAny,
+            [&page1, &page2, &open_policy, &no_policy, &denied]
+        );
         let ctx = ctx();
         let at = Location { region: "us-east-1", partition: "aws", account: "123456789012" };
         let inventory = collect(&ctx, &client, &at).await;
