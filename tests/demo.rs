@@ -61,6 +61,13 @@ fn the_demo_shows_every_kind_of_risk_and_a_month_of_change() {
     assert!(found.len() >= 15, "findings in {} categories: {found:?}", found.len());
     let paths = now.analysis.findings.iter().filter(|f| !f.path.is_empty()).count();
     assert!(paths >= 2, "attack paths: {paths}");
+    // Where secrets live: at least one secret finding, and an attack path whose prize is secrets.
+    assert!(now.analysis.findings.iter().any(|f| f.rule_id.starts_with("secretsmanager-")), "a secret finding");
+    let to_secrets = now.analysis.findings.iter().find(|f| {
+        f.category.is_path() && f.factors.iter().any(|x| x.name == "blast_radius" && x.value == "reads_secrets")
+    });
+    let to_secrets = to_secrets.expect("an attack path to secrets");
+    assert!(to_secrets.path.last().is_some_and(|arn| arn.contains(":secret:")), "{:?}", to_secrets.path);
 
     let (later, _) = replay(DemoState::MonthLater);
     assert!(later.inventory.scan.as_of > now.inventory.scan.as_of, "the later state is evaluated later");

@@ -257,4 +257,22 @@ mod tests {
         assert_eq!(d.drift.added, [ResourceRef { kind: "lambda_function".into(), arn: function_arn("extra") }]);
         assert_eq!(diff(&new, &old).drift.removed, d.drift.added);
     }
+
+    #[test]
+    fn secrets_and_keys_drift() {
+        let before = snapshot(
+            account(false, false)
+                .secret("payments/db", 10, |s| s.rotation_enabled = true)
+                .key("app", |k| k.rotation_enabled = Observed::Present(true)),
+        );
+        let after = snapshot(account(false, false).secret("payments/db", 10, |_| {}).key("app", |k| {
+            k.rotation_enabled = Observed::Present(true);
+            k.state = Some("PendingDeletion".into());
+        }));
+        let d = diff(&before, &after);
+        let changed: Vec<(&str, &str)> =
+            d.drift.changed.iter().map(|c| (c.kind.as_str(), c.attribute.as_str())).collect();
+        assert!(changed.contains(&("secret", "rotation_enabled")), "rotation turned off: {changed:?}");
+        assert!(changed.contains(&("kms_key", "state")), "key scheduled for deletion: {changed:?}");
+    }
 }

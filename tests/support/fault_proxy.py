@@ -37,6 +37,8 @@ class Stats:
         self.dropped = 0
         self.hung = 0
         self.by_service: dict[str, int] = {}
+        # Throttling answers per protocol shape (query, rest-json, json): which shapes were exercised.
+        self.throttled_by_protocol: dict[str, int] = {}
 
     def as_json(self) -> bytes:
         return json.dumps(self.__dict__).encode()
@@ -205,6 +207,8 @@ class Proxy:
                 return False
             elif draw < args.drop + args.throttle:
                 stats.throttled += 1
+                shape = protocol(service, headers)
+                stats.throttled_by_protocol[shape] = stats.throttled_by_protocol.get(shape, 0) + 1
                 response = error_response("throttle", service, headers)
             elif draw < args.drop + args.throttle + args.error_5xx:
                 stats.errors_5xx += 1
