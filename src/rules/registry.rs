@@ -110,4 +110,28 @@ mod tests {
         );
         assert!(find_rule("nope").is_none());
     }
+
+    #[test]
+    fn taxonomy_in_architecture_md_matches_the_registry() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/ARCHITECTURE.md")).unwrap_or_default();
+        let section = doc.split("## The taxonomy").nth(1).and_then(|s| s.split("\n## ").next()).unwrap_or_default();
+        let rows: Vec<(String, String)> = section
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((name.to_owned(), (*cells.get(2)?).to_owned()))
+            })
+            .collect();
+        let expected: Vec<(String, String)> =
+            RULES.iter().map(|r| (r.category.as_str().to_owned(), r.severity().as_str().to_owned())).collect();
+        let mut sorted_rows = rows.clone();
+        sorted_rows.sort();
+        let mut sorted_expected = expected.clone();
+        sorted_expected.sort();
+        assert_eq!(
+            sorted_rows, sorted_expected,
+            "ARCHITECTURE.md's taxonomy table lists every category with its severity"
+        );
+    }
 }
