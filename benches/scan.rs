@@ -1,5 +1,5 @@
-//! Scan benchmark: the "large" emulated account (the demo account plus 500 functions, 800 roles and 100 REST
-//! APIs) behind 40 ms of simulated latency per request. Reports wall time, requests sent against the
+//! Scan benchmark: the "large" emulated account (the demo account plus 500 functions, 800 roles, 100 REST
+//! APIs, 50 secrets, 50 parameters and 25 keys) behind 40 ms of simulated latency per request. Reports wall time, requests sent against the
 //! minimum the inventory needs, and stance's own CPU time and peak memory.
 //!
 //!     cargo bench --bench scan                     # needs the test venv: scripts/test.sh makes it
@@ -101,11 +101,16 @@ fn main() {
         let emulator_cpu = stats["cpu_s"].as_f64().unwrap_or_default() - emulator_cpu;
         let sent = inventory.scan.requests.attempts;
         let minimum = minimum_requests(&inventory, 2);
-        let resources = inventory.lambda.functions.len() + inventory.iam.roles.len() + inventory.apigateway.apis.len();
+        let resources = inventory.lambda.functions.len()
+            + inventory.iam.roles.len()
+            + inventory.apigateway.apis.len()
+            + inventory.secretsmanager.secrets.len()
+            + inventory.ssm.parameters.len()
+            + inventory.kms.keys.len();
         let floor = Duration::from_millis(latency) * (sent as u32) / (concurrency as u32);
         println!(
             "concurrency {concurrency:>3}: wall {:.2}s (latency floor sent×{latency}ms÷concurrency = {:.2}s), stance CPU {cpu:.2}s, emulator CPU {emulator_cpu:.2}s, \
-             requests {sent} (minimum {minimum}, ratio {:.2}), {:.2} requests per function+role+API, peak RSS {:.0} MiB, gaps {}",
+             requests {sent} (minimum {minimum}, ratio {:.2}), {:.2} requests per function, role, API, secret, parameter and key, peak RSS {:.0} MiB, gaps {}",
             wall.as_secs_f64(),
             floor.as_secs_f64(),
             sent as f64 / minimum as f64,
@@ -130,6 +135,8 @@ fn main() {
                 "bench": "scan", "latency_ms": latency, "concurrency": concurrency, "wall_s": wall.as_secs_f64(),
                 "cpu_s": cpu, "requests": sent, "minimum_requests": minimum, "functions": inventory.lambda.functions.len(),
                 "roles": inventory.iam.roles.len(), "rest_apis": inventory.apigateway.apis.len(),
+                "secrets": inventory.secretsmanager.secrets.len(), "parameters": inventory.ssm.parameters.len(),
+                "keys": inventory.kms.keys.len(),
                 "emulator_cpu_s": emulator_cpu, "emulator_max_in_flight": stats["max_in_flight"],
                 "peak_rss_mib_scan": scan_rss, "peak_rss_mib_snapshot": peak_rss_mib(),
             })

@@ -737,6 +737,13 @@ class Seeder:
         for i in range(functions):
             region = REGIONS[i % 2]
             self.function(region, f"bulk-fn-{i:04d}", role_arns[i % len(role_arns)], "python3.12", env={"INDEX": str(i)})
+        # Secrets, parameters and keys, a tenth of the functions each: the scan benchmark pages through them.
+        for i in range(functions // 10):
+            region = REGIONS[i % 2]
+            self.client("secretsmanager", region).create_secret(Name=f"bulk/secret-{i:04d}", SecretString="bulk")
+            self.client("ssm", region).put_parameter(Name=f"/bulk/param-{i:04d}", Value="bulk", Type="String")
+            if i % 2 == 0:
+                self.client("kms", region).create_key(Description=f"bulk-key-{i:04d}")
         for i in range(rest_apis):
             region = REGIONS[i % 2]
             api = self.client("apigateway", region)
