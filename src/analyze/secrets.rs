@@ -53,12 +53,14 @@ fn names_account(statement: &Statement, account: &str) -> bool {
 }
 
 /// Allow statements of `policy` for any of `actions` whose conditions, if any, are all among `satisfied`.
-fn applicable<'p>(policy: &'p Policy, actions: &[&str], satisfied: &[&str]) -> impl Iterator<Item = &'p Statement> {
-    let actions: Vec<String> = actions.iter().map(|a| (*a).to_owned()).collect();
+fn applicable<'a>(
+    policy: &'a Policy,
+    actions: &'a [&'a str],
+    satisfied: &'a [&'a str],
+) -> impl Iterator<Item = &'a Statement> {
     policy.statements.iter().filter(move |s| {
-        let wanted: Vec<&str> = actions.iter().map(String::as_str).collect();
         s.effect == Effect::Allow
-            && action_matches(s, &wanted)
+            && action_matches(s, actions)
             && s.restricting_conditions().all(|c| satisfied.iter().any(|k| c.key.eq_ignore_ascii_case(k)))
     })
 }
@@ -111,5 +113,55 @@ pub fn can_read(
         }
         // The AWS managed key: Secrets Manager decrypts for the account's principals.
         _ => Some(via),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::analyze::Context;
+    use crate::inventory::Observed;
+    use crate::rules::fixture::*;
+
+    fn readers(fixture: &Fixture, secret: &str) -> Vec<String> {
+        let cx = Context::new(&fixture.inventory, now());
+        let arn = secret_arn(secret);
+        let mut names: Vec<String> = cx
+            .principals
+            .values()
+            .filter(|p| p.readable_secrets.iter().any(|s| s.secret_arn == arn))
+            .map(|p| p.name.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn identity_resource_and_key_policies_together() {
+        let read = |resource: &str| allow(json!("secretsmanager:GetSecretValue"), json!(resource));
+        let fixture = Fixture::new()
+            // Reads by identity policy; the AWS managed key needs nothing more.
+            .role("reader", lambda_trust(), &[("r", read("*"))], &[])
+            // Reads the CMK secret: GetSecretValue and Decrypt on its key, which delegates to IAM.
+            .role("decrypting", lambda_trust(), &[("r", read("*")), ("d", allow(json!("kms:Decrypt"), json!(key_arn("cmk"))))], &[])
+            // Named by the second key's policy itself.
+            .role("named", lambda_trust(), &[("r", read("*"))], &[])
+            // Only this secret's resource policy names it.
+            .role("invited", lambda_trust(), &[], &[])
+            // Scoped to another secret.
+            .role("elsewhere", lambda_trust(), &[("r", read("arn:aws:secretsmanager:us-east-1:123456789012:secret:other-*"))], &[])
+            .key("cmk", |_| {})
+            .key("strict", |k| {
+                k.policy = Observed::Present(doc(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/named"}, "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}]})))
+            })
+            .secret("aws-key", 10, |s| {
+                s.resource_policy = Observed::Present(doc(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/invited"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})))
+            })
+            .secret("under-cmk", 10, |s| s.kms_key_id = Some("alias/cmk".into()))
+            .secret("under-strict", 10, |s| s.kms_key_id = Some(key_arn("strict")));
+        assert_eq!(readers(&fixture, "aws-key"), ["decrypting", "invited", "named", "reader"]);
+        assert_eq!(readers(&fixture, "under-cmk"), ["decrypting"], "the key delegates to IAM: Decrypt is needed");
+        assert_eq!(readers(&fixture, "under-strict"), ["named"], "only the principal the key policy names");
     }
 }

@@ -305,6 +305,27 @@ impl Ctx {
         }
     }
 
+    /// Fetches a policy document that may not exist (a function's, a secret's, a key's): `Absent` when the
+    /// service says there is none, by "not found" or by an answer without a document; `text` reads it.
+    pub async fn fetch_policy<T, E>(
+        &self,
+        call: Call,
+        request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        text: impl FnOnce(&T) -> Option<&str>,
+    ) -> Observed<crate::inventory::PolicyDocument>
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        match self.fetch_observed(call, request).await {
+            Observed::Present(output) => match text(&output) {
+                Some(policy) => Observed::Present(crate::inventory::PolicyDocument::parse(policy)),
+                None => Observed::Absent,
+            },
+            Observed::Absent => Observed::Absent,
+            Observed::Unknown => Observed::Unknown,
+        }
+    }
+
     /// Drains an SDK paginator, holding one request permit (pages are sequential): the pages that came, and
     /// the failure that stopped it, if one did.
     pub async fn try_pages<P, E>(

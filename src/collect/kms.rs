@@ -156,14 +156,7 @@ async fn rotation_enabled(ctx: &Ctx, client: &Client, region: &str, arn: &str) -
 
 async fn key_policy(ctx: &Ctx, client: &Client, region: &str, arn: &str) -> Observed<PolicyDocument> {
     let request = client.get_key_policy().key_id(arn).policy_name("default").send();
-    match ctx.fetch_observed(call(region, "GetKeyPolicy").on(arn), request).await {
-        Observed::Present(output) => match output.policy() {
-            Some(policy) => Observed::Present(PolicyDocument::parse(policy)),
-            None => Observed::Absent,
-        },
-        Observed::Absent => Observed::Absent,
-        Observed::Unknown => Observed::Unknown,
-    }
+    ctx.fetch_policy(call(region, "GetKeyPolicy").on(arn), request, |out| out.policy()).await
 }
 
 #[cfg(test)]

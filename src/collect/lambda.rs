@@ -107,14 +107,7 @@ fn function_from(config: &FunctionConfiguration, region: &str, redactor: &Redact
 
 async fn resource_policy(ctx: &Ctx, lambda: &Client, region: &str, arn: &str) -> Observed<PolicyDocument> {
     let request = lambda.get_policy().function_name(arn).send();
-    match ctx.fetch_observed(call(region, "GetPolicy").on(arn), request).await {
-        Observed::Present(output) => match output.policy() {
-            Some(policy) => Observed::Present(PolicyDocument::parse(policy)),
-            None => Observed::Absent,
-        },
-        Observed::Absent => Observed::Absent,
-        Observed::Unknown => Observed::Unknown,
-    }
+    ctx.fetch_policy(call(region, "GetPolicy").on(arn), request, |out| out.policy()).await
 }
 
 fn cors_from(cors: Option<&aws_sdk_lambda::types::Cors>) -> Option<Cors> {

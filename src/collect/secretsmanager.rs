@@ -77,14 +77,7 @@ fn secret_from(entry: &SecretListEntry, region: &str) -> Option<Secret> {
 
 async fn resource_policy(ctx: &Ctx, client: &Client, region: &str, arn: &str) -> Observed<PolicyDocument> {
     let request = client.get_resource_policy().secret_id(arn).send();
-    match ctx.fetch_observed(call(region, "GetResourcePolicy").on(arn), request).await {
-        Observed::Present(output) => match output.resource_policy() {
-            Some(policy) => Observed::Present(PolicyDocument::parse(policy)),
-            None => Observed::Absent,
-        },
-        Observed::Absent => Observed::Absent,
-        Observed::Unknown => Observed::Unknown,
-    }
+    ctx.fetch_policy(call(region, "GetResourcePolicy").on(arn), request, |out| out.resource_policy()).await
 }
 
 #[cfg(test)]

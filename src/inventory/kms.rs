@@ -139,25 +139,11 @@ mod tests {
     use super::*;
 
     fn key(id: &str, region: &str) -> Key {
-        Key {
-            arn: format!("arn:aws:kms:{region}:123456789012:key/{id}"),
-            id: id.into(),
-            region: region.into(),
-            described: true,
-            manager: Some("CUSTOMER".into()),
-            state: Some("Enabled".into()),
-            enabled: true,
-            deletion_date: None,
-            spec: Some("SYMMETRIC_DEFAULT".into()),
-            usage: Some("ENCRYPT_DECRYPT".into()),
-            origin: Some("AWS_KMS".into()),
-            description: None,
-            created: None,
-            multi_region: None,
-            rotation_enabled: Observed::Present(false),
-            policy: Observed::Unknown,
-            aliases: vec!["alias/app".into()],
-        }
+        let fixture = crate::rules::fixture::Fixture::new().key(id, |_| {});
+        let mut key = fixture.inventory.kms.keys.into_values().next().expect("the fixture's key");
+        key.region = region.into();
+        key.arn = format!("arn:aws:kms:{region}:123456789012:key/{id}");
+        key
     }
 
     #[test]

@@ -6,27 +6,13 @@ use serde_json::json;
 
 use super::resource_policy::{Admits, openings};
 use super::{Draft, Evidence, Rule, RuleMeta};
+use crate::analyze::policy::principals::PUBLIC_RESTRICTING_KEYS;
 use crate::inventory::Observed;
 use crate::score::{Exposure, RiskInputs};
 
-/// What the `Principal: *` statements of a key policy are usually limited by: besides the keys that limit
-/// "anyone" everywhere, `kms:CallerAccount` (AWS's own key policies pair it with `kms:ViaService`).
-const KEY_POLICY_RESTRICTING_KEYS: &[&str] = &[
-    "kms:CallerAccount",
-    "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths",
-    "aws:PrincipalAccount",
-    "aws:PrincipalArn",
-    "aws:SourceAccount",
-    "aws:SourceArn",
-    "aws:SourceOrgID",
-    "aws:SourceOrgPaths",
-    "aws:SourceVpc",
-    "aws:SourceVpce",
-    "aws:SourceIp",
-    "aws:VpcSourceIp",
-    "aws:PrincipalServiceName",
-];
+/// What limits the `Principal: *` statements of a key policy besides the keys that limit "anyone" everywhere:
+/// `kms:CallerAccount` (AWS's own key policies pair it with `kms:ViaService`).
+const KEY_POLICY_RESTRICTING_KEY: &str = "kms:CallerAccount";
 
 /// The key actions whose grant to anyone matters: using the key, and taking it over or away.
 const KEY_ACTIONS: &[&str] = &[
@@ -99,7 +85,8 @@ pub static KEY_PUBLIC_POLICY: Rule = Rule {
     check: |cx, _, out| {
         for key in cx.inventory.kms.keys.values() {
             let Some(policy) = cx.resource_policies.get(&key.arn) else { continue };
-            for opening in openings(cx, policy, KEY_ACTIONS, KEY_POLICY_RESTRICTING_KEYS) {
+            let restricting = [PUBLIC_RESTRICTING_KEYS, &[KEY_POLICY_RESTRICTING_KEY]].concat();
+            for opening in openings(cx, policy, KEY_ACTIONS, &restricting) {
                 if opening.admits != Admits::Anyone {
                     continue;
                 }
