@@ -11,8 +11,13 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let analysis = &app.snapshot.analysis;
     let inv = &app.snapshot.inventory;
     let trend_height = if app.trend.len() > 1 { 4 } else { 0 };
+    let summary_lines = summary_lines(app, theme);
+    // As tall as its lines wrap to at this width (every service and every resource kind shown), within reason.
+    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+    let wrapped: usize = summary_lines.iter().map(|l| l.width().max(1).div_ceil(inner_width)).sum();
+    let summary_height = u16::try_from(wrapped + 2).unwrap_or(u16::MAX).min(area.height / 2).max(3);
     let [summary, trend, top, gaps] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(summary_height),
         Constraint::Length(trend_height),
         Constraint::Min(3),
         Constraint::Length(3),
@@ -35,39 +40,10 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             .render(trend, buf);
     }
 
-    let count = |s: Severity| analysis.posture.findings_by_severity.get(&s).copied().unwrap_or(0);
-    let mut severities = vec![Span::raw("Findings  ")];
-    for s in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
-        severities.push(Span::styled(format!("{} {}", s.as_str(), count(s)), theme.severity(s)));
-        severities.push(Span::raw("  "));
-    }
-    let muted = analysis.findings.iter().filter(|f| f.muted.is_some()).count();
-    if muted > 0 {
-        severities.push(Span::styled(format!("muted {muted}"), theme.dim()));
-    }
-    let services: Vec<String> = analysis.posture.by_service.iter().map(|(s, p)| format!("{s} {p}")).collect();
-    let regions: Vec<&str> = inv.scan.regions.iter().map(|r| r.region()).collect();
-    Paragraph::new(vec![
-        Line::from(vec![
-            Span::raw("Posture "),
-            Span::styled(format!("{}/100", analysis.posture.score), theme.posture(analysis.posture.score)),
-            Span::raw(format!("   regions {}", regions.join(", "))),
-        ]),
-        Line::from(severities),
-        Line::from(format!("Services  {}", services.join(" · "))),
-        Line::from(format!(
-            "Inventory {}",
-            inv.counts()
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(k, n)| format!("{k} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    ])
-    .wrap(Wrap { trim: true })
-    .block(Block::bordered().title(" Posture "))
-    .render(summary, buf);
+    Paragraph::new(summary_lines)
+        .wrap(Wrap { trim: true })
+        .block(Block::bordered().title(" Posture "))
+        .render(summary, buf);
 
     let rows = top.height.saturating_sub(2) as usize;
     let lines: Vec<Line> = analysis
@@ -92,4 +68,40 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Line::from(Span::styled(format!("{} coverage gap(s){first}", inv.coverage.len()), theme.highlight()))
     };
     Paragraph::new(gap_line).block(Block::bordered().title(" Coverage ")).render(gaps, buf);
+}
+
+/// The posture box: score and regions, severities, per-service posture, inventory counts.
+fn summary_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+    let analysis = &app.snapshot.analysis;
+    let inv = &app.snapshot.inventory;
+    let count = |s: Severity| analysis.posture.findings_by_severity.get(&s).copied().unwrap_or(0);
+    let mut severities = vec![Span::raw("Findings  ")];
+    for s in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info] {
+        severities.push(Span::styled(format!("{} {}", s.as_str(), count(s)), theme.severity(s)));
+        severities.push(Span::raw("  "));
+    }
+    let muted = analysis.findings.iter().filter(|f| f.muted.is_some()).count();
+    if muted > 0 {
+        severities.push(Span::styled(format!("muted {muted}"), theme.dim()));
+    }
+    let services: Vec<String> = analysis.posture.by_service.iter().map(|(s, p)| format!("{s} {p}")).collect();
+    let regions: Vec<&str> = inv.scan.regions.iter().map(|r| r.region()).collect();
+    vec![
+        Line::from(vec![
+            Span::raw("Posture "),
+            Span::styled(format!("{}/100", analysis.posture.score), theme.posture(analysis.posture.score)),
+            Span::raw(format!("   regions {}", regions.join(", "))),
+        ]),
+        Line::from(severities),
+        Line::from(format!("Services  {}", services.join(" · "))),
+        Line::from(format!(
+            "Inventory {}",
+            inv.counts()
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    ]
 }
