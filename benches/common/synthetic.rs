@@ -203,6 +203,30 @@ pub fn inventory(roles: usize, functions: usize) -> Inventory {
         };
         rest.apis.insert(api.arn.clone(), api);
     }
+    // One secret per ten roles: the roles of policy 7 read "their" secret, the NotAction roles read them all.
+    let mut secretsmanager = stance::inventory::secretsmanager::SecretsInventory::default();
+    for i in (7..roles).step_by(10) {
+        let arn = format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:s{i}");
+        let secret = stance::inventory::secretsmanager::Secret {
+            arn: arn.clone(),
+            name: format!("s{i}"),
+            region: "us-east-1".into(),
+            kms_key_id: (i % 20 == 7).then(|| format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/k")),
+            rotation_enabled: i % 3 == 0,
+            rotation: None,
+            rotation_lambda_arn: None,
+            last_rotated: None,
+            next_rotation: None,
+            last_accessed: None,
+            created: Some(now()),
+            last_changed: None,
+            deletion_date: None,
+            owning_service: None,
+            tags: Default::default(),
+            resource_policy: stance::inventory::Observed::Absent,
+        };
+        secretsmanager.secrets.insert(arn, secret);
+    }
     Inventory {
         account: AccountIdentity {
             account_id: ACCOUNT.into(),
@@ -220,6 +244,7 @@ pub fn inventory(roles: usize, functions: usize) -> Inventory {
         iam,
         lambda,
         apigateway: rest,
+        secretsmanager,
         ..Inventory::default()
     }
 }

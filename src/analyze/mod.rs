@@ -260,26 +260,8 @@ impl<'a> Context<'a> {
         problems.dedup();
         if !inventory.secretsmanager.secrets.is_empty() {
             for view in principals.values_mut().filter(|v| v.kind != PrincipalKind::Group) {
-                view.readable_secrets = inventory
-                    .secretsmanager
-                    .secrets
-                    .values()
-                    .filter_map(|secret| {
-                        let via = secrets::can_read(
-                            inventory,
-                            catalogue,
-                            &view.arn,
-                            &view.permissions,
-                            secret,
-                            &resource_policies,
-                        )?;
-                        Some(secrets::SecretAccess {
-                            secret_arn: secret.arn.clone(),
-                            secret_name: secret.name.clone(),
-                            via,
-                        })
-                    })
-                    .collect();
+                view.readable_secrets =
+                    secrets::readable_secrets(inventory, catalogue, &view.arn, &view.permissions, &resource_policies);
             }
         }
 

@@ -12,7 +12,6 @@ use super::policy::principals::action_matches;
 use super::policy::{Catalogue, Effect, Grant, Permissions, Policy, PrincipalClause, Statement};
 use crate::inventory::Inventory;
 use crate::inventory::kms::Key;
-use crate::inventory::secretsmanager::Secret;
 
 /// A secret a principal can read, and the permission that lets it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,17 +64,18 @@ fn applicable<'a>(
     })
 }
 
-/// How `principal_arn` may decrypt with a customer managed `key`, if it may. `key_policy`: the parsed key
-/// policy; `None` when it could not be read, which is taken as AWS's default (decisions delegated to IAM).
+/// How `principal_arn` may decrypt with a customer managed `key`, if it may. `decrypt_grants`: its identity
+/// grants of `kms:Decrypt`; `key_policy`: the parsed key policy, `None` when it could not be read, which is
+/// taken as AWS's default (decisions delegated to IAM).
 pub fn can_decrypt(
-    catalogue: &Catalogue,
     principal_arn: &str,
-    permissions: &Permissions,
+    decrypt_grants: &[&Grant],
     key: &Key,
     key_policy: Option<&Policy>,
     account: &str,
 ) -> Option<String> {
-    let through_iam = || permissions.allows_on(catalogue, "kms:Decrypt", &key.arn).map(grant_location);
+    let through_iam =
+        || decrypt_grants.iter().find(|g| g.statement.resources.covers(&key.arn)).map(|g| grant_location(g));
     let Some(policy) = key_policy else { return through_iam() };
     let mut delegated = false;
     for statement in applicable(policy, &["kms:Decrypt"], SATISFIED_BY_SECRETS_MANAGER) {
@@ -87,33 +87,41 @@ pub fn can_decrypt(
     if delegated { through_iam() } else { None }
 }
 
-/// Whether the principal can read `secret`, and through which permission. `policies`: the parsed resource
-/// policies (the secret's and its key's among them) by resource ARN.
-pub fn can_read(
+/// The secrets of the inventory the principal can read, each with the permission that lets it. `policies`:
+/// the parsed resource policies (secrets' and keys' among them) by resource ARN.
+pub fn readable_secrets(
     inventory: &Inventory,
     catalogue: &Catalogue,
     principal_arn: &str,
     permissions: &Permissions,
-    secret: &Secret,
     policies: &HashMap<String, Policy>,
-) -> Option<String> {
-    let action = "secretsmanager:GetSecretValue";
-    let via = permissions.allows_on(catalogue, action, &secret.arn).map(grant_location).or_else(|| {
-        let policy = policies.get(&secret.arn)?;
-        applicable(policy, &[action], &[])
-            .find(|s| names(s, principal_arn))
-            .map(|s| format!("the secret's resource policy, statement {}", s.label()))
-    })?;
-    let key = secret.kms_key_id.as_deref().and_then(|reference| inventory.kms.resolve(reference, &secret.region));
-    match key {
-        Some(key) if key.is_customer_managed() => {
+) -> Vec<SecretAccess> {
+    const GET: &str = "secretsmanager:GetSecretValue";
+    let grants_of = |action: &str| catalogue.lookup(action).map(|i| permissions.grants_allowing(i)).unwrap_or_default();
+    let (get_grants, decrypt_grants) = (grants_of(GET), grants_of("kms:Decrypt"));
+    let secrets = &inventory.secretsmanager.secrets;
+    // Most principals hold no GetSecretValue at all: only secret policies could let them in.
+    let candidates = secrets.values().filter(|s| !get_grants.is_empty() || policies.contains_key(&s.arn));
+    let mut readable = Vec::new();
+    for secret in candidates {
+        let identity = get_grants.iter().find(|g| g.statement.resources.covers(&secret.arn)).map(|g| grant_location(g));
+        let via = identity.or_else(|| {
+            applicable(policies.get(&secret.arn)?, &[GET], &[])
+                .find(|s| names(s, principal_arn))
+                .map(|s| format!("the secret's resource policy, statement {}", s.label()))
+        });
+        let Some(via) = via else { continue };
+        let key = secret.kms_key_id.as_deref().and_then(|reference| inventory.kms.resolve(reference, &secret.region));
+        // The AWS managed key needs nothing more: Secrets Manager decrypts for the account's principals.
+        if let Some(key) = key.filter(|k| k.is_customer_managed()) {
             let account = &inventory.account.account_id;
-            can_decrypt(catalogue, principal_arn, permissions, key, policies.get(&key.arn), account)?;
-            Some(via)
+            if can_decrypt(principal_arn, &decrypt_grants, key, policies.get(&key.arn), account).is_none() {
+                continue;
+            }
         }
-        // The AWS managed key: Secrets Manager decrypts for the account's principals.
-        _ => Some(via),
+        readable.push(SecretAccess { secret_arn: secret.arn.clone(), secret_name: secret.name.clone(), via });
     }
+    readable
 }
 
 #[cfg(test)]

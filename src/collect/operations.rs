@@ -163,4 +163,19 @@ mod tests {
         let capability = crate::analyze::policy::Capability::of(&permissions, c, &levels);
         assert!(!capability.writes && !capability.is_privileged(), "a read-only policy");
     }
+
+    #[test]
+    fn every_service_of_the_table_has_its_operations_listed() {
+        for service in crate::inventory::SERVICES {
+            assert!(
+                OPERATIONS.iter().any(|(name, _)| *name == service.name),
+                "{} is collected, but OPERATIONS (and so `stance policy`) lists none of its calls",
+                service.name
+            );
+        }
+        let known: Vec<&str> = crate::inventory::SERVICES.iter().map(|s| s.name).chain(["sts"]).collect();
+        for (service, operation) in OPERATIONS {
+            assert!(known.contains(service), "{service}:{operation} belongs to no service of the table");
+        }
+    }
 }

@@ -131,18 +131,21 @@ impl Permissions {
         self.effective(set)
     }
 
+    /// The grants that allow the catalogue action `index` with no restricting condition (on whatever resources
+    /// they name); none when an unconstrained Deny or the permissions boundary takes the action away.
+    pub fn grants_allowing(&self, index: usize) -> Vec<&Grant> {
+        if self.denied.contains(index) || self.boundary.as_ref().is_some_and(|b| !b.contains(index)) {
+            return Vec::new();
+        }
+        let allowing = self.grants.iter().filter(|g| g.actions.contains(index));
+        allowing.filter(|g| g.statement.restricting_conditions().next().is_none()).collect()
+    }
+
     /// The first grant that allows `action` on the resource `arn` with no restricting condition, unless an
     /// unconstrained Deny or the permissions boundary takes the action away.
     pub fn allows_on(&self, catalogue: &Catalogue, action: &str, arn: &str) -> Option<&Grant> {
         let index = catalogue.lookup(action)?;
-        if self.denied.contains(index) || self.boundary.as_ref().is_some_and(|b| !b.contains(index)) {
-            return None;
-        }
-        self.grants.iter().find(|g| {
-            g.actions.contains(index)
-                && g.statement.resources.covers(arn)
-                && g.statement.restricting_conditions().next().is_none()
-        })
+        self.grants_allowing(index).into_iter().find(|g| g.statement.resources.covers(arn))
     }
 
     /// The grants (unconstrained) that allow any of `actions`.
