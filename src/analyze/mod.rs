@@ -286,6 +286,22 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The users and roles that can decrypt with a customer managed `key`: named by its key policy, or
+    /// allowed `kms:Decrypt` on it by their own policies when the key policy delegates to IAM.
+    pub fn key_decrypters(&self, key: &crate::inventory::kms::Key) -> Vec<&str> {
+        let Some(decrypt) = self.catalogue.lookup("kms:Decrypt") else { return Vec::new() };
+        let policy = self.resource_policies.get(&key.arn);
+        self.principals
+            .values()
+            .filter(|v| v.kind != PrincipalKind::Group)
+            .filter(|v| {
+                let grants = v.permissions.grants_allowing(decrypt);
+                secrets::can_decrypt(&v.arn, &grants, key, policy, self.account_id()).is_some()
+            })
+            .map(|v| v.name.as_str())
+            .collect()
+    }
+
     pub fn account_id(&self) -> &str {
         &self.inventory.account.account_id
     }

@@ -47,6 +47,7 @@ pub static KEY_ROTATION_DISABLED: Rule = Rule {
             let mut details = BTreeMap::new();
             details.insert("aliases".into(), json!(key.aliases));
             details.insert("created".into(), json!(key.created));
+            details.insert("can_decrypt".into(), json!(cx.key_decrypters(key)));
             let evidence = Evidence {
                 summary: format!("{} has automatic rotation off", key_label(key)),
                 location: Some(key.arn.clone()),
@@ -135,6 +136,7 @@ pub static KEY_PENDING_DELETION_IN_USE: Rule = Rule {
             details.insert("state".into(), json!(state));
             details.insert("deletion_date".into(), json!(key.deletion_date));
             details.insert("used_by".into(), json!(users));
+            details.insert("can_decrypt".into(), json!(cx.key_decrypters(key)));
             let names: Vec<String> = users.iter().map(|u| format!("{} {}", u.kind, u.arn)).collect();
             let when = match key.deletion_date {
                 Some(date) => format!(" (deletion on {})", date.format("%Y-%m-%d")),
@@ -169,6 +171,8 @@ mod tests {
     #[test]
     fn key_rotation_disabled() {
         let fixture = Fixture::new()
+            .role("crypto", lambda_trust(), &[("d", allow(json!("kms:Decrypt"), json!(key_arn("app"))))], &[])
+            .role("bystander", lambda_trust(), &[("s", allow(json!("s3:GetObject"), json!("*")))], &[])
             .key("app", |_| {})
             .key("rotating", |k| k.rotation_enabled = Observed::Present(true))
             .key("aws-managed", |k| {
@@ -189,6 +193,7 @@ mod tests {
         insta::assert_yaml_snapshot!(summary(&found));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].resource_arn, key_arn("app"));
+        assert_eq!(found[0].evidence.details["can_decrypt"], json!(["crypto"]), "who can decrypt with the key");
     }
 
     #[test]
@@ -232,5 +237,10 @@ mod tests {
         assert_eq!(found.len(), 1);
         let used_by = found[0].evidence.details["used_by"].as_array().unwrap();
         assert_eq!(used_by.len(), 2, "the function by key ARN and the secret by alias: {used_by:?}");
+        assert_eq!(
+            found[0].evidence.details["can_decrypt"],
+            json!([]),
+            "the default policy delegates; no role has Decrypt"
+        );
     }
 }
