@@ -502,6 +502,16 @@ class Seeder:
         else:
             api.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod=verb, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
 
+    @staticmethod
+    def cache_patches(*, encrypted: bool) -> list[dict]:
+        """A stage's cache cluster on, caching every method, its data encrypted or not."""
+        return [
+            {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+            {"op": "replace", "path": "/cacheClusterSize", "value": "0.5"},
+            {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+            {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": str(encrypted).lower()},
+        ]
+
     def seed_rest(self, fns: dict[str, str]) -> None:
         region = "us-east-1"
         api = self.client("apigateway", region)
@@ -564,15 +574,7 @@ class Seeder:
         # Look-alike: TLS 1.2.
         api.create_domain_name(domainName="partners.acme.example", regionalCertificateArn=f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/def", endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy="TLS_1_2")
         # partner-api caches responses, unencrypted.
-        api.update_stage(
-            restApiId=partner, stageName="v1",
-            patchOperations=[
-                {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
-                {"op": "replace", "path": "/cacheClusterSize", "value": "0.5"},
-                {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
-                {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "false"},
-            ],
-        )
+        api.update_stage(restApiId=partner, stageName="v1", patchOperations=self.cache_patches(encrypted=False))
 
         eu = self.client("apigateway", "eu-west-1")
         eu_api = eu.create_rest_api(name="eu-orders-api", endpointConfiguration={"types": ["REGIONAL"]})["id"]
@@ -583,11 +585,7 @@ class Seeder:
         # Look-alikes: a cache whose data is encrypted, and X-Ray tracing on.
         eu.update_stage(
             restApiId=eu_api, stageName="prod",
-            patchOperations=[
-                {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
-                {"op": "replace", "path": "/cacheClusterSize", "value": "0.5"},
-                {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
-                {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "true"},
+            patchOperations=self.cache_patches(encrypted=True) + [
                 {"op": "replace", "path": "/tracingEnabled", "value": "true"},
                 {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:eu-orders-api-access"},
                 {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},

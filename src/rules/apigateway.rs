@@ -70,6 +70,24 @@ fn logs_to(log: &Option<AccessLog>) -> bool {
     log.as_ref().is_some_and(|l| l.destination_arn.as_deref().is_some_and(|d| !d.is_empty()))
 }
 
+/// A finding on a stage: its evidence names the stage and, as a detail, its API.
+fn stage_draft(
+    stage_arn: &str,
+    region: &str,
+    api_arn: &str,
+    discriminator: &str,
+    summary: String,
+    title: String,
+) -> Draft {
+    let evidence = Evidence {
+        summary,
+        location: Some(stage_arn.to_owned()),
+        statement: None,
+        details: BTreeMap::from([("api".to_owned(), json!(api_arn))]),
+    };
+    Draft::new(stage_arn, region, discriminator, title).evidence(evidence)
+}
+
 pub static STAGE_NO_LOGGING: Rule = Rule {
     meta: RuleMeta {
         id: "apigw-stage-no-logging",
@@ -85,16 +103,8 @@ pub static STAGE_NO_LOGGING: Rule = Rule {
     check: |cx, _, out| {
         let logging = |level: Option<&str>| matches!(level, Some("INFO" | "ERROR"));
         let mut unlogged = |stage_arn: &str, region: &str, api_arn: &str, stage: &str, api: &str, summary: String| {
-            let evidence = Evidence {
-                summary,
-                location: Some(stage_arn.to_owned()),
-                statement: None,
-                details: BTreeMap::from([("api".to_owned(), json!(api_arn))]),
-            };
-            out.emit(
-                Draft::new(stage_arn, region, "logging", format!("Stage {stage} of {api} is not logged"))
-                    .evidence(evidence),
-            );
+            let title = format!("Stage {stage} of {api} is not logged");
+            out.emit(stage_draft(stage_arn, region, api_arn, "logging", summary, title));
         };
         for api in cx.inventory.apigateway.apis.values() {
             for stage in api.stages.iter().flatten() {
@@ -220,15 +230,6 @@ fn rest_stages<'c>(
     cx.inventory.apigateway.apis.values().flat_map(|api| api.stages.iter().flatten().map(move |stage| (api, stage)))
 }
 
-fn stage_evidence(summary: String, stage_arn: &str, api_arn: &str) -> Evidence {
-    Evidence {
-        summary,
-        location: Some(stage_arn.to_owned()),
-        statement: None,
-        details: BTreeMap::from([("api".to_owned(), json!(api_arn))]),
-    }
-}
-
 pub static DOMAIN_WEAK_TLS: Rule = Rule {
     meta: RuleMeta {
         id: "apigw-domain-weak-tls",
@@ -284,23 +285,18 @@ pub static CACHE_UNENCRYPTED: Rule = Rule {
             if default_encrypted && clear.is_empty() {
                 continue;
             }
-            let mut evidence = stage_evidence(
-                format!("stage {} of REST API {} caches responses without encrypting them", stage.name, api.name),
+            let mut draft = stage_draft(
                 &stage.arn,
+                &api.region,
                 &api.arn,
+                "cache",
+                format!("stage {} of REST API {} caches responses without encrypting them", stage.name, api.name),
+                format!("Cache of stage {} of {} is not encrypted", stage.name, api.name),
             );
             if !clear.is_empty() {
-                evidence.details.insert("unencrypted_methods".into(), json!(clear));
+                draft.evidence.details.insert("unencrypted_methods".into(), json!(clear));
             }
-            out.emit(
-                Draft::new(
-                    &stage.arn,
-                    &api.region,
-                    "cache",
-                    format!("Cache of stage {} of {} is not encrypted", stage.name, api.name),
-                )
-                .evidence(evidence),
-            );
+            out.emit(draft);
         }
     },
 };
@@ -318,20 +314,14 @@ pub static STAGE_TRACING_DISABLED: Rule = Rule {
     },
     check: |cx, _, out| {
         for (api, stage) in rest_stages(cx).filter(|(_, s)| !s.tracing_enabled) {
-            let evidence = stage_evidence(
-                format!("stage {} of REST API {} has X-Ray tracing off", stage.name, api.name),
+            out.emit(stage_draft(
                 &stage.arn,
+                &api.region,
                 &api.arn,
-            );
-            out.emit(
-                Draft::new(
-                    &stage.arn,
-                    &api.region,
-                    "tracing",
-                    format!("Stage {} of {} is not traced", stage.name, api.name),
-                )
-                .evidence(evidence),
-            );
+                "tracing",
+                format!("stage {} of REST API {} has X-Ray tracing off", stage.name, api.name),
+                format!("Stage {} of {} is not traced", stage.name, api.name),
+            ));
         }
     },
 };
@@ -350,25 +340,15 @@ pub static STAGE_NO_WAF: Rule = Rule {
     check: |cx, _, out| {
         let public = |api: &crate::inventory::apigateway::RestApi| !api.endpoint_types.iter().any(|t| t == "PRIVATE");
         for (api, stage) in rest_stages(cx).filter(|(api, s)| public(api) && s.web_acl_arn.is_none()) {
-            let evidence = stage_evidence(
-                format!(
-                    "stage {} of REST API {} ({}) has no web ACL",
-                    stage.name,
-                    api.name,
-                    api.endpoint_types.join(", ")
-                ),
+            let types = api.endpoint_types.join(", ");
+            out.emit(stage_draft(
                 &stage.arn,
+                &api.region,
                 &api.arn,
-            );
-            out.emit(
-                Draft::new(
-                    &stage.arn,
-                    &api.region,
-                    "waf",
-                    format!("Stage {} of {} has no web ACL", stage.name, api.name),
-                )
-                .evidence(evidence),
-            );
+                "waf",
+                format!("stage {} of REST API {} ({types}) has no web ACL", stage.name, api.name),
+                format!("Stage {} of {} has no web ACL", stage.name, api.name),
+            ));
         }
     },
 };

@@ -84,9 +84,9 @@ pub static KEY_PUBLIC_POLICY: Rule = Rule {
         ],
     },
     check: |cx, _, out| {
+        let restricting = [PUBLIC_RESTRICTING_KEYS, &[KEY_POLICY_RESTRICTING_KEY]].concat();
         for key in cx.inventory.kms.keys.values() {
             let Some(policy) = cx.resource_policies.get(&key.arn) else { continue };
-            let restricting = [PUBLIC_RESTRICTING_KEYS, &[KEY_POLICY_RESTRICTING_KEY]].concat();
             for opening in openings(cx, policy, KEY_ACTIONS, &restricting) {
                 if opening.admits != Admits::Anyone {
                     continue;
