@@ -14,6 +14,8 @@ A small WSGI layer in front of moto simulates what a local emulator lacks:
   --disable-region R every request signed for region R is refused as AWS refuses calls to a region the
                      account has not enabled (InvalidClientTokenId / UnrecognizedClientException)
 and counts requests: GET /_stance/stats answers {"requests": N, "max_in_flight": M, "by_operation": {...}}.
+It also speaks the Smithy RPC v2 CBOR protocol that the Rust SDK uses for CloudWatch, which moto answers only in
+JSON: the layer decodes the CBOR request, asks moto in JSON and encodes the answer (errors included) in CBOR.
 
 Accounts:
   demo   several teams' functions, roles and APIs in us-east-1 and eu-west-1, users with keys of different
@@ -73,6 +75,10 @@ PLANTED_SECRETS = {
     "SSM_EU_TOKEN": "ssm-eu-api-token-7777",
 }
 
+# Smithy RPC v2 CBOR requests: POST /service/TARGET_PREFIX/operation/OPERATION.
+CBOR_OPERATION = re.compile(r"^/service/([A-Za-z0-9_]+)/operation/([A-Za-z0-9_]+)$")
+# The services that SDKs reach in CBOR and moto in JSON, by target prefix: their botocore names.
+CBOR_SERVICES = {"GraniteServiceVersion20100801": "cloudwatch"}
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 QUERY_PROTOCOL_SERVICES = {"iam", "sts"}
 
@@ -132,13 +138,18 @@ class EmulatorLayer:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             key = f"{service} {operation}"
             self.by_operation[key] = self.by_operation.get(key, 0) + 1
+        cbor = CBOR_OPERATION.match(path)
+        if cbor:
+            environ["stance.cbor"] = True
         try:
             if self.latency:
                 time.sleep(self.latency)
             if region in self.disabled_regions:
-                return self._region_disabled(service, start_response)
+                return self._region_disabled(service, start_response, environ)
             if service in self.denied:
-                return self._access_denied(service, start_response)
+                return self._access_denied(service, start_response, environ)
+            if cbor and cbor.group(1) in CBOR_SERVICES:
+                return self._cbor_via_json(environ, start_response, cbor.group(1), cbor.group(2))
             return self.app(environ, start_response)
         finally:
             with self.lock:
@@ -155,9 +166,53 @@ class EmulatorLayer:
         found = re.search(rb"Action=([A-Za-z]+)", body)
         return found.group(1).decode() if found else None
 
+    def _cbor_via_json(self, environ, start_response, target: str, operation: str):
+        """Answers a Smithy RPC v2 CBOR request through moto's JSON protocol handler."""
+        import cbor2
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        params = cbor2.loads(body) if body else {}
+        payload = json.dumps(params, default=_json_default).encode()
+        environ = dict(environ)
+        environ.update({
+            "PATH_INFO": "/",
+            "CONTENT_TYPE": "application/x-amz-json-1.0",
+            "HTTP_CONTENT_TYPE": "application/x-amz-json-1.0",
+            "HTTP_X_AMZ_TARGET": f"{target}.{operation}",
+            "CONTENT_LENGTH": str(len(payload)),
+            "wsgi.input": io.BytesIO(payload),
+        })
+        answer: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+
+        reply = b"".join(self.app(environ, capture))
+        code = int(answer["status"].split()[0])
+        document = json.loads(reply) if reply.strip() else {}
+        if code >= 400:
+            headers = dict(answer["headers"])
+            error_type = document.get("__type") or headers.get("x-amzn-ErrorType", "InternalFailure")
+            error_type = error_type.split(":")[0].split("#")[-1]
+            message = document.get("message") or document.get("Message") or ""
+            out = cbor2.dumps({"__type": error_type, "message": message})
+        else:
+            output_shape = _service_model(CBOR_SERVICES[target]).operation_model(operation).output_shape
+            out = cbor2.dumps(_cbor_typed(document, output_shape))
+        start_response(answer["status"], _cbor_headers(out))
+        return [out]
+
     @staticmethod
-    def _error(service: str, start_response, query_code: str, json_code: str, message: str):
-        """An error in the protocol's own shape: query XML for IAM/STS, REST-JSON for the others."""
+    def _error(service: str, start_response, query_code: str, json_code: str, message: str, environ=None):
+        """An error in the protocol's own shape: query XML for IAM/STS, CBOR for RPC v2 CBOR requests,
+        REST-JSON for the others."""
+        if environ is not None and environ.get("stance.cbor"):
+            import cbor2
+
+            body = cbor2.dumps({"__type": query_code, "message": message})
+            start_response("403 Forbidden", _cbor_headers(body))
+            return [body]
         if service in QUERY_PROTOCOL_SERVICES:
             body = (
                 f"<ErrorResponse><Error><Type>Sender</Type><Code>{query_code}</Code>"
@@ -171,13 +226,67 @@ class EmulatorLayer:
         start_response("403 Forbidden", headers)
         return [body]
 
-    def _access_denied(self, service: str, start_response):
+    def _access_denied(self, service: str, start_response, environ):
         message = f"User: arn:aws:sts::{ACCOUNT}:assumed-role/auditor/stance is not authorized (simulated deny of {service})"
-        return self._error(service, start_response, "AccessDenied", "AccessDeniedException", message)
+        return self._error(service, start_response, "AccessDenied", "AccessDeniedException", message, environ)
 
-    def _region_disabled(self, service: str, start_response):
+    def _region_disabled(self, service: str, start_response, environ):
         message = "The security token included in the request is invalid."
-        return self._error(service, start_response, "InvalidClientTokenId", "UnrecognizedClientException", message)
+        return self._error(service, start_response, "InvalidClientTokenId", "UnrecognizedClientException", message, environ)
+
+
+def _cbor_headers(body: bytes) -> list[tuple[str, str]]:
+    return [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"), ("Content-Length", str(len(body)))]
+
+
+_SERVICE_MODELS: dict = {}
+
+
+def _service_model(name: str):
+    if name not in _SERVICE_MODELS:
+        import botocore.session
+
+        _SERVICE_MODELS[name] = botocore.session.get_session().get_service_model(name)
+    return _SERVICE_MODELS[name]
+
+
+def _json_default(value):
+    """CBOR request values that JSON lacks: timestamps (tag 1, decoded as datetimes) and blobs."""
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    if isinstance(value, bytes):
+        import base64
+
+        return base64.b64encode(value).decode()
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def _cbor_typed(value, shape):
+    """A JSON reply's value in the CBOR types its shape asks for: timestamps as tag 1 epoch seconds, doubles as
+    floats, blobs as bytes."""
+    import base64
+
+    import cbor2
+
+    if shape is None or value is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        return {k: _cbor_typed(v, shape.members.get(k)) for k, v in value.items()}
+    if kind == "list":
+        return [_cbor_typed(v, shape.member) for v in value]
+    if kind == "map":
+        return {k: _cbor_typed(v, shape.value) for k, v in value.items()}
+    if kind == "timestamp":
+        seconds = value if isinstance(value, (int, float)) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+        return cbor2.CBORTag(1, float(seconds))
+    if kind in ("double", "float"):
+        return float(value)
+    if kind in ("integer", "long", "short", "byte"):
+        return int(value)
+    if kind == "blob":
+        return base64.b64decode(value)
+    return value
 
 
 def lambda_zip() -> bytes:

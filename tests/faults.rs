@@ -106,10 +106,15 @@ fn throttling_latency_5xx_and_dropped_connections_change_nothing_that_is_seen() 
     let injected = stats["throttled"].as_u64().unwrap();
     assert!(injected > 10, "the proxy throttled {injected} of {} requests", stats["requests"]);
     // Every protocol's throttling shape was answered and retried to the same snapshot: the JSON protocol of
-    // Secrets Manager, SSM and KMS as well as query XML (IAM) and REST-JSON (Lambda, API Gateway).
+    // Secrets Manager, SSM, KMS, CloudTrail and CloudWatch Logs, query XML (IAM), REST-JSON (Lambda, API
+    // Gateway) and CloudWatch's CBOR.
     let shapes = &stats["throttled_by_protocol"];
-    for shape in ["query", "rest-json", "json"] {
+    for shape in ["query", "rest-json", "json", "cbor"] {
         assert!(shapes[shape].as_u64().unwrap_or(0) > 0, "no {shape} request was throttled: {shapes}");
+    }
+    let services = &stats["throttled_by_service"];
+    for service in ["cloudtrail", "logs", "monitoring"] {
+        assert!(services[service].as_u64().unwrap_or(0) > 0, "no {service} request was throttled: {services}");
     }
     let requests = &snapshot["scan"]["requests"];
     assert_eq!(requests["throttled"].as_u64(), Some(injected), "every throttling answer is counted");

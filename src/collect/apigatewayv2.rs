@@ -394,7 +394,7 @@ mod tests {
         let inventory = collect(
             &ctx,
             &client,
-            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" },
+            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012", scanned: &[] },
         )
         .await;
 

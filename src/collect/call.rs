@@ -453,6 +453,30 @@ pub(crate) mod test_support {
         response
     }
 
+    /// An error response in the Smithy RPC v2 CBOR protocol's shape (CloudWatch): a CBOR map with `__type`
+    /// and `message`.
+    pub fn cbor_error(status: u16, error_type: &str, message: &str) -> HttpResponse {
+        fn text(out: &mut Vec<u8>, value: &str) {
+            match value.len() {
+                len @ 0..24 => out.push(0x60 | len as u8),
+                len @ 24..256 => out.extend([0x78, len as u8]),
+                len => {
+                    out.push(0x79);
+                    out.extend((len as u16).to_be_bytes());
+                }
+            }
+            out.extend(value.as_bytes());
+        }
+        let mut body = vec![0xa2];
+        for value in ["__type", error_type, "message", message] {
+            text(&mut body, value);
+        }
+        let mut response = HttpResponse::new(StatusCode::try_from(status).expect("valid status"), SdkBody::from(body));
+        response.headers_mut().insert("content-type", "application/cbor");
+        response.headers_mut().insert("smithy-protocol", "rpc-v2-cbor");
+        response
+    }
+
     /// An error response in the AWS query protocol's shape (IAM, STS).
     pub fn query_error(status: u16, code: &str, message: &str) -> HttpResponse {
         let mut response = HttpResponse::new(

@@ -282,7 +282,7 @@ mod tests {
             ]
         );
         let ctx = ctx();
-        let at = Location { region: "us-east-1", partition: "aws", account: "123456789012" };
+        let at = Location { region: "us-east-1", partition: "aws", account: "123456789012", scanned: &[] };
         let kms = collect(&ctx, &client, &at).await;
 
         assert_eq!(kms.keys.len(), 3, "both pages");

@@ -253,7 +253,7 @@ mod tests {
         let inventory = collect(
             &ctx,
             &client,
-            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" },
+            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012", scanned: &[] },
         )
         .await;
 
@@ -290,7 +290,7 @@ mod tests {
         let inventory = collect(
             &ctx,
             &client,
-            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012" },
+            &crate::collect::Location { region: "us-east-1", partition: "aws", account: "123456789012", scanned: &[] },
         )
         .await;
         let function = inventory.functions.values().next().expect("the function is still inventoried");

@@ -5,9 +5,12 @@
 mod apigateway;
 mod apigatewayv2;
 mod call;
+mod cloudtrail;
+mod cloudwatch;
 mod iam;
 mod kms;
 mod lambda;
+mod logs;
 pub mod operations;
 mod secretsmanager;
 mod ssm;
@@ -100,6 +103,8 @@ pub(crate) struct Location<'a> {
     pub region: &'a str,
     pub partition: &'a str,
     pub account: &'a str,
+    /// Every region the scan covers (a regional collector may read a resource for another region's sake).
+    pub scanned: &'a [String],
 }
 
 /// What a finished task hands back: its result, merged into the inventory.
@@ -152,7 +157,7 @@ macro_rules! scanner_services {
                         // Boxed: inline, the scan's future would be hundreds of KiB, too big for the stack of a
                         // thread that drives it (the TUI's scan thread, a test's).
                         tasks.push(Box::pin(async move {
-                            let at = Location { region, partition: &account.partition, account: &account.account_id };
+                            let at = Location { region, partition: &account.partition, account: &account.account_id, scanned };
                             let out = self.task(stringify!($field), region, $field::collect(ctx, &client, &at)).await;
                             merger(out, |inventory| &mut inventory.$field)
                         }));

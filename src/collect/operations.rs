@@ -61,6 +61,12 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("kms", "DescribeKey"),
     ("kms", "GetKeyRotationStatus"),
     ("kms", "GetKeyPolicy"),
+    ("cloudtrail", "DescribeTrails"),
+    ("cloudtrail", "GetTrailStatus"),
+    ("cloudtrail", "GetEventSelectors"),
+    ("logs", "DescribeLogGroups"),
+    ("logs", "DescribeMetricFilters"),
+    ("cloudwatch", "DescribeAlarms"),
 ];
 
 /// The IAM permission an operation needs.

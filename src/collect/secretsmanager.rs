@@ -132,7 +132,7 @@ mod tests {
             [&page1, &page2, &open_policy, &no_policy, &denied]
         );
         let ctx = ctx();
-        let at = Location { region: "us-east-1", partition: "aws", account: "123456789012" };
+        let at = Location { region: "us-east-1", partition: "aws", account: "123456789012", scanned: &[] };
         let inventory = collect(&ctx, &client, &at).await;
 
         assert_eq!(inventory.secrets.len(), 3, "both pages");

@@ -3,11 +3,14 @@
 
 pub mod apigateway;
 pub mod arn;
+pub mod cloudtrail;
+pub mod cloudwatch;
 mod coverage;
 pub mod credential_report;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
+pub mod logs;
 mod policy;
 mod redact;
 pub mod secretsmanager;
@@ -114,6 +117,9 @@ macro_rules! services {
             secretsmanager: secretsmanager::SecretsInventory => Regional, "secretsmanager", aws_sdk_secretsmanager;
             ssm: ssm::ParameterInventory => Regional, "ssm", aws_sdk_ssm;
             kms: kms::KmsInventory => Regional, "kms", aws_sdk_kms;
+            cloudtrail: cloudtrail::TrailInventory => Regional, "cloudtrail", aws_sdk_cloudtrail;
+            logs: logs::LogsInventory => Regional, "logs", aws_sdk_cloudwatchlogs;
+            cloudwatch: cloudwatch::AlarmInventory => Regional, "cloudwatch", aws_sdk_cloudwatch;
         }
     };
 }

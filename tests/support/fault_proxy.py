@@ -37,14 +37,21 @@ class Stats:
         self.dropped = 0
         self.hung = 0
         self.by_service: dict[str, int] = {}
-        # Throttling answers per protocol shape (query, rest-json, json): which shapes were exercised.
+        # Throttling answers per protocol shape (query, rest-json, json, cbor): which shapes were exercised.
         self.throttled_by_protocol: dict[str, int] = {}
+        # ... and per service (the SigV4 scope: CloudWatch alarms are `monitoring`).
+        self.throttled_by_service: dict[str, int] = {}
 
     def as_json(self) -> bytes:
         return json.dumps(self.__dict__).encode()
 
 
+CBOR_OPERATION = re.compile(r"^/service/[A-Za-z0-9_]+/operation/([A-Za-z0-9_]+)")
+
+
 def protocol(service: str, headers: dict[str, str]) -> str:
+    if headers.get("smithy-protocol") == "rpc-v2-cbor":
+        return "cbor"  # Smithy RPC v2 CBOR (CloudWatch)
     if "x-amz-target" in headers:
         return "json"  # awsJson 1.0/1.1 (Secrets Manager, CloudTrail, KMS, Logs…)
     if service in ("iam", "sts"):
@@ -68,6 +75,23 @@ def error_response(kind: str, service: str, headers: dict[str, str]) -> tuple[in
             f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
         )
         return status, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, body.encode()
+    if proto == "cbor":
+        import cbor2  # from mocks/requirements.txt, like moto
+
+        # CloudWatch is query-compatible: its codes are the query protocol's, also sent in x-amzn-query-error.
+        status, code, message, fault = {
+            "throttle": (400, "Throttling", "Rate exceeded", "Sender"),
+            "deny": (403, "AccessDenied", "User is not authorized to perform this action", "Sender"),
+            "5xx": (500, "InternalServiceError", "Internal service error", "Receiver"),
+        }[kind]
+        body = cbor2.dumps({"__type": f"com.amazonaws.cloudwatch#{code}", "message": message})
+        out_headers = {
+            "Content-Type": "application/cbor",
+            "smithy-protocol": "rpc-v2-cbor",
+            "x-amzn-query-error": f"{code};{fault}",
+            "x-amzn-RequestId": request_id,
+        }
+        return status, out_headers, body
     if proto == "json":
         status, code, message = {
             "throttle": (400, "ThrottlingException", "Rate exceeded"),
@@ -85,8 +109,11 @@ def error_response(kind: str, service: str, headers: dict[str, str]) -> tuple[in
     return status, out_headers, json.dumps(body).encode()
 
 
-def operation(headers: dict[str, str], body: bytes) -> str | None:
-    """The operation of a query-protocol (form body) or JSON-protocol (X-Amz-Target) request."""
+def operation(headers: dict[str, str], body: bytes, path: str = "") -> str | None:
+    """The operation of a query-protocol (form body), JSON-protocol (X-Amz-Target) or CBOR (path) request."""
+    cbor = CBOR_OPERATION.match(path)
+    if cbor:
+        return cbor.group(1)
     if "x-amz-target" in headers:
         return headers["x-amz-target"].rsplit(".", 1)[-1]
     match = re.search(rb"(?:^|&)Action=([A-Za-z0-9]+)", body)
@@ -198,7 +225,8 @@ class Proxy:
                 await asyncio.sleep(3600)
                 return False
             draw = self.random.random()
-            action = operation(headers, body)
+            path = head.split(b" ", 2)[1].decode(errors="replace") if head.count(b" ") >= 2 else ""
+            action = operation(headers, body, path)
             if service in args.deny or (action and action in args.deny_action):
                 stats.denied += 1
                 response = error_response("deny", service, headers)
@@ -209,6 +237,7 @@ class Proxy:
                 stats.throttled += 1
                 shape = protocol(service, headers)
                 stats.throttled_by_protocol[shape] = stats.throttled_by_protocol.get(shape, 0) + 1
+                stats.throttled_by_service[service] = stats.throttled_by_service.get(service, 0) + 1
                 response = error_response("throttle", service, headers)
             elif draw < args.drop + args.throttle + args.error_5xx:
                 stats.errors_5xx += 1

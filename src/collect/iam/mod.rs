@@ -472,7 +472,12 @@ mod tests {
         let inventory = collect(
             &ctx,
             &client,
-            &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws", account: "123456789012" },
+            &crate::collect::Location {
+                region: crate::collect::GLOBAL,
+                partition: "aws",
+                account: "123456789012",
+                scanned: &[],
+            },
         )
         .await;
 
@@ -575,7 +580,12 @@ mod tests {
         let inventory = collect(
             &ctx,
             &client,
-            &crate::collect::Location { region: crate::collect::GLOBAL, partition: "aws", account: "123456789012" },
+            &crate::collect::Location {
+                region: crate::collect::GLOBAL,
+                partition: "aws",
+                account: "123456789012",
+                scanned: &[],
+            },
         )
         .await;
         assert!(inventory.users.is_empty() && inventory.groups.is_empty(), "users could not be listed");
