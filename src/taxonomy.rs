@@ -44,6 +44,14 @@ macro_rules! taxonomy {
             KmsKeyRotationDisabled => "kms_key_rotation_disabled", "kms", Medium, Link, kms::KEY_ROTATION_DISABLED;
             KmsKeyPublicPolicy => "kms_key_public_policy", "kms", Critical, Link, kms::KEY_PUBLIC_POLICY;
             KmsKeyPendingDeletionInUse => "kms_key_pending_deletion_in_use", "kms", High, Link, kms::KEY_PENDING_DELETION_IN_USE;
+            CloudtrailNoMultiregionTrail => "cloudtrail_no_multiregion_trail", "cloudtrail", High, NotALink, cloudtrail::NO_MULTIREGION_TRAIL;
+            CloudtrailNotLogging => "cloudtrail_not_logging", "cloudtrail", High, NotALink, cloudtrail::NOT_LOGGING;
+            CloudtrailLogValidationDisabled => "cloudtrail_log_validation_disabled", "cloudtrail", Medium, NotALink, cloudtrail::LOG_VALIDATION_DISABLED;
+            CloudtrailNotEncrypted => "cloudtrail_not_encrypted", "cloudtrail", Medium, NotALink, cloudtrail::NOT_ENCRYPTED;
+            CloudtrailNoCloudwatchLogs => "cloudtrail_no_cloudwatch_logs", "cloudtrail", Low, NotALink, cloudtrail::NO_CLOUDWATCH_LOGS;
+            CloudtrailNoLambdaDataEvents => "cloudtrail_no_lambda_data_events", "cloudtrail", Low, NotALink, cloudtrail::NO_LAMBDA_DATA_EVENTS;
+            LogsRetentionUnset => "logs_retention_unset", "logs", Low, NotALink, monitoring::LOGS_RETENTION_UNSET;
+            MonitoringMissingSecurityAlarm => "monitoring_missing_security_alarm", "cloudwatch", Medium, NotALink, monitoring::MISSING_SECURITY_ALARM;
             AttackPathPublicApiToPrivilegedLambda => "attack_path_public_api_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_API_TO_PRIVILEGED_LAMBDA;
         }
     };

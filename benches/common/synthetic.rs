@@ -161,6 +161,7 @@ pub fn inventory(roles: usize, functions: usize) -> Inventory {
                     Observed::Absent
                 },
                 function_urls: Some(Vec::new()),
+                log_group: None,
             },
         );
     }

@@ -2,7 +2,9 @@
 //! that rules read. Pure functions of the inventory and the evaluation time. It knows nothing of rules:
 //! the analysis stage (`assess.rs`) runs them over the context.
 
+pub mod filter_pattern;
 pub mod graph;
+pub mod monitoring;
 pub mod policy;
 pub mod runtimes;
 pub mod secrets;
@@ -159,6 +161,23 @@ pub struct KeyUser {
 }
 
 impl<'a> Context<'a> {
+    /// The "not audited" score factor of a finding on `resource_arn` (or on a path through `path`): the first
+    /// Lambda function among them that is reachable without authentication while no logging trail records
+    /// its invocations. `None` when there is none, or when the trails could not be read.
+    pub fn unaudited_public_function(&self, resource_arn: &str, path: &[String]) -> Option<String> {
+        let function = std::iter::once(resource_arn)
+            .chain(path.iter().map(String::as_str))
+            .find_map(|arn| self.inventory.lambda.functions.get(arn))?;
+        let (exposure, _) = self.graph.exposure_of_function(&function.arn)?;
+        if *exposure != Exposure::UnauthenticatedInternet {
+            return None;
+        }
+        let audited = self.inventory.cloudtrail.invocations_audited(&function.arn, &function.region);
+        (audited == Some(false)).then(|| {
+            format!("{} is reachable without authentication and no trail records who invokes it", function.name)
+        })
+    }
+
     pub fn new(inventory: &'a Inventory, as_of: Timestamp) -> Context<'a> {
         let catalogue = policy::catalogue();
         let levels = LevelSets::new(catalogue);

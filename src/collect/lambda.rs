@@ -102,6 +102,7 @@ fn function_from(config: &FunctionConfiguration, region: &str, redactor: &Redact
         last_modified: config.last_modified().map(str::to_owned),
         resource_policy: Observed::Unknown,
         function_urls: None,
+        log_group: config.logging_config().and_then(|l| l.log_group()).filter(|g| !g.is_empty()).map(str::to_owned),
     })
 }
 

@@ -62,6 +62,21 @@ pub fn lambda_from_integration_uri(uri: &str) -> Option<String> {
     (is_function_arn && !function.contains("${")).then(|| function.to_owned())
 }
 
+/// The account itself, as account-level findings name it: `arn:PARTITION:iam::ACCOUNT:root`.
+pub fn account_root(partition: &str, account: &str) -> String {
+    format!("arn:{partition}:iam::{account}:root")
+}
+
+/// An ARN's region field (`arn:partition:service:REGION:account:…`); `None` for a string that is not an ARN.
+pub fn region_of(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:").and_then(|rest| rest.split(':').nth(2))
+}
+
+/// An ARN's account field.
+pub fn account_of(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:").and_then(|rest| rest.split(':').nth(3))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,3 +117,4 @@ mod tests {
         assert_eq!(lambda_from_integration_uri("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem"), None);
     }
 }
+

@@ -39,6 +39,16 @@ pub struct LambdaFunction {
     pub resource_policy: Observed<PolicyDocument>,
     /// Function URLs, of the function and of its aliases; `None` when they could not be listed.
     pub function_urls: Option<Vec<FunctionUrl>>,
+    /// The log group of its LoggingConfig, when the listing named one (`None` in snapshots before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+}
+
+impl LambdaFunction {
+    /// The log group it writes to: its LoggingConfig's, or Lambda's default `/aws/lambda/NAME`.
+    pub fn log_group_name(&self) -> String {
+        self.log_group.clone().unwrap_or_else(|| format!("/aws/lambda/{}", self.name))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

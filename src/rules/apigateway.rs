@@ -56,6 +56,7 @@ pub static UNAUTHENTICATED_ROUTE: Rule = Rule {
                 blast: entry.function_arn.as_deref().and_then(|f| cx.function_blast(f)),
                 credential_age_days: None,
                 compensating: entry.compensating.clone(),
+                unaudited: None,
             };
             out.emit(
                 Draft::new(&entry.arn, &entry.region, "", format!("{} needs no authentication", entry.label))

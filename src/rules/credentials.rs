@@ -35,6 +35,7 @@ fn user_risk(cx: &Context<'_>, user: &IamUser, age: Option<i64>) -> RiskInputs {
         blast: cx.principals.get(&user.arn).map(|v| v.blast_radius()),
         credential_age_days: age,
         compensating: Vec::new(),
+        unaudited: None,
     }
 }
 
@@ -77,6 +78,7 @@ pub static ROLE_UNUSED: Rule = Rule {
                 blast: cx.principals.get(&role.arn).map(|v| v.blast_radius()),
                 credential_age_days: Some(age),
                 compensating: Vec::new(),
+                unaudited: None,
             };
             out.emit(
                 Draft::new(&role.arn, "global", "unused", format!("Role {} is unused", role.name))

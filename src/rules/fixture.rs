@@ -8,12 +8,14 @@ use serde_json::Value;
 use super::Finding;
 use crate::analyze;
 use crate::inventory::apigateway::*;
+use crate::inventory::cloudtrail::*;
 use crate::inventory::iam::*;
 use crate::inventory::kms::*;
 use crate::inventory::lambda::*;
 use crate::inventory::secretsmanager::*;
 use crate::inventory::ssm::*;
 use crate::inventory::*;
+use crate::inventory::{cloudwatch, logs};
 
 pub const ACCOUNT: &str = "123456789012";
 
@@ -182,6 +184,7 @@ impl Fixture {
             last_modified: None,
             resource_policy: Observed::Absent,
             function_urls: Some(Vec::new()),
+            log_group: None,
         };
         edit(&mut function);
         self.inventory.lambda.functions.insert(arn, function);
@@ -440,6 +443,121 @@ impl Fixture {
         self
     }
 
+    /// A trail with its home in `home`: logging, every management event, log file validation, a KMS key and
+    /// a CloudWatch Logs group (`trail-NAME` in its home region). Listed from its home region.
+    pub fn trail(mut self, name: &str, home: &str, edit: impl FnOnce(&mut Trail)) -> Self {
+        let mut trail = Trail {
+            arn: format!("arn:aws:cloudtrail:{home}:{ACCOUNT}:trail/{name}"),
+            name: name.into(),
+            home_region: home.into(),
+            listed_in: vec![home.into()],
+            multi_region: false,
+            organization: false,
+            log_file_validation: true,
+            kms_key_id: Some(key_arn("trail-key")),
+            log_group_arn: Some(logs::log_group_arn("aws", home, ACCOUNT, &format!("trail-{name}"))),
+            cloudwatch_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/trail-delivery")),
+            include_global_service_events: true,
+            s3_bucket: Some("audit-logs".into()),
+            status: Observed::Present(TrailStatus {
+                is_logging: true,
+                latest_delivery: days_ago(0),
+                latest_delivery_error: None,
+                latest_cloudwatch_logs_delivery_error: None,
+            }),
+            selectors: Observed::Present(EventSelectors {
+                basic: vec![BasicSelector {
+                    read_write_type: "All".into(),
+                    include_management_events: true,
+                    exclude_management_event_sources: vec![],
+                    data_resources: vec![],
+                }],
+                advanced: vec![],
+            }),
+        };
+        edit(&mut trail);
+        let listed = &mut self.inventory.cloudtrail.listed_regions;
+        if !listed.contains(&trail.home_region) {
+            listed.push(trail.home_region.clone());
+            listed.sort();
+        }
+        self.inventory.cloudtrail.trails.insert(trail.arn.clone(), trail);
+        self
+    }
+
+    pub fn edit_trail(mut self, name: &str, edit: impl FnOnce(&mut Trail)) -> Self {
+        let trail = self.inventory.cloudtrail.trails.values_mut().find(|t| t.name == name).expect("a fixture trail");
+        edit(trail);
+        self
+    }
+
+    /// The regions whose trails were listed (replacing those the trails added).
+    pub fn listed_trail_regions(mut self, regions: &[&str]) -> Self {
+        self.inventory.cloudtrail.listed_regions = regions.iter().map(|r| (*r).to_owned()).collect();
+        self
+    }
+
+    /// A log group in `region` (`None`: never expires); its region's groups, filters and alarms count as
+    /// listed.
+    pub fn log_group(mut self, name: &str, region: &str, retention_days: Option<i32>) -> Self {
+        let arn = logs::log_group_arn("aws", region, ACCOUNT, name);
+        let group = logs::LogGroup {
+            arn: arn.clone(),
+            name: name.into(),
+            region: region.into(),
+            retention_days,
+            kms_key_id: None,
+            created: days_ago(100),
+            class: Some("STANDARD".into()),
+        };
+        self.inventory.logs.groups.insert(arn, group);
+        self.list_monitoring(region)
+    }
+
+    /// Marks `region`'s log groups, metric filters and alarms as listed in full.
+    pub fn list_monitoring(mut self, region: &str) -> Self {
+        for listed in [
+            &mut self.inventory.logs.listed_regions,
+            &mut self.inventory.logs.filters_listed_regions,
+            &mut self.inventory.cloudwatch.listed_regions,
+        ] {
+            if !listed.iter().any(|r| r == region) {
+                listed.push(region.into());
+                listed.sort();
+            }
+        }
+        self
+    }
+
+    /// A metric filter on `group` (in `region`) that counts into metric `CIS/METRIC`.
+    pub fn metric_filter(mut self, region: &str, group: &str, name: &str, pattern: &str, metric: &str) -> Self {
+        let filter = logs::MetricFilter {
+            name: name.into(),
+            log_group: group.into(),
+            region: region.into(),
+            pattern: pattern.into(),
+            metrics: vec![logs::MetricName { namespace: "CIS".into(), name: metric.into() }],
+        };
+        let key = logs::MetricFilter::key("aws", ACCOUNT, region, group, name);
+        self.inventory.logs.metric_filters.insert(key, filter);
+        self.list_monitoring(region)
+    }
+
+    /// An alarm in `region` on metric `CIS/METRIC`, with an SNS action that is enabled or not.
+    pub fn alarm(mut self, region: &str, name: &str, metric: &str, actions_enabled: bool) -> Self {
+        let alarm = cloudwatch::Alarm {
+            arn: format!("arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}"),
+            name: name.into(),
+            region: region.into(),
+            metrics: vec![logs::MetricName { namespace: "CIS".into(), name: metric.into() }],
+            actions_enabled,
+            alarm_actions: vec![format!("arn:aws:sns:{region}:{ACCOUNT}:security-alerts")],
+            state: Some("OK".into()),
+        };
+        self.inventory.cloudwatch.alarms.insert(alarm.arn.clone(), alarm);
+        self.list_monitoring(region)
+    }
+
     pub fn findings(&self, rule_id: &str) -> Vec<Finding> {
         let rule = super::find_rule(rule_id).unwrap_or_else(|| panic!("no rule `{rule_id}`"));
         let context = analyze::Context::new(&self.inventory, now());
@@ -447,6 +565,19 @@ impl Fixture {
         let mut findings = super::run_rule(rule, &context, &earlier);
         crate::finding::rank(&mut findings);
         findings
+    }
+}
+
+/// An advanced event selector recording every Lambda function's data events.
+pub fn lambda_data_selector() -> AdvancedSelector {
+    let field = |name: &str, value: &str| FieldSelector {
+        field: name.into(),
+        equals: vec![value.into()],
+        ..FieldSelector::default()
+    };
+    AdvancedSelector {
+        name: Some("Lambda invokes".into()),
+        fields: vec![field("eventCategory", "Data"), field("resources.type", "AWS::Lambda::Function")],
     }
 }
 

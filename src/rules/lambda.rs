@@ -414,6 +414,29 @@ mod tests {
     }
 
     #[test]
+    fn a_public_function_nobody_audits_scores_higher() {
+        let factor = |fixture: Fixture| {
+            let found = fixture.findings("lambda-function-url-no-auth");
+            (found[0].score, found[0].factors.iter().any(|f| f.name == "not_audited"))
+        };
+        let (base_score, without_trails) = factor(with_url("NONE", true));
+        assert!(!without_trails, "no trail was read: nothing is claimed");
+        let unaudited = with_url("NONE", true).trail("audit", "us-east-1", |t| t.multi_region = true);
+        let (score, flagged) = factor(unaudited);
+        assert!(flagged && score > base_score, "{score} vs {base_score}");
+        let audited = with_url("NONE", true).trail("audit", "us-east-1", |t| {
+            t.multi_region = true;
+            t.selectors = Observed::Present(crate::inventory::cloudtrail::EventSelectors {
+                basic: vec![],
+                advanced: vec![crate::rules::fixture::lambda_data_selector()],
+            });
+        });
+        assert_eq!(factor(audited), (base_score, false), "a trail records its invocations");
+        let (_, private) = factor(with_url("NONE", false).trail("audit", "us-east-1", |_| {}));
+        assert!(!private, "only functions reachable without authentication");
+    }
+
+    #[test]
     fn deprecated_runtime() {
         let on = |runtime: &str| {
             base().function("f", "app", |f| f.runtime = Some(runtime.into())).findings("lambda-deprecated-runtime")

@@ -2,6 +2,7 @@
 //! registry ([`registry::RULES`]), which drives `stance rules`, `stance explain`, the docs and the taxonomy.
 
 mod apigateway;
+mod cloudtrail;
 mod credentials;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -9,6 +10,7 @@ mod iam_permissions;
 mod iam_trust;
 mod kms;
 mod lambda;
+mod monitoring;
 mod paths;
 pub mod registry;
 pub mod resource_policy;
@@ -119,6 +121,11 @@ fn finish(rule: &Registered, draft: Draft) -> Finding {
 pub fn run_rule(rule: &Registered, context: &Context<'_>, earlier: &[Finding]) -> Vec<Finding> {
     let mut emitter = Emitter { drafts: Vec::new() };
     (rule.check)(context, earlier, &mut emitter);
+    for draft in &mut emitter.drafts {
+        if draft.risk.unaudited.is_none() {
+            draft.risk.unaudited = context.unaudited_public_function(&draft.resource_arn, &draft.path);
+        }
+    }
     emitter.drafts.into_iter().map(|d| finish(rule, d)).collect()
 }
 

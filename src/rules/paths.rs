@@ -76,6 +76,7 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
                 blast: Some((blast, what)),
                 credential_age_days: None,
                 compensating: entry.compensating.clone(),
+                unaudited: None,
             };
             let prize = if secrets.is_empty() { String::new() } else { format!(" → {} secret(s)", secrets.len()) };
             let mut draft = Draft::new(

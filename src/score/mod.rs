@@ -98,6 +98,8 @@ pub fn base(severity: Severity) -> f64 {
 /// The highest score a finding that is not an attack path can reach: only chains score above it.
 pub const SINGLE_FINDING_CAP: u8 = 95;
 const COMPENSATING_MULTIPLIER: f64 = 0.75;
+/// An exploitation nobody can reconstruct afterwards is worse, but less than any exposure level.
+const NOT_AUDITED_MULTIPLIER: f64 = 1.1;
 
 /// What the graph says about a finding's resource.
 #[derive(Debug, Clone, Default)]
@@ -108,6 +110,9 @@ pub struct RiskInputs {
     pub credential_age_days: Option<i64>,
     /// Controls that reduce the risk without removing it (an authorizer on other routes, a condition …).
     pub compensating: Vec<String>,
+    /// Why an exploitation would go unrecorded: a function reachable without authentication whose
+    /// invocations no trail records.
+    pub unaudited: Option<String>,
 }
 
 /// Scores one finding. `chain_of`: for an attack path, the scores of the findings it chains.
@@ -151,6 +156,15 @@ pub fn score(severity: Severity, inputs: &RiskInputs, chain_of: Option<&[u8]>) -
             value: format!("{days} days"),
             multiplier,
             reason: "older credentials have had longer to leak".into(),
+        });
+    }
+    if let Some(reason) = &inputs.unaudited {
+        raw *= NOT_AUDITED_MULTIPLIER;
+        factors.push(Factor {
+            name: "not_audited".into(),
+            value: "invocations not recorded".into(),
+            multiplier: NOT_AUDITED_MULTIPLIER,
+            reason: reason.clone(),
         });
     }
     for control in inputs.compensating.iter().take(2) {

@@ -1,0 +1,207 @@
+//! The audit trail and what watches it: which trails a CIS monitoring control can rely on, whether a metric
+//! filter and a notifying alarm implement each control (assets/cis-monitoring.tsv), and which log groups the
+//! account's functions, stages and trails write to.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use super::filter_pattern::Pattern;
+use crate::inventory::Inventory;
+use crate::inventory::arn;
+use crate::inventory::cloudtrail::Trail;
+use crate::inventory::logs::{MetricFilter, log_group_arn, normalize_log_group_arn};
+
+const ASSET: &str = include_str!("../../assets/cis-monitoring.tsv");
+
+/// One CIS v3.0 section 4 control: a metric filter pattern that must exist, with an alarm on its metric.
+#[derive(Debug)]
+pub struct MonitoringControl {
+    /// `4.1` … `4.15`.
+    pub id: &'static str,
+    /// What it watches, in words: `unauthorized API calls`.
+    pub watches: &'static str,
+    /// The pattern as the benchmark writes it.
+    pub text: &'static str,
+    pub pattern: Pattern,
+}
+
+/// The controls of assets/cis-monitoring.tsv, parsed once. The asset is part of the binary and a test parses
+/// it, so a line that does not parse is a build defect: it is skipped rather than taking the scan down.
+pub fn cis_controls() -> &'static [MonitoringControl] {
+    static CONTROLS: OnceLock<Vec<MonitoringControl>> = OnceLock::new();
+    CONTROLS.get_or_init(|| parse_asset(ASSET).into_iter().filter_map(Result::ok).collect())
+}
+
+fn parse_asset(text: &'static str) -> Vec<Result<MonitoringControl, String>> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| {
+            let mut columns = line.splitn(3, '\t');
+            let (Some(id), Some(watches), Some(pattern)) = (columns.next(), columns.next(), columns.next()) else {
+                return Err(format!("cis-monitoring.tsv: expected control, title and pattern in `{line}`"));
+            };
+            let parsed = Pattern::parse(pattern).map_err(|e| format!("cis-monitoring.tsv control {id}: {e}"))?;
+            Ok(MonitoringControl { id, watches, text: pattern, pattern: parsed })
+        })
+        .collect()
+}
+
+/// Why a monitoring control is not met, or what is met (for look-alikes in evidence).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlGap {
+    /// What is missing, in a sentence.
+    pub reason: String,
+    /// The trails' log groups looked at.
+    pub log_groups: Vec<String>,
+    /// Filters that watch the log groups but whose pattern does not cover the control's.
+    pub near_misses: Vec<String>,
+    /// Filters that match, whose metric no alarm with an enabled action watches.
+    pub unalarmed_filters: Vec<String>,
+}
+
+/// A control's verdict. `Unknown` when what it needs could not be read (coverage records say why).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ControlVerdict {
+    Met { filter: String, alarm: String },
+    Missing(ControlGap),
+    Unknown,
+}
+
+/// The trails whose CloudWatch Logs group a CIS monitoring control can watch: multi-region, logging,
+/// recording every management event, delivering to a log group. `None` when that cannot be told: no
+/// region's trails were listed, or a multi-region trail's status or selectors could not be read.
+pub fn monitored_trails(inventory: &Inventory) -> Option<Vec<&Trail>> {
+    if inventory.cloudtrail.listed_regions.is_empty() {
+        return None;
+    }
+    let mut monitored = Vec::new();
+    for trail in inventory.cloudtrail.trails.values().filter(|t| t.multi_region) {
+        let (Some(logging), Some(selectors)) = (trail.is_logging(), trail.selectors.present()) else { return None };
+        if logging && selectors.records_all_management_events() && trail.log_group_arn.is_some() {
+            monitored.push(trail);
+        }
+    }
+    Some(monitored)
+}
+
+/// Whether a metric filter and an alarm implement `control` on a monitored trail's log group.
+pub fn evaluate(inventory: &Inventory, control: &MonitoringControl) -> ControlVerdict {
+    let Some(trails) = monitored_trails(inventory) else { return ControlVerdict::Unknown };
+    let log_groups: Vec<&str> = trails.iter().filter_map(|t| t.log_group_arn.as_deref()).collect();
+    let mut gap = ControlGap {
+        reason: String::new(),
+        log_groups: log_groups.iter().map(|g| (*g).to_owned()).collect(),
+        near_misses: Vec::new(),
+        unalarmed_filters: Vec::new(),
+    };
+    if log_groups.is_empty() {
+        gap.reason =
+            "no multi-region trail that logs every management event delivers to CloudWatch Logs, so no metric filter can watch the audit trail".into();
+        return ControlVerdict::Missing(gap);
+    }
+    let mut matching: Vec<&MetricFilter> = Vec::new();
+    for group in &log_groups {
+        let region = arn::region_of(group).unwrap_or_default().to_owned();
+        if !inventory.logs.filters_listed_regions.contains(&region) || !inventory.cloudwatch.listed(&region) {
+            return ControlVerdict::Unknown;
+        }
+        for filter in inventory.logs.filters_of(group) {
+            match Pattern::parse(&filter.pattern) {
+                Ok(pattern) if pattern.covers(&control.pattern) => matching.push(filter),
+                Ok(_) if shares_a_condition(&filter.pattern, control) => gap.near_misses.push(filter.name.clone()),
+                _ => {}
+            }
+        }
+    }
+    for filter in &matching {
+        for metric in &filter.metrics {
+            if let Some(alarm) = inventory.cloudwatch.watching(metric, &filter.region).find(|a| a.notifies()) {
+                return ControlVerdict::Met { filter: filter.name.clone(), alarm: alarm.name.clone() };
+            }
+        }
+        gap.unalarmed_filters.push(filter.name.clone());
+    }
+    gap.reason = if matching.is_empty() {
+        format!("no metric filter on the trail's log group matches the pattern for {}", control.watches)
+    } else {
+        format!("a metric filter matches {}, but no alarm with an enabled action watches its metric", control.watches)
+    };
+    ControlVerdict::Missing(gap)
+}
+
+/// A filter that is about the same events (one of the control's event names or error codes appears in it):
+/// named in the evidence as the likely intended filter.
+fn shares_a_condition(pattern: &str, control: &MonitoringControl) -> bool {
+    fn values(pattern: &Pattern, out: &mut Vec<String>) {
+        match pattern {
+            Pattern::Or(parts) | Pattern::And(parts) => parts.iter().for_each(|p| values(p, out)),
+            Pattern::Test { value, .. } if !value.is_empty() => out.push(value.clone()),
+            Pattern::Test { .. } => {}
+        }
+    }
+    let mut wanted = Vec::new();
+    values(&control.pattern, &mut wanted);
+    wanted.iter().any(|value| pattern.contains(value.as_str()))
+}
+
+/// What writes to a log group: `Lambda function NAME`, `REST API stage …`, `trail NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LogWriter {
+    pub kind: &'static str,
+    pub arn: String,
+}
+
+/// Every log group (by ARN) that a function, an API stage's access logs or a trail writes to, with its writers.
+pub fn log_writers(inventory: &Inventory) -> BTreeMap<String, Vec<LogWriter>> {
+    let account = &inventory.account;
+    let mut writers: BTreeMap<String, Vec<LogWriter>> = BTreeMap::new();
+    let mut add = |group: String, kind: &'static str, arn: &str| {
+        writers.entry(group).or_default().push(LogWriter { kind, arn: arn.to_owned() });
+    };
+    for function in inventory.lambda.functions.values() {
+        let group =
+            log_group_arn(&account.partition, &function.region, &account.account_id, &function.log_group_name());
+        add(group, "Lambda function", &function.arn);
+    }
+    for api in inventory.apigateway.apis.values() {
+        for stage in api.stages.iter().flatten() {
+            if let Some(destination) = stage.access_log.as_ref().and_then(|a| a.destination_arn.as_deref()) {
+                add(normalize_log_group_arn(destination).to_owned(), "REST API stage", &stage.arn);
+            }
+        }
+    }
+    for api in inventory.apigatewayv2.apis.values() {
+        for stage in api.stages.iter().flatten() {
+            if let Some(destination) = stage.access_log.as_ref().and_then(|a| a.destination_arn.as_deref()) {
+                add(normalize_log_group_arn(destination).to_owned(), "HTTP API stage", &stage.arn);
+            }
+        }
+    }
+    for trail in inventory.cloudtrail.trails.values() {
+        if let Some(group) = &trail.log_group_arn {
+            add(group.clone(), "trail", &trail.arn);
+        }
+    }
+    for list in writers.values_mut() {
+        list.sort();
+        list.dedup();
+    }
+    writers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cis_pattern_parses_and_the_fifteen_controls_are_there() {
+        let parsed = parse_asset(ASSET);
+        let errors: Vec<&String> = parsed.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let ids: Vec<&str> = cis_controls().iter().map(|c| c.id).collect();
+        let expected: Vec<String> = (1..=15).map(|n| format!("4.{n}")).collect();
+        assert_eq!(ids, expected);
+    }
+}
