@@ -830,6 +830,96 @@ class Seeder:
         self.client("ssm", "eu-west-1").put_parameter(Name="/eu/orders/api-token", Value=PLANTED_SECRETS["SSM_EU_TOKEN"] + ",second", Type="StringList")
 
     # ---- the benchmark's bulk ----------------------------------------------------------------------------
+    # CIS v3.0 4.x patterns as teams really write them: clauses reordered, re-quoted, or broader than the text.
+    ROOT_USAGE = '{$.eventType != "AwsServiceEvent" && $.userIdentity.invokedBy NOT EXISTS && $.userIdentity.type = "Root"}'
+    TRAIL_CHANGES = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
+    IAM_CHANGES = "{($.eventName=PutRolePolicy)||($.eventName=DeleteRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=DeleteGroupPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)}"
+    UNAUTHORIZED = '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'
+    KMS_CHANGES = "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}"
+    # Two of the five events CIS 4.5 asks for: a near miss.
+    NETWORK_PARTIAL = "{ ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }"
+
+    def seed_monitoring(self) -> None:
+        """The audit trail and what watches it: a multi-region trail (home us-east-1, a shadow in eu-west-1) with
+        Lambda data events for eu-west-1 functions only, delivering to a log group with CIS metric filters (some
+        alarmed, one alarm muted, the rest missing), a stopped legacy trail in eu-west-1, and log groups with and
+        without retention."""
+        us, eu = "us-east-1", "eu-west-1"
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket="acme-audit-trail")
+        s3.create_bucket(Bucket="acme-legacy-trail", CreateBucketConfiguration={"LocationConstraint": eu})
+        trail_key = self.key(us, "audit-trail", rotate=True)
+        logs = self.client("logs", us)
+        logs.create_log_group(logGroupName="/aws/cloudtrail/audit")
+        logs.put_retention_policy(logGroupName="/aws/cloudtrail/audit", retentionInDays=365)
+        sns = self.client("sns", us)
+        topic = sns.create_topic(Name="security-alerts")["TopicArn"]
+
+        ct = self.client("cloudtrail", us)
+        ct.create_trail(
+            Name="audit", S3BucketName="acme-audit-trail", IsMultiRegionTrail=True, EnableLogFileValidation=True,
+            IncludeGlobalServiceEvents=True, KmsKeyId=trail_key,
+            CloudWatchLogsLogGroupArn=f"arn:aws:logs:{us}:{ACCOUNT}:log-group:/aws/cloudtrail/audit:*",
+            CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/cloudtrail-to-cloudwatch",
+        )
+        ct.put_event_selectors(
+            TrailName="audit",
+            AdvancedEventSelectors=[
+                {"Name": "Management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+                {
+                    "Name": "Invocations of the EU functions",
+                    "FieldSelectors": [
+                        {"Field": "eventCategory", "Equals": ["Data"]},
+                        {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
+                        {"Field": "resources.ARN", "StartsWith": [f"arn:aws:lambda:{eu}:{ACCOUNT}:function:"]},
+                    ],
+                },
+            ],
+        )
+        ct.start_logging(Name="audit")
+        # A single-region trail someone stopped: no validation, no KMS key, no CloudWatch Logs.
+        legacy = self.client("cloudtrail", eu)
+        legacy.create_trail(Name="eu-legacy", S3BucketName="acme-legacy-trail")
+        legacy.stop_logging(Name="eu-legacy")
+
+        cw = self.client("cloudwatch", us)
+        filters = [
+            ("root-usage", self.ROOT_USAGE, "RootAccountUsage", True),
+            ("trail-changes", self.TRAIL_CHANGES, "CloudTrailChanges", True),
+            ("iam-policy-changes", self.IAM_CHANGES, "IAMPolicyChanges", True),
+            ("unauthorized-calls", self.UNAUTHORIZED, "UnauthorizedAPICalls", True),
+            # The alarm exists but its actions are off: nobody would be told.
+            ("kms-key-changes", self.KMS_CHANGES, "KMSKeyChanges", False),
+            ("security-group-changes", self.NETWORK_PARTIAL, "SecurityGroupChanges", True),
+        ]
+        for name, pattern, metric, actions in filters:
+            logs.put_metric_filter(
+                logGroupName="/aws/cloudtrail/audit", filterName=name, filterPattern=pattern,
+                metricTransformations=[{"metricName": metric, "metricNamespace": "CISBenchmark", "metricValue": "1"}],
+            )
+            cw.put_metric_alarm(
+                AlarmName=name, MetricName=metric, Namespace="CISBenchmark", Statistic="Sum", Period=300,
+                EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+                AlarmActions=[topic], ActionsEnabled=actions,
+            )
+
+        # Function and stage log groups: some never expire.
+        for region, group, retention in [
+            (us, "/aws/lambda/payments-processor", None),
+            (us, "/aws/lambda/public-webhook", None),
+            (us, "/aws/lambda/reports-generator", 30),
+            (us, "orders-api-access", 90),
+            (us, "payments-http", None),
+            (eu, "/aws/lambda/eu-orders-api", 30),
+            (eu, "eu-orders-api-access", 30),
+            # Nothing writes here: not a finding, however long it keeps its events.
+            (us, "/ops/scratch", None),
+        ]:
+            client = self.client("logs", region)
+            client.create_log_group(logGroupName=group)
+            if retention:
+                client.put_retention_policy(logGroupName=group, retentionInDays=retention)
+
     def seed_bulk(self, functions: int, roles: int, rest_apis: int) -> None:
         iam = self.client("iam")
         role_arns = []
@@ -870,6 +960,7 @@ class Seeder:
         self.seed_http(fns)
         self.seed_secrets(keys)
         self.seed_parameters(keys)
+        self.seed_monitoring()
         self.retire_keys(keys)
         if account == "large":
             self.seed_bulk(functions=500, roles=800, rest_apis=100)
@@ -901,7 +992,17 @@ def lock_down_payments(seeder: Seeder) -> None:
     lam.remove_permission(FunctionName="payments-processor", StatementId="public-invoke")
 
 
-CHANGES = {"fix-bob-mfa": fix_bob_mfa, "open-orders-url": open_orders_url, "lock-down-payments": lock_down_payments}
+def remove_root_alarm(seeder: Seeder) -> None:
+    """The root-usage alarm is deleted in a clean-up: CIS 4.3 is no longer met."""
+    seeder.client("cloudwatch").delete_alarms(AlarmNames=["root-usage"])
+
+
+def stop_audit_trail(seeder: Seeder) -> None:
+    """Someone stops the audit trail: the account's API activity is no longer recorded or watched."""
+    seeder.client("cloudtrail").stop_logging(Name="audit")
+
+
+CHANGES = {"stop-audit-trail": stop_audit_trail, "remove-root-alarm": remove_root_alarm, "fix-bob-mfa": fix_bob_mfa, "open-orders-url": open_orders_url, "lock-down-payments": lock_down_payments}
 
 
 def main() -> int:

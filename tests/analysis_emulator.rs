@@ -55,9 +55,32 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     );
     assert!(flagged.is_empty(), "look-alikes flagged:\n{}", flagged.join("\n"));
 
-    // Every category of the taxonomy appears.
-    let categories: BTreeSet<&str> = findings.iter().filter_map(|f| f["category"].as_str()).collect();
-    let taxonomy: BTreeSet<&str> = stance::rules::Category::ALL.iter().map(|c| c.as_str()).collect();
+    // The audit trail's advanced selectors record the eu-west-1 functions' invocations (a basic-selector-free
+    // trail, read from its home region): only the us-east-1 functions are unrecorded.
+    let data_events = findings.iter().find(|f| f["rule_id"] == "cloudtrail-no-lambda-data-events").unwrap();
+    let unrecorded = data_events["evidence"]["details"]["functions_not_recorded"].as_array().unwrap();
+    assert!(
+        !unrecorded.is_empty() && unrecorded.iter().all(|f| f.as_str().unwrap().contains(":us-east-1:")),
+        "{unrecorded:?}"
+    );
+
+    // Every category of the taxonomy appears: as seeded, or once the audit trail is stopped (an account-level
+    // rule has one verdict per account, so its risk and its look-alike need two states).
+    let mut categories: BTreeSet<String> =
+        findings.iter().filter_map(|f| f["category"].as_str().map(str::to_owned)).collect();
+    assert!(!categories.contains("cloudtrail_no_multiregion_trail"), "the audit trail counts in every region");
+    support::change(&emulator, &["stop-audit-trail"]);
+    let stopped = scan_demo(&emulator, dir.path(), "stopped.json", &[]);
+    assert!(matches!(stopped.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&stopped.stderr));
+    let stopped: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("stopped.json")).unwrap()).unwrap();
+    let later = stopped["findings"].as_array().unwrap();
+    let multi_region = later.iter().find(|f| f["rule_id"] == "cloudtrail-no-multiregion-trail").expect("3.1 fails");
+    assert!(multi_region["evidence"]["summary"].as_str().unwrap().contains("audit is stopped"), "{multi_region}");
+    let alarms = later.iter().filter(|f| f["rule_id"] == "monitoring-missing-security-alarm").count();
+    assert_eq!(alarms, 15, "a stopped trail is watched by nothing");
+    categories.extend(later.iter().filter_map(|f| f["category"].as_str().map(str::to_owned)));
+    let taxonomy: BTreeSet<String> = stance::rules::Category::ALL.iter().map(|c| c.as_str().to_owned()).collect();
     assert_eq!(categories, taxonomy, "the demo account plants a risk of every category");
 
     // Attack paths: ordered ARNs from the entry point to the role (and the secrets it reads, when those are the
@@ -110,4 +133,24 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     );
     assert_eq!(report["policy_problems"], serde_json::json!([]));
     assert!(report["posture"]["score"].as_u64().unwrap() < 50);
+}
+
+#[test]
+fn a_multi_region_trail_is_read_from_its_home_region_when_only_a_shadow_region_is_scanned() {
+    let emulator = Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["scan", "--endpoint-url", &emulator.endpoint, "--region", "eu-west-1", "--max-attempts", "1"];
+    let output = support::stance(&[&args[..], &["--out", "eu.json"]].concat(), dir.path());
+    assert!(matches!(output.status.code(), Some(0 | 3 | 4)), "{}", String::from_utf8_lossy(&output.stderr));
+    let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("eu.json")).unwrap()).unwrap();
+    let audit = &snapshot["cloudtrail"]["trails"]["arn:aws:cloudtrail:us-east-1:123456789012:trail/audit"];
+    assert_eq!(audit["listed_in"], serde_json::json!(["eu-west-1"]), "seen as a shadow only");
+    assert_eq!(audit["status"]["value"]["is_logging"], true, "status read in us-east-1: {audit}");
+    assert_eq!(audit["selectors"]["state"], "present", "selectors read in us-east-1: {audit}");
+    let findings = snapshot["findings"].as_array().unwrap();
+    let rules: BTreeSet<&str> = findings.iter().filter_map(|f| f["rule_id"].as_str()).collect();
+    assert!(!rules.contains("cloudtrail-no-multiregion-trail"), "the shadow counts in eu-west-1");
+    // Every eu-west-1 function's invocations are recorded by the trail's advanced selectors.
+    assert!(!rules.contains("cloudtrail-no-lambda-data-events"), "{rules:?}");
+    assert!(rules.contains("cloudtrail-not-logging"), "the eu-legacy trail, home eu-west-1: {rules:?}");
 }

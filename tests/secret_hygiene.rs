@@ -5,9 +5,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use support::{Emulator, planted_secrets, python, repo};
+use support::{Emulator, planted_secrets};
 
 const ACCESS_KEY_ID: &str = "AKIASTANCEHYGIENE042"; // 20 characters, as AWS makes them
 const SECRET_ACCESS_KEY: &str = "hygiene/Secret+Access+Key+0123456789abcdefXYZ";
@@ -73,12 +73,7 @@ fn no_secret_in_any_byte_stance_writes() {
         written.push((format!("{name} stderr"), output.stderr));
     };
     keep("scan before".into(), scan("before.json"));
-    let change = Command::new(python())
-        .arg(repo().join("mocks/demo_account.py"))
-        .args(["change", &emulator.endpoint, "fix-bob-mfa", "lock-down-payments", "open-orders-url"])
-        .output()
-        .unwrap();
-    assert!(change.status.success(), "{}", String::from_utf8_lossy(&change.stderr));
+    support::change(&emulator, &["fix-bob-mfa", "lock-down-payments", "open-orders-url"]);
     keep("scan after".into(), scan("after.json.zst"));
     for format in ["text", "json", "markdown"] {
         keep(format!("diff {format}"), stance(&["diff", "before.json", "after.json.zst", "--format", format], work));

@@ -7,22 +7,12 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{Emulator, planted_secrets, python, repo, scan_demo, stance};
+use support::{Emulator, change, planted_secrets, python, scan_demo, stance};
 
 fn scan(emulator: &Emulator, dir: &Path, out: &str) -> std::process::Output {
     let output = scan_demo(emulator, dir, out, &[]);
     assert!(matches!(output.status.code(), Some(0 | 3)), "scan: {}", String::from_utf8_lossy(&output.stderr));
     output
-}
-
-fn change(emulator: &Emulator, changes: &[&str]) {
-    let status = Command::new(python())
-        .arg(repo().join("mocks/demo_account.py"))
-        .args(["change", &emulator.endpoint])
-        .args(changes)
-        .status()
-        .expect("run the change script");
-    assert!(status.success());
 }
 
 fn validate_sarif(path: &Path) {

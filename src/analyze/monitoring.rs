@@ -191,6 +191,39 @@ pub fn log_writers(inventory: &Inventory) -> BTreeMap<String, Vec<LogWriter>> {
     writers
 }
 
+/// What a function's detail shows about its logs and its audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionAudit {
+    pub log_group: String,
+    /// `Some(None)`: the group never expires; `None`: the group was not found (never invoked, or not listed).
+    pub retention_days: Option<Option<i32>>,
+    /// The logging trail that records its invocations: `Some(Some(name))`; `Some(None)`: none does; `None`:
+    /// the trails could not be read.
+    pub invocations_recorded_by: Option<Option<String>>,
+}
+
+/// The log group, its retention and the auditing of a Lambda function (`None`: not an inventoried function).
+pub fn function_audit(inventory: &Inventory, function_arn: &str) -> Option<FunctionAudit> {
+    let function = inventory.lambda.functions.get(function_arn)?;
+    let account = &inventory.account;
+    let name = function.log_group_name();
+    let group = log_group_arn(&account.partition, &function.region, &account.account_id, &name);
+    let retention_days = inventory.logs.group(&group).map(|g| g.retention_days);
+    let trails = &inventory.cloudtrail;
+    let recorded_by = match trails.invocations_audited(&function.arn, &function.region) {
+        Some(true) => Some(
+            trails
+                .trails
+                .values()
+                .find(|t| t.audits_invocations_of(&function.arn, &function.region) == Some(true))
+                .map(|t| t.name.clone()),
+        ),
+        Some(false) => Some(None),
+        None => None,
+    };
+    Some(FunctionAudit { log_group: name, retention_days, invocations_recorded_by: recorded_by })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +236,33 @@ mod tests {
         let ids: Vec<&str> = cis_controls().iter().map(|c| c.id).collect();
         let expected: Vec<String> = (1..=15).map(|n| format!("4.{n}")).collect();
         assert_eq!(ids, expected);
+    }
+
+    #[test]
+    fn a_functions_log_group_retention_and_audit() {
+        use crate::rules::fixture::{Fixture, function_arn, lambda_data_selector};
+        let fixture = Fixture::new()
+            .function("orders", "orders-role", |_| {})
+            .log_group("/aws/lambda/orders", "us-east-1", Some(14))
+            .trail("audit", "us-east-1", |t| t.multi_region = true);
+        let audit = function_audit(&fixture.inventory, &function_arn("orders")).expect("a function");
+        assert_eq!(audit.log_group, "/aws/lambda/orders");
+        assert_eq!(audit.retention_days, Some(Some(14)));
+        assert_eq!(audit.invocations_recorded_by, Some(None));
+        let recorded = fixture.edit_trail("audit", |t| {
+            t.selectors = crate::inventory::Observed::Present(crate::inventory::cloudtrail::EventSelectors {
+                basic: vec![],
+                advanced: vec![lambda_data_selector()],
+            })
+        });
+        let audit = function_audit(&recorded.inventory, &function_arn("orders")).expect("a function");
+        assert_eq!(audit.invocations_recorded_by, Some(Some("audit".into())));
+        assert!(function_audit(&Fixture::new().inventory, &function_arn("orders")).is_none());
+        let untraced = Fixture::new().function("orders", "r", |f| f.log_group = Some("/shared".into()));
+        let audit = function_audit(&untraced.inventory, &function_arn("orders")).expect("a function");
+        assert_eq!(
+            (audit.log_group.as_str(), audit.retention_days, audit.invocations_recorded_by),
+            ("/shared", None, None)
+        );
     }
 }

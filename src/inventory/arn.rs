@@ -117,4 +117,3 @@ mod tests {
         assert_eq!(lambda_from_integration_uri("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem"), None);
     }
 }
-

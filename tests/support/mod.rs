@@ -83,6 +83,18 @@ impl Emulator {
     }
 }
 
+/// Applies named changes of `mocks/demo_account.py change` (a later state of the demo account) to a running
+/// emulator.
+pub fn change(emulator: &Emulator, changes: &[&str]) {
+    let output = Command::new(python())
+        .arg(repo().join("mocks/demo_account.py"))
+        .args(["change", &emulator.endpoint])
+        .args(changes)
+        .output()
+        .expect("run the change script");
+    assert!(output.status.success(), "{changes:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
 /// `tests/support/fault_proxy.py` in front of an emulator: throttling, denials, latency, 5xx, dropped and
 /// hung connections, counted.
 pub struct FaultProxy {

@@ -237,14 +237,25 @@ fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
         entry.0 += 1;
         entry.1 = entry.1.max(f.score);
     }
-    let mut rows: Vec<ResourceRow> = snapshot
-        .inventory
-        .drift_index()
+    let index = snapshot.inventory.drift_index();
+    // Account-level findings (on the account's root ARN) name no inventoried resource: the account is a row.
+    let unindexed: Vec<ResourceRow> = by_arn
+        .iter()
+        .filter(|(arn, _)| !index.contains_key(**arn))
+        .map(|(arn, (findings, top_score))| ResourceRow {
+            kind: if arn.ends_with(":root") { "account" } else { "resource" },
+            arn: (*arn).to_owned(),
+            findings: *findings,
+            top_score: *top_score,
+        })
+        .collect();
+    let mut rows: Vec<ResourceRow> = index
         .into_iter()
         .map(|(arn, (kind, _))| {
             let (findings, top_score) = by_arn.get(arn.as_str()).copied().unwrap_or_default();
             ResourceRow { kind, arn, findings, top_score }
         })
+        .chain(unindexed)
         .collect();
     rows.sort_by(|a, b| b.top_score.cmp(&a.top_score).then(b.findings.cmp(&a.findings)).then(a.arn.cmp(&b.arn)));
     rows

@@ -51,6 +51,22 @@ fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
             lines.push(Line::from(format!("  └→ {arn}")));
         }
     }
+    if let Some(audit) = crate::analyze::monitoring::function_audit(&app.snapshot.inventory, &f.resource_arn) {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Logs and audit", theme.title())));
+        let retention = match audit.retention_days {
+            Some(Some(days)) => format!("kept {days} days"),
+            Some(None) => "never expires".to_owned(),
+            None => "not found (never invoked, or not listed)".to_owned(),
+        };
+        lines.push(Line::from(format!("  log group {} · {retention}", audit.log_group)));
+        let audited = match audit.invocations_recorded_by {
+            Some(Some(trail)) => format!("invocations recorded by trail {trail}"),
+            Some(None) => "invocations recorded by no trail".to_owned(),
+            None => "whether invocations are recorded is unknown (trails not read)".to_owned(),
+        };
+        lines.push(Line::from(format!("  {audited}")));
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Evidence", theme.title())));
     lines.push(Line::from(format!("  {}", f.evidence.summary)));
