@@ -132,13 +132,15 @@ class EmulatorLayer:
         operation = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {path}"
         if service in QUERY_PROTOCOL_SERVICES:
             operation = self._query_action(environ) or operation
+        cbor = CBOR_OPERATION.match(path)
+        if cbor:  # counted like X-Amz-Target: `GraniteServiceVersion20100801.DescribeAlarms`
+            operation = f"{cbor.group(1)}.{cbor.group(2)}"
         with self.lock:
             self.requests += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             key = f"{service} {operation}"
             self.by_operation[key] = self.by_operation.get(key, 0) + 1
-        cbor = CBOR_OPERATION.match(path)
         if cbor:
             environ["stance.cbor"] = True
         try:

@@ -192,7 +192,7 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
         (Some("SecureString"), Some("alias/app-params"))
     );
     let keys = inv["kms"]["keys"].as_object().unwrap();
-    assert_eq!(keys.len(), 8, "the account's keys; AWS aliases without keys are not keys");
+    assert_eq!(keys.len(), 9, "the account's keys; AWS aliases without keys are not keys");
     let key = |alias: &str| {
         keys.values()
             .find(|k| k["aliases"].as_array().unwrap().iter().any(|a| a == alias))
@@ -215,6 +215,37 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
     assert!(
         inv["kms"]["aliases"].as_object().unwrap().values().any(|a| a["name"] == "alias/aws/ssm"),
         "AWS aliases are kept"
+    );
+
+    // CloudTrail: the audit trail listed from both regions as one trail, read once (in its home region) with
+    // its advanced selectors; the stopped legacy trail; log groups, de-duplicated filters and alarms (CBOR).
+    let trails = inv["cloudtrail"]["trails"].as_object().unwrap();
+    assert_eq!(trails.len(), 2);
+    let audit = &trails["arn:aws:cloudtrail:us-east-1:123456789012:trail/audit"];
+    assert_eq!(audit["listed_in"], serde_json::json!(["eu-west-1", "us-east-1"]));
+    assert_eq!((audit["multi_region"].as_bool(), audit["log_file_validation"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(audit["log_group_arn"], "arn:aws:logs:us-east-1:123456789012:log-group:/aws/cloudtrail/audit");
+    assert_eq!(audit["status"]["value"]["is_logging"], true);
+    let advanced = audit["selectors"]["value"]["advanced"].as_array().unwrap();
+    assert_eq!(advanced.len(), 2);
+    assert_eq!(advanced[1]["fields"][2]["starts_with"][0], "arn:aws:lambda:eu-west-1:123456789012:function:");
+    let legacy = &trails["arn:aws:cloudtrail:eu-west-1:123456789012:trail/eu-legacy"];
+    assert_eq!(
+        (legacy["multi_region"].as_bool(), legacy["status"]["value"]["is_logging"].as_bool()),
+        (Some(false), Some(false))
+    );
+    assert_eq!(inv["cloudtrail"]["listed_regions"], serde_json::json!(["eu-west-1", "us-east-1"]));
+    let groups = inv["logs"]["groups"].as_object().unwrap();
+    assert_eq!(groups.len(), 9);
+    assert_eq!(groups["arn:aws:logs:us-east-1:123456789012:log-group:/aws/cloudtrail/audit"]["retention_days"], 365);
+    assert!(groups["arn:aws:logs:us-east-1:123456789012:log-group:payments-http"]["retention_days"].is_null());
+    assert_eq!(inv["logs"]["metric_filters"].as_object().unwrap().len(), 6);
+    let alarms = inv["cloudwatch"]["alarms"].as_object().unwrap();
+    assert_eq!(alarms.len(), 6, "read through the CBOR protocol");
+    let kms_alarm = &alarms["arn:aws:cloudwatch:us-east-1:123456789012:alarm:kms-key-changes"];
+    assert_eq!(
+        (kms_alarm["actions_enabled"].as_bool(), kms_alarm["metrics"][0]["name"].as_str()),
+        (Some(false), Some("KMSKeyChanges"))
     );
 
     // REST APIs: methods with their auth type, authorizer and the Lambda each invokes; stages; keys.
@@ -328,7 +359,8 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
         let read = match service {
             "iam" | "sts" => ["List", "Get", "Generate"].iter().any(|p| what.starts_with(p)),
             // The JSON protocols name the operation in X-Amz-Target: `secretsmanager.ListSecrets`,
-            // `AmazonSSM.DescribeParameters`, `TrentService.ListKeys`.
+            // `AmazonSSM.DescribeParameters`, `TrentService.ListKeys`; CBOR requests are counted the same way
+            // (`GraniteServiceVersion20100801.DescribeAlarms`).
             _ if !what.contains(' ') => stance::aws::is_permitted_operation(what.rsplit('.').next().unwrap_or(what)),
             _ => what.starts_with("GET "),
         };

@@ -48,6 +48,17 @@ pub struct RequestKey {
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub body: String,
+    /// A body that is not UTF-8 (CloudWatch's CBOR), hex-encoded; `body` is then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_hex: Option<String>,
+}
+
+/// A body as a cassette keeps it: text when it is UTF-8, else hex (CBOR is binary, and JSON strings are not).
+fn text_or_hex(bytes: &[u8]) -> (String, Option<String>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), None),
+        Err(_) => (String::new(), Some(hex::encode(bytes))),
+    }
 }
 
 impl RequestKey {
@@ -65,7 +76,7 @@ impl RequestKey {
         let (path, query) = without_host.split_once('?').unwrap_or((without_host, ""));
         let mut query: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
         query.sort_unstable();
-        let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let (body, body_hex) = text_or_hex(request.body().bytes().unwrap_or_default());
         Self {
             service,
             region,
@@ -74,6 +85,7 @@ impl RequestKey {
             query: query.join("&"),
             target: header("x-amz-target"),
             body,
+            body_hex,
         }
     }
 }
@@ -89,6 +101,9 @@ impl std::fmt::Display for RequestKey {
         }
         if !self.body.is_empty() {
             write!(f, " {}", self.body)?;
+        }
+        if let Some(hex) = &self.body_hex {
+            write!(f, " (binary body {hex})")?;
         }
         Ok(())
     }
@@ -110,6 +125,20 @@ pub struct RecordedResponse {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub body: String,
+    /// A body that is not UTF-8, hex-encoded (`body` is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_hex: Option<String>,
+}
+
+impl RecordedResponse {
+    /// The body's bytes.
+    fn bytes(&self) -> Result<Vec<u8>, ConnectorError> {
+        match &self.body_hex {
+            None => Ok(self.body.clone().into_bytes()),
+            Some(hex) => hex::decode(hex)
+                .map_err(|e| ConnectorError::other(format!("a recorded binary body is not hex: {e}").into(), None)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,8 +280,8 @@ impl HttpConnector for RecordingConnector {
                 .await
                 .map_err(|e| ConnectorError::io(Box::new(e)))?
                 .into_bytes();
-            let text = String::from_utf8_lossy(&body).into_owned();
-            recorder.record(key, RecordedResponse { status, headers, body: text });
+            let (text, body_hex) = text_or_hex(&body);
+            recorder.record(key, RecordedResponse { status, headers, body: text, body_hex });
             *response.body_mut() = SdkBody::from(body);
             Ok(response)
         })
@@ -352,11 +381,13 @@ fn to_response(recorded: &RecordedResponse) -> Result<HttpResponse, ConnectorErr
         .status
         .try_into()
         .map_err(|_| ConnectorError::other(format!("bad recorded status {}", recorded.status).into(), None))?;
-    let mut response = HttpResponse::new(status, SdkBody::from(recorded.body.clone()));
+    let body = recorded.bytes()?;
+    let length = body.len();
+    let mut response = HttpResponse::new(status, SdkBody::from(body));
     for (name, value) in &recorded.headers {
         response.headers_mut().insert(name.clone(), value.clone());
     }
-    response.headers_mut().insert("content-length", recorded.body.len().to_string());
+    response.headers_mut().insert("content-length", length.to_string());
     Ok(response)
 }
 
@@ -398,6 +429,24 @@ mod tests {
         assert_eq!(other_body.body, "Action=ListRoles");
     }
 
+    #[test]
+    fn binary_bodies_are_kept_byte_for_byte() {
+        // A CBOR map {"__type": "x"} with a byte that is not UTF-8 on its own.
+        let cbor: &[u8] = &[0xa1, 0x66, b'_', b'_', b't', b'y', b'p', b'e', 0x61, 0xff];
+        let mut request = HttpRequest::new(SdkBody::from(cbor.to_vec()));
+        request.set_method("POST").unwrap();
+        request.set_uri("http://x/service/GraniteServiceVersion20100801/operation/DescribeAlarms").unwrap();
+        let key = RequestKey::of(&request);
+        assert_eq!((key.body.as_str(), key.body_hex.as_deref()), ("", Some(hex::encode(cbor).as_str())));
+        let (body, body_hex) = text_or_hex(cbor);
+        let recorded = RecordedResponse { status: 200, headers: BTreeMap::new(), body, body_hex };
+        let json = serde_json::to_string(&recorded).unwrap();
+        let back: RecordedResponse = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.bytes().unwrap(), cbor);
+        let text = RecordedResponse { status: 200, headers: BTreeMap::new(), body: "{}".into(), body_hex: None };
+        assert!(!serde_json::to_string(&text).unwrap().contains("body_hex"), "text bodies stay as they were");
+    }
+
     #[tokio::test]
     async fn replay_answers_by_request_in_turn_and_logs_misses() {
         let key = RequestKey::of(&signed("POST", "http://x/", "Action=GetCredentialReport", "us-east-1/iam"));
@@ -405,6 +454,7 @@ mod tests {
             status,
             headers: BTreeMap::from([("content-type".into(), "text/xml".into())]),
             body: body.into(),
+            body_hex: None,
         };
         let cassette = Cassette {
             format: CASSETTE_FORMAT.into(),

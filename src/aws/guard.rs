@@ -174,7 +174,11 @@ impl Intercept for ReadOnlyGuard {
     ) -> Result<(), BoxError> {
         cfg.interceptor_state().store_put(AttemptEnded(Instant::now()));
         if let Some(response) = context.response()
-            && is_throttling(response.status().as_u16(), response.body().bytes().unwrap_or_default())
+            && is_throttling(
+                response.status().as_u16(),
+                response.headers().get("x-amzn-query-error"),
+                response.body().bytes().unwrap_or_default(),
+            )
         {
             self.counters.throttled.fetch_add(1, Ordering::Relaxed);
         }
@@ -203,13 +207,21 @@ pub const THROTTLING_CODES: &[&str] = &[
 ];
 
 /// Whether a response is a throttling error in any of the protocols' shapes: HTTP 429, or a throttling code
-/// in a query-XML (`<Code>Throttling</Code>`) or JSON (`"__type": "ThrottlingException"`) error body.
-fn is_throttling(status: u16, body: &[u8]) -> bool {
+/// in a query-XML (`<Code>Throttling</Code>`), JSON (`"__type": "ThrottlingException"`) or CBOR (`__type`
+/// text) error body, or in the `x-amzn-query-error` header of a query-compatible service (`Throttling;Sender`).
+fn is_throttling(status: u16, query_error: Option<&str>, body: &[u8]) -> bool {
     if status == 429 {
         return true;
     }
     if status < 400 {
         return false;
+    }
+    let is_code = |code: &str| THROTTLING_CODES.contains(&code.rsplit('#').next().unwrap_or(code));
+    if query_error.and_then(|h| h.split(';').next()).is_some_and(is_code) {
+        return true;
+    }
+    if cbor_error_type(body).is_some_and(is_code) {
+        return true;
     }
     let body = String::from_utf8_lossy(&body[..body.len().min(4096)]);
     THROTTLING_CODES.iter().any(|code| {
@@ -219,6 +231,19 @@ fn is_throttling(status: u16, body: &[u8]) -> bool {
     })
 }
 
+/// The `__type` text of a Smithy RPC v2 CBOR error body: the CBOR text that follows the `__type` key (a text
+/// string header byte, then its bytes). `None` for any other body.
+fn cbor_error_type(body: &[u8]) -> Option<&str> {
+    const KEY: &[u8] = b"\x66__type";
+    let at = body.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let (length, start) = match *body.get(at)? {
+        header @ 0x60..=0x77 => (usize::from(header - 0x60), at + 1),
+        0x78 => (usize::from(*body.get(at + 1)?), at + 2),
+        _ => return None,
+    };
+    std::str::from_utf8(body.get(start..start + length)?).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,15 +251,28 @@ mod tests {
     #[test]
     fn throttling_is_recognised_in_every_protocol_shape() {
         let query = b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
-        assert!(is_throttling(400, query));
-        assert!(is_throttling(429, b"{\"message\":\"Too Many Requests\"}"));
+        assert!(is_throttling(400, None, query));
+        assert!(is_throttling(429, None, b"{\"message\":\"Too Many Requests\"}"));
         assert!(is_throttling(
             400,
+            None,
             b"{\"__type\":\"com.amazonaws#ThrottlingException\",\"message\":\"Rate exceeded\"}"
         ));
-        assert!(is_throttling(400, b"{\"__type\":\"ThrottlingException\"}"));
-        assert!(!is_throttling(403, b"<Code>AccessDenied</Code>"));
-        assert!(!is_throttling(200, b"<Code>Throttling</Code>"), "a successful body mentioning it is not an error");
+        assert!(is_throttling(400, None, b"{\"__type\":\"ThrottlingException\"}"));
+        assert!(!is_throttling(403, None, b"<Code>AccessDenied</Code>"));
+        assert!(
+            !is_throttling(200, None, b"<Code>Throttling</Code>"),
+            "a successful body mentioning it is not an error"
+        );
+        // CBOR: {"__type": "com.amazonaws.cloudwatch#Throttling"}, and the query-compatible header alone.
+        let mut cbor = vec![0xa1, 0x66];
+        cbor.extend(b"__type");
+        let code = b"com.amazonaws.cloudwatch#Throttling";
+        cbor.extend([0x78, code.len() as u8]);
+        cbor.extend(code);
+        assert!(is_throttling(400, None, &cbor));
+        assert!(is_throttling(400, Some("Throttling;Sender"), b""));
+        assert!(!is_throttling(403, Some("AccessDenied;Sender"), &cbor[..8]));
     }
 
     #[test]

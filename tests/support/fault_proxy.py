@@ -5,7 +5,7 @@ AccessDenied for chosen services, latency, 5xx errors, dropped connections and r
 It counts requests and the maximum number in flight.
 
     fault_proxy.py UPSTREAM [--throttle P] [--error-5xx P] [--drop P] [--latency-ms N] [--deny SERVICE]...
-                            [--deny-action OPERATION]... [--hang SERVICE]... [--seed N]
+                            [--deny-action OPERATION]... [--hang SERVICE]... [--throttle-first SERVICE]... [--seed N]
 
 P is a probability per request (seeded: a run is reproducible). The service of a request is its SigV4 scope
 (iam, sts, lambda, apigateway); --deny-action matches the operation of query-protocol (`Action=`) and
@@ -174,6 +174,7 @@ class Proxy:
         self.args = args
         self.stats = Stats()
         self.random = random.Random(args.seed)
+        self.throttle_first = set(args.throttle_first)
         host_port = args.upstream.split("://", 1)[-1].rstrip("/")
         self.upstream_host, port = host_port.rsplit(":", 1)
         self.upstream_port = int(port)
@@ -233,7 +234,8 @@ class Proxy:
             elif draw < args.drop:
                 stats.dropped += 1
                 return False
-            elif draw < args.drop + args.throttle:
+            elif draw < args.drop + args.throttle or service in self.throttle_first:
+                self.throttle_first.discard(service)
                 stats.throttled += 1
                 shape = protocol(service, headers)
                 stats.throttled_by_protocol[shape] = stats.throttled_by_protocol.get(shape, 0) + 1
@@ -277,6 +279,8 @@ def main() -> int:
     parser.add_argument("--deny", action="append", default=[], metavar="SERVICE")
     parser.add_argument("--deny-action", action="append", default=[], metavar="OPERATION")
     parser.add_argument("--hang", action="append", default=[], metavar="SERVICE")
+    parser.add_argument("--throttle-first", action="append", default=[], metavar="SERVICE",
+                        help="throttle the first request of SERVICE, whatever the draw: a service with few requests is surely exercised")
     parser.add_argument("--seed", type=int, default=7)
     asyncio.run(serve(parser.parse_args()))
     return 0
