@@ -89,7 +89,15 @@ pub fn monitored_trails(inventory: &Inventory) -> Option<Vec<&Trail>> {
 /// Whether a metric filter and an alarm implement `control` on a monitored trail's log group.
 pub fn evaluate(inventory: &Inventory, control: &MonitoringControl) -> ControlVerdict {
     let Some(trails) = monitored_trails(inventory) else { return ControlVerdict::Unknown };
-    let log_groups: Vec<&str> = trails.iter().filter_map(|t| t.log_group_arn.as_deref()).collect();
+    let all_groups: Vec<&str> = trails.iter().filter_map(|t| t.log_group_arn.as_deref()).collect();
+    // An organization trail delivering to the management account's log group is watched there: its filters
+    // and alarms are not this account's to read.
+    let account = inventory.account.account_id.as_str();
+    let log_groups: Vec<&str> =
+        all_groups.iter().copied().filter(|g| arn::account_of(g).is_none_or(|a| a == account)).collect();
+    if log_groups.is_empty() && !all_groups.is_empty() {
+        return ControlVerdict::Unknown;
+    }
     let mut gap = ControlGap {
         reason: String::new(),
         log_groups: log_groups.iter().map(|g| (*g).to_owned()).collect(),

@@ -57,7 +57,7 @@ pub static MISSING_SECURITY_ALARM: Rule = Rule {
     meta: RuleMeta {
         id: "monitoring-missing-security-alarm",
         title: "No metric filter and alarm for a CIS monitoring control",
-        rationale: "CIS section 4 asks for a metric filter on the log group of a multi-region trail, one per kind of security event (unauthorized calls, root use, console sign-in without MFA, IAM, CloudTrail, KMS, network and Organizations changes), and an alarm with an enabled action on each filter's metric: otherwise the trail records an attack that nobody is told about. One finding per missing control (4.1–4.15). Patterns are compared in normal form: clause order, spacing, quoting and extra alternatives do not matter, but a missing event name or condition does. Not reported when the trails, filters or alarms of the trail's log group region could not be read.",
+        rationale: "CIS section 4 asks for a metric filter on the log group of a multi-region trail, one per kind of security event (unauthorized calls, root use, console sign-in without MFA, IAM, CloudTrail, KMS, network and Organizations changes), and an alarm with an enabled action on each filter's metric: otherwise the trail records an attack that nobody is told about. One finding per missing control (4.1–4.15). Patterns are compared in normal form: clause order, spacing, quoting and extra alternatives do not matter, but a missing event name or condition does. Not reported when the trails, filters or alarms of the trail's log group region could not be read, or when the trail delivers to another account's log group (an organization trail, watched in the management account).",
         remediation: "`aws logs put-metric-filter --log-group-name TRAIL_GROUP --filter-name NAME --filter-pattern 'PATTERN' --metric-transformations metricName=NAME,metricNamespace=CISBenchmark,metricValue=1` then `aws cloudwatch put-metric-alarm --alarm-name NAME --metric-name NAME --namespace CISBenchmark --statistic Sum --period 300 --evaluation-periods 1 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold --alarm-actions SNS_TOPIC_ARN` (the pattern is in the evidence).",
         references: &[
             "CIS AWS Foundations 4.1–4.15",
@@ -159,6 +159,14 @@ mod tests {
         unlisted.inventory.logs.filters_listed_regions.clear();
         assert!(unlisted.findings("monitoring-missing-security-alarm").is_empty());
         assert!(Fixture::new().findings("monitoring-missing-security-alarm").is_empty(), "trails not listed");
+        // An organization trail seen from a member account: its log group is the management account's.
+        let member = Fixture::new().trail("org", "us-east-1", |t| {
+            t.arn = "arn:aws:cloudtrail:us-east-1:999999999999:trail/org".into();
+            t.multi_region = true;
+            t.organization = true;
+            t.log_group_arn = Some("arn:aws:logs:us-east-1:999999999999:log-group:org-trail".into());
+        });
+        assert!(member.findings("monitoring-missing-security-alarm").is_empty(), "watched in the management account");
     }
 
     #[test]
