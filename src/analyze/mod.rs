@@ -165,6 +165,9 @@ impl<'a> Context<'a> {
     /// Lambda function among them that is reachable without authentication while no logging trail records
     /// its invocations. `None` when there is none, or when the trails could not be read.
     pub fn unaudited_public_function(&self, resource_arn: &str, path: &[String]) -> Option<String> {
+        if self.inventory.cloudtrail.listed_regions.is_empty() {
+            return None; // no trail was read: nothing can be claimed (and most drafts stop here)
+        }
         let function = std::iter::once(resource_arn)
             .chain(path.iter().map(String::as_str))
             .find_map(|arn| self.inventory.lambda.functions.get(arn))?;

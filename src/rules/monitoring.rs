@@ -22,8 +22,12 @@ pub static LOGS_RETENTION_UNSET: Rule = Rule {
         ],
     },
     check: |cx, _, out| {
+        let unbounded: Vec<_> = cx.inventory.logs.groups.values().filter(|g| g.retention_days.is_none()).collect();
+        if unbounded.is_empty() {
+            return;
+        }
         let writers = log_writers(cx.inventory);
-        for group in cx.inventory.logs.groups.values().filter(|g| g.retention_days.is_none()) {
+        for group in unbounded {
             let Some(writers) = writers.get(&group.arn) else { continue };
             let names: Vec<String> = writers.iter().map(|w| format!("{} {}", w.kind, short_name(&w.arn))).collect();
             let mut details = BTreeMap::new();
@@ -86,7 +90,7 @@ pub static MISSING_SECURITY_ALARM: Rule = Rule {
                     &root,
                     crate::collect::GLOBAL,
                     format!("CIS {}", control.id),
-                    format!("No alarm on {} (CIS {})", control.watches, control.id),
+                    format!("CIS {}: no alarm on {}", control.id, control.watches),
                 )
                 .evidence(evidence),
             );
@@ -132,15 +136,15 @@ mod tests {
             .findings("monitoring-missing-security-alarm");
         let ids: Vec<&str> = found.iter().map(|f| f.fingerprint.as_str()).collect();
         assert_eq!(found.len(), 14, "every control but 4.3 (the reordered look-alike passes): {ids:?}");
-        assert!(!found.iter().any(|f| f.title.contains("CIS 4.3)")));
-        let kms = found.iter().find(|f| f.title.contains("CIS 4.7)")).expect("4.7");
+        assert!(!found.iter().any(|f| f.title.starts_with("CIS 4.3:")));
+        let kms = found.iter().find(|f| f.title.starts_with("CIS 4.7:")).expect("4.7");
         assert!(kms.evidence.summary.contains("no alarm with an enabled action"), "{}", kms.evidence.summary);
-        let trail = found.iter().find(|f| f.title.contains("CIS 4.5)")).expect("4.5");
+        let trail = found.iter().find(|f| f.title.starts_with("CIS 4.5:")).expect("4.5");
         assert!(trail.evidence.details.contains_key("filters_missing_part_of_the_pattern"), "two of five events");
         insta::assert_yaml_snapshot!(summary(
             &found
                 .into_iter()
-                .filter(|f| ["CIS 4.5)", "CIS 4.7)"].iter().any(|c| f.title.contains(c)))
+                .filter(|f| ["CIS 4.5:", "CIS 4.7:"].iter().any(|c| f.title.starts_with(c)))
                 .collect::<Vec<_>>()
         ));
     }
