@@ -17,7 +17,8 @@ fn own_trails<'a>(cx: &'a Context<'_>) -> impl Iterator<Item = &'a Trail> + 'a {
     cx.inventory.cloudtrail.trails.values().filter(move |t| arn::account_of(&t.arn).is_none_or(|a| a == account))
 }
 
-fn trail_evidence(trail: &Trail, summary: String, extra: &[(&str, Value)]) -> Evidence {
+/// A finding on one trail: its evidence carries the trail's home region, scope and `extra` details.
+fn trail_finding(trail: &Trail, title: String, summary: String, extra: &[(&str, Value)]) -> Draft {
     let mut details = BTreeMap::new();
     details.insert("home_region".into(), json!(trail.home_region));
     details.insert("multi_region".into(), json!(trail.multi_region));
@@ -25,11 +26,8 @@ fn trail_evidence(trail: &Trail, summary: String, extra: &[(&str, Value)]) -> Ev
     for (name, value) in extra {
         details.insert((*name).to_owned(), value.clone());
     }
-    Evidence { summary, location: Some(trail.arn.clone()), statement: None, details }
-}
-
-fn account_root(cx: &Context<'_>) -> String {
-    arn::account_root(&cx.inventory.account.partition, &cx.inventory.account.account_id)
+    let evidence = Evidence { summary, location: Some(trail.arn.clone()), statement: None, details };
+    Draft::new(&trail.arn, &trail.home_region, "", title).evidence(evidence)
 }
 
 /// Why a trail does not meet CIS 3.1, in words; `None` when it does, or when that cannot be told.
@@ -84,13 +82,8 @@ pub static NO_MULTIREGION_TRAIL: Rule = Rule {
         details.insert("regions_without_any_trail".into(), json!(uncovered));
         let evidence = Evidence { summary, location: None, statement: None, details };
         out.emit(
-            Draft::new(
-                account_root(cx),
-                crate::collect::GLOBAL,
-                "CIS 3.1",
-                "No multi-region CloudTrail trail records the account's API activity",
-            )
-            .evidence(evidence),
+            Draft::on_account(cx, "CIS 3.1", "No multi-region CloudTrail trail records the account's API activity")
+                .evidence(evidence),
         );
     },
 };
@@ -108,11 +101,12 @@ pub static NOT_LOGGING: Rule = Rule {
     },
     check: |cx, _, out| {
         for trail in own_trails(cx).filter(|t| t.is_logging() == Some(false)) {
-            let evidence = trail_evidence(trail, format!("trail {} is not logging (IsLogging false)", trail.name), &[]);
-            out.emit(
-                Draft::new(&trail.arn, &trail.home_region, "", format!("Trail {} is stopped", trail.name))
-                    .evidence(evidence),
-            );
+            out.emit(trail_finding(
+                trail,
+                format!("Trail {} is stopped", trail.name),
+                format!("trail {} is not logging (IsLogging false)", trail.name),
+                &[],
+            ));
         }
     },
 };
@@ -131,16 +125,12 @@ pub static LOG_VALIDATION_DISABLED: Rule = Rule {
     },
     check: |cx, _, out| {
         for trail in own_trails(cx).filter(|t| !t.log_file_validation) {
-            let evidence = trail_evidence(trail, format!("trail {} writes no digest files", trail.name), &[]);
-            out.emit(
-                Draft::new(
-                    &trail.arn,
-                    &trail.home_region,
-                    "",
-                    format!("Trail {} has log file validation off", trail.name),
-                )
-                .evidence(evidence),
-            );
+            out.emit(trail_finding(
+                trail,
+                format!("Trail {} has log file validation off", trail.name),
+                format!("trail {} writes no digest files", trail.name),
+                &[],
+            ));
         }
     },
 };
@@ -160,20 +150,12 @@ pub static NOT_ENCRYPTED: Rule = Rule {
     check: |cx, _, out| {
         for trail in own_trails(cx).filter(|t| t.kms_key_id.is_none()) {
             let bucket = json!(trail.s3_bucket);
-            let evidence = trail_evidence(
+            out.emit(trail_finding(
                 trail,
+                format!("Trail {} is not encrypted with KMS", trail.name),
                 format!("trail {} uses S3-managed encryption only", trail.name),
                 &[("s3_bucket", bucket)],
-            );
-            out.emit(
-                Draft::new(
-                    &trail.arn,
-                    &trail.home_region,
-                    "",
-                    format!("Trail {} is not encrypted with KMS", trail.name),
-                )
-                .evidence(evidence),
-            );
+            ));
         }
     },
 };
@@ -199,16 +181,12 @@ pub static NO_CLOUDWATCH_LOGS: Rule = Rule {
                 }
                 (Some(_), None) => continue,
             };
-            let evidence = trail_evidence(trail, summary, &[("log_group", json!(trail.log_group_arn))]);
-            out.emit(
-                Draft::new(
-                    &trail.arn,
-                    &trail.home_region,
-                    "",
-                    format!("Trail {} is not watched in CloudWatch Logs", trail.name),
-                )
-                .evidence(evidence),
-            );
+            out.emit(trail_finding(
+                trail,
+                format!("Trail {} is not watched in CloudWatch Logs", trail.name),
+                summary,
+                &[("log_group", json!(trail.log_group_arn))],
+            ));
         }
     },
 };
@@ -253,13 +231,8 @@ pub static NO_LAMBDA_DATA_EVENTS: Rule = Rule {
             details,
         };
         out.emit(
-            Draft::new(
-                account_root(cx),
-                crate::collect::GLOBAL,
-                "lambda-data-events",
-                "Nobody records who invokes the account's Lambda functions",
-            )
-            .evidence(evidence),
+            Draft::on_account(cx, "lambda-data-events", "Nobody records who invokes the account's Lambda functions")
+                .evidence(evidence),
         );
     },
 };

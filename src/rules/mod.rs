@@ -76,6 +76,14 @@ impl Draft {
             chain_of: None,
         }
     }
+    /// An account-level finding: on the account's root ARN (`arn:PARTITION:iam::ACCOUNT:root`), region
+    /// `global`, with the control (`CIS 3.1`) as discriminator.
+    pub fn on_account(cx: &Context<'_>, control: impl Into<String>, title: impl Into<String>) -> Self {
+        let account = &cx.inventory.account;
+        let root = crate::inventory::arn::account_root(&account.partition, &account.account_id);
+        Draft::new(root, "global", control, title)
+    }
+
     pub fn evidence(mut self, evidence: Evidence) -> Self {
         self.evidence = evidence;
         self

@@ -7,7 +7,6 @@ use serde_json::json;
 
 use super::{Draft, Evidence, Rule, RuleMeta};
 use crate::analyze::monitoring::{ControlVerdict, cis_controls, evaluate, log_writers};
-use crate::inventory::arn;
 
 pub static LOGS_RETENTION_UNSET: Rule = Rule {
     meta: RuleMeta {
@@ -70,8 +69,6 @@ pub static MISSING_SECURITY_ALARM: Rule = Rule {
         ],
     },
     check: |cx, _, out| {
-        let account = &cx.inventory.account;
-        let root = arn::account_root(&account.partition, &account.account_id);
         for control in cis_controls() {
             let ControlVerdict::Missing(gap) = evaluate(cx.inventory, control) else { continue };
             let mut details = BTreeMap::new();
@@ -86,9 +83,8 @@ pub static MISSING_SECURITY_ALARM: Rule = Rule {
             }
             let evidence = Evidence { summary: gap.reason, location: None, statement: None, details };
             out.emit(
-                Draft::new(
-                    &root,
-                    crate::collect::GLOBAL,
+                Draft::on_account(
+                    cx,
                     format!("CIS {}", control.id),
                     format!("CIS {}: no alarm on {}", control.id, control.watches),
                 )
