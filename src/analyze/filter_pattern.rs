@@ -152,7 +152,8 @@ fn tokenize(text: &str) -> Result<Vec<Token>, PatternError> {
             _ => {
                 let word = bare_word(&chars, &mut i)?;
                 let upper = word.to_ascii_uppercase();
-                if upper == "NOT" || upper == "IS" {
+                // `NOT EXISTS` / `IS NULL` follow a selector; elsewhere `NOT` or `IS` is a plain value.
+                if (upper == "NOT" || upper == "IS") && matches!(tokens.last(), Some(Token::Selector(_))) {
                     while chars.get(i).is_some_and(|c| c.is_whitespace()) {
                         i += 1;
                     }
@@ -302,6 +303,12 @@ mod tests {
         let kms_any_source = parse("{ ($.eventName=DisableKey) || ($.eventName=ScheduleKeyDeletion) }");
         assert!(kms_any_source.covers(&kms));
         assert!(!kms.covers(&kms_any_source));
+    }
+
+    #[test]
+    fn not_and_is_are_keywords_only_after_a_selector() {
+        assert_eq!(parse("{ $.a = IS }"), parse(r#"{ $.a = "IS" }"#));
+        assert_eq!(parse("{ $.a NOT EXISTS }").to_string(), "$.a NOT EXISTS");
     }
 
     #[test]
