@@ -86,18 +86,42 @@ pub fn monitored_trails(inventory: &Inventory) -> Option<Vec<&Trail>> {
     Some(monitored)
 }
 
-/// Whether a metric filter and an alarm implement `control` on a monitored trail's log group.
-pub fn evaluate(inventory: &Inventory, control: &MonitoringControl) -> ControlVerdict {
-    let Some(trails) = monitored_trails(inventory) else { return ControlVerdict::Unknown };
+/// Every CIS monitoring control with its verdict, in the asset's order. The monitored trails' log groups
+/// and their filters are gathered, and the filters parsed, once for all fifteen.
+pub fn cis_verdicts(inventory: &Inventory) -> Vec<(&'static MonitoringControl, ControlVerdict)> {
+    let watched = watched_filters(inventory);
+    cis_controls().iter().map(|control| (control, verdict(inventory, watched.as_ref(), control))).collect()
+}
+
+/// The log groups (of this account) that monitored trails deliver to, and their filters with their parsed
+/// patterns (a pattern that does not parse matches nothing). `None` when no verdict can be given: the trails
+/// could not be read, a group's region's filters or alarms were not listed, or every group is another
+/// account's (an organization trail is watched in the management account).
+type Watched<'a> = (Vec<&'a str>, Vec<(&'a MetricFilter, Pattern)>);
+
+fn watched_filters(inventory: &Inventory) -> Option<Watched<'_>> {
+    let trails = monitored_trails(inventory)?;
     let all_groups: Vec<&str> = trails.iter().filter_map(|t| t.log_group_arn.as_deref()).collect();
-    // An organization trail delivering to the management account's log group is watched there: its filters
-    // and alarms are not this account's to read.
     let account = inventory.account.account_id.as_str();
     let log_groups: Vec<&str> =
         all_groups.iter().copied().filter(|g| arn::account_of(g).is_none_or(|a| a == account)).collect();
     if log_groups.is_empty() && !all_groups.is_empty() {
-        return ControlVerdict::Unknown;
+        return None;
     }
+    let mut filters = Vec::new();
+    for group in &log_groups {
+        let region = arn::region_of(group).unwrap_or_default().to_owned();
+        if !inventory.logs.filters_listed_regions.contains(&region) || !inventory.cloudwatch.listed(&region) {
+            return None;
+        }
+        filters.extend(inventory.logs.filters_of(group).filter_map(|f| Some((f, Pattern::parse(&f.pattern).ok()?))));
+    }
+    Some((log_groups, filters))
+}
+
+/// Whether a metric filter and an alarm implement `control` on a monitored trail's log group.
+fn verdict(inventory: &Inventory, watched: Option<&Watched<'_>>, control: &MonitoringControl) -> ControlVerdict {
+    let Some((log_groups, filters)) = watched else { return ControlVerdict::Unknown };
     let mut gap = ControlGap {
         reason: String::new(),
         log_groups: log_groups.iter().map(|g| (*g).to_owned()).collect(),
@@ -110,17 +134,11 @@ pub fn evaluate(inventory: &Inventory, control: &MonitoringControl) -> ControlVe
         return ControlVerdict::Missing(gap);
     }
     let mut matching: Vec<&MetricFilter> = Vec::new();
-    for group in &log_groups {
-        let region = arn::region_of(group).unwrap_or_default().to_owned();
-        if !inventory.logs.filters_listed_regions.contains(&region) || !inventory.cloudwatch.listed(&region) {
-            return ControlVerdict::Unknown;
-        }
-        for filter in inventory.logs.filters_of(group) {
-            match Pattern::parse(&filter.pattern) {
-                Ok(pattern) if pattern.covers(&control.pattern) => matching.push(filter),
-                Ok(_) if shares_a_condition(&filter.pattern, control) => gap.near_misses.push(filter.name.clone()),
-                _ => {}
-            }
+    for (filter, pattern) in filters {
+        if pattern.covers(&control.pattern) {
+            matching.push(filter);
+        } else if shares_a_condition(&filter.pattern, control) {
+            gap.near_misses.push(filter.name.clone());
         }
     }
     for filter in &matching {

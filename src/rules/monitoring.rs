@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::{Draft, Evidence, Rule, RuleMeta};
-use crate::analyze::monitoring::{ControlVerdict, cis_controls, evaluate, log_writers};
+use crate::analyze::monitoring::{ControlVerdict, cis_verdicts, log_writers};
 
 pub static LOGS_RETENTION_UNSET: Rule = Rule {
     meta: RuleMeta {
@@ -69,8 +69,8 @@ pub static MISSING_SECURITY_ALARM: Rule = Rule {
         ],
     },
     check: |cx, _, out| {
-        for control in cis_controls() {
-            let ControlVerdict::Missing(gap) = evaluate(cx.inventory, control) else { continue };
+        for (control, verdict) in cis_verdicts(cx.inventory) {
+            let ControlVerdict::Missing(gap) = verdict else { continue };
             let mut details = BTreeMap::new();
             details.insert("control".into(), json!(format!("CIS {}", control.id)));
             details.insert("required_pattern".into(), json!(control.text));
