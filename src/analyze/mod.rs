@@ -175,8 +175,8 @@ impl<'a> Context<'a> {
         if *exposure != Exposure::UnauthenticatedInternet {
             return None;
         }
-        let audited = self.inventory.cloudtrail.invocations_audited(&function.arn, &function.region);
-        (audited == Some(false)).then(|| {
+        let recorder = self.inventory.cloudtrail.invocation_recorder(&function.arn, &function.region);
+        matches!(recorder, Some(None)).then(|| {
             format!("{} is reachable without authentication and no trail records who invokes it", function.name)
         })
     }

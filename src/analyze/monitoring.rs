@@ -11,6 +11,7 @@ use super::filter_pattern::Pattern;
 use crate::inventory::Inventory;
 use crate::inventory::arn;
 use crate::inventory::cloudtrail::Trail;
+use crate::inventory::lambda::LambdaFunction;
 use crate::inventory::logs::{MetricFilter, log_group_arn, normalize_log_group_arn};
 
 const ASSET: &str = include_str!("../../assets/cis-monitoring.tsv");
@@ -78,8 +79,7 @@ pub fn monitored_trails(inventory: &Inventory) -> Option<Vec<&Trail>> {
     }
     let mut monitored = Vec::new();
     for trail in inventory.cloudtrail.trails.values().filter(|t| t.multi_region) {
-        let (Some(logging), Some(selectors)) = (trail.is_logging(), trail.selectors.present()) else { return None };
-        if logging && selectors.records_all_management_events() && trail.log_group_arn.is_some() {
+        if trail.audit_shortfall()?.is_none() && trail.log_group_arn.is_some() {
             monitored.push(trail);
         }
     }
@@ -181,28 +181,20 @@ pub struct LogWriter {
 
 /// Every log group (by ARN) that a function, an API stage's access logs or a trail writes to, with its writers.
 pub fn log_writers(inventory: &Inventory) -> BTreeMap<String, Vec<LogWriter>> {
-    let account = &inventory.account;
     let mut writers: BTreeMap<String, Vec<LogWriter>> = BTreeMap::new();
     let mut add = |group: String, kind: &'static str, arn: &str| {
         writers.entry(group).or_default().push(LogWriter { kind, arn: arn.to_owned() });
     };
     for function in inventory.lambda.functions.values() {
-        let group =
-            log_group_arn(&account.partition, &function.region, &account.account_id, &function.log_group_name());
-        add(group, "Lambda function", &function.arn);
+        add(function_log_group_arn(inventory, function), "Lambda function", &function.arn);
     }
-    for api in inventory.apigateway.apis.values() {
-        for stage in api.stages.iter().flatten() {
-            if let Some(destination) = stage.access_log.as_ref().and_then(|a| a.destination_arn.as_deref()) {
-                add(normalize_log_group_arn(destination).to_owned(), "REST API stage", &stage.arn);
-            }
-        }
-    }
-    for api in inventory.apigatewayv2.apis.values() {
-        for stage in api.stages.iter().flatten() {
-            if let Some(destination) = stage.access_log.as_ref().and_then(|a| a.destination_arn.as_deref()) {
-                add(normalize_log_group_arn(destination).to_owned(), "HTTP API stage", &stage.arn);
-            }
+    let rest = inventory.apigateway.apis.values().flat_map(|api| api.stages.iter().flatten());
+    let rest = rest.map(|stage| ("REST API stage", &stage.arn, &stage.access_log));
+    let http = inventory.apigatewayv2.apis.values().flat_map(|api| api.stages.iter().flatten());
+    let http = http.map(|stage| ("HTTP API stage", &stage.arn, &stage.access_log));
+    for (kind, stage, access_log) in rest.chain(http) {
+        if let Some(destination) = access_log.as_ref().and_then(|a| a.destination_arn.as_deref()) {
+            add(normalize_log_group_arn(destination).to_owned(), kind, stage);
         }
     }
     for trail in inventory.cloudtrail.trails.values() {
@@ -215,6 +207,12 @@ pub fn log_writers(inventory: &Inventory) -> BTreeMap<String, Vec<LogWriter>> {
         list.dedup();
     }
     writers
+}
+
+/// The ARN of the log group a function writes to (its LoggingConfig's, else `/aws/lambda/NAME`).
+fn function_log_group_arn(inventory: &Inventory, function: &LambdaFunction) -> String {
+    let account = &inventory.account;
+    log_group_arn(&account.partition, &function.region, &account.account_id, &function.log_group_name())
 }
 
 /// What a function's detail shows about its logs and its audit trail.
@@ -231,23 +229,12 @@ pub struct FunctionAudit {
 /// The log group, its retention and the auditing of a Lambda function (`None`: not an inventoried function).
 pub fn function_audit(inventory: &Inventory, function_arn: &str) -> Option<FunctionAudit> {
     let function = inventory.lambda.functions.get(function_arn)?;
-    let account = &inventory.account;
-    let name = function.log_group_name();
-    let group = log_group_arn(&account.partition, &function.region, &account.account_id, &name);
-    let retention_days = inventory.logs.group(&group).map(|g| g.retention_days);
-    let trails = &inventory.cloudtrail;
-    let recorded_by = match trails.invocations_audited(&function.arn, &function.region) {
-        Some(true) => Some(
-            trails
-                .trails
-                .values()
-                .find(|t| t.audits_invocations_of(&function.arn, &function.region) == Some(true))
-                .map(|t| t.name.clone()),
-        ),
-        Some(false) => Some(None),
-        None => None,
-    };
-    Some(FunctionAudit { log_group: name, retention_days, invocations_recorded_by: recorded_by })
+    let retention_days = inventory.logs.group(&function_log_group_arn(inventory, function)).map(|g| g.retention_days);
+    let recorded_by = inventory
+        .cloudtrail
+        .invocation_recorder(&function.arn, &function.region)
+        .map(|trail| trail.map(|t| t.name.clone()));
+    Some(FunctionAudit { log_group: function.log_group_name(), retention_days, invocations_recorded_by: recorded_by })
 }
 
 #[cfg(test)]

@@ -360,8 +360,22 @@ impl Ctx {
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
+        self.listing(call, stream).await.0
+    }
+
+    /// [`Ctx::pages`], and whether the listing came in full: what a model's `listed_regions` records, so that
+    /// "none" is only concluded where everything was seen.
+    pub async fn listing<P, E>(
+        &self,
+        call: Call,
+        stream: PaginationStream<Result<P, SdkError<E, HttpResponse>>>,
+    ) -> (Option<Vec<P>>, bool)
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
         let (pages, failure) = self.try_pages(stream).await;
-        self.settle_pages(&call, pages, failure)
+        let complete = failure.is_none();
+        (self.settle_pages(&call, pages, failure), complete)
     }
 
     /// Token pagination for operations the SDK has no paginator for: `request(token)` fetches one page,

@@ -19,9 +19,7 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, at: &Location<'_>) -> Al
     let region = at.region;
     let request =
         client.describe_alarms().alarm_types(AlarmType::MetricAlarm).max_records(ALARMS_PAGE).into_paginator().send();
-    let (pages, failure) = ctx.try_pages(request).await;
-    let listed = failure.is_none();
-    let pages = ctx.settle_pages(&call(region, "DescribeAlarms"), pages, failure);
+    let (pages, listed) = ctx.listing(call(region, "DescribeAlarms"), request).await;
     let alarms = pages
         .unwrap_or_default()
         .iter()

@@ -20,13 +20,10 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, at: &Location<'_>) -> Lo
     let region = at.region;
     let groups = client.describe_log_groups().limit(GROUPS_PAGE).into_paginator().send();
     let filters = client.describe_metric_filters().limit(FILTERS_PAGE).into_paginator().send();
-    let ((group_pages, groups_failed), (filter_pages, filters_failed)) =
-        tokio::join!(ctx.try_pages(groups), ctx.try_pages(filters));
-    let groups_listed = groups_failed.is_none();
-    let filters_listed = filters_failed.is_none();
-    let group_pages = ctx.settle_pages(&call(region, "DescribeLogGroups"), group_pages, groups_failed);
-    let filter_pages = ctx.settle_pages(&call(region, "DescribeMetricFilters"), filter_pages, filters_failed);
-
+    let ((group_pages, groups_listed), (filter_pages, filters_listed)) = tokio::join!(
+        ctx.listing(call(region, "DescribeLogGroups"), groups),
+        ctx.listing(call(region, "DescribeMetricFilters"), filters)
+    );
     let groups: BTreeMap<String, LogGroup> = group_pages
         .unwrap_or_default()
         .iter()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::service::{DriftIndex, KeyReference, ServiceFacts, ServiceModel, attributes};
+use super::service::{DriftIndex, KeyReference, ServiceFacts, ServiceModel, attributes, merge_regions};
 use super::{Observed, Timestamp};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -179,6 +179,23 @@ impl Trail {
         self.multi_region || self.home_region == region
     }
 
+    /// Why it is not an account-wide audit trail (CIS 3.1: multi-region, logging, recording read and write
+    /// management events), in words: `Some(None)` when it is one, `None` when its status or selectors could
+    /// not be read.
+    pub fn audit_shortfall(&self) -> Option<Option<String>> {
+        if !self.multi_region {
+            return Some(Some(format!("{} covers {} only", self.name, self.home_region)));
+        }
+        let (logging, selectors) = (self.is_logging()?, self.selectors.present()?);
+        if !logging {
+            return Some(Some(format!("{} is stopped", self.name)));
+        }
+        if !selectors.records_all_management_events() {
+            return Some(Some(format!("{} does not record both read and write management events", self.name)));
+        }
+        Some(None)
+    }
+
     /// Whether it records, while logging, the invocations of `function_arn` (in `region`). `None` when its
     /// status or selectors could not be read.
     pub fn audits_invocations_of(&self, function_arn: &str, region: &str) -> Option<bool> {
@@ -192,19 +209,19 @@ impl Trail {
 }
 
 impl TrailInventory {
-    /// Whether some trail records the invocations of `function_arn`: `Some(true)` when one does, `Some(false)`
-    /// when every trail that could was read and none does, `None` when it cannot be told (trails not
-    /// listed in the region, or a candidate trail's status or selectors unknown).
-    pub fn invocations_audited(&self, function_arn: &str, region: &str) -> Option<bool> {
+    /// The logging trail that records the invocations of `function_arn`: `Some(Some(trail))`; `Some(None)`
+    /// when every trail that could was read and none does; `None` when it cannot be told (trails not listed
+    /// in the region, or a candidate trail's status or selectors unknown).
+    pub fn invocation_recorder(&self, function_arn: &str, region: &str) -> Option<Option<&Trail>> {
         let mut unknown = !self.listed_regions.iter().any(|r| r == region);
         for trail in self.trails.values() {
             match trail.audits_invocations_of(function_arn, region) {
-                Some(true) => return Some(true),
+                Some(true) => return Some(Some(trail)),
                 Some(false) => {}
                 None => unknown = true,
             }
         }
-        if unknown { None } else { Some(false) }
+        if unknown { None } else { Some(None) }
     }
 }
 
@@ -256,9 +273,7 @@ impl ServiceModel for TrailInventory {
                     self.trails.insert(arn, trail);
                 }
                 Some(known) => {
-                    known.listed_in.extend(trail.listed_in);
-                    known.listed_in.sort();
-                    known.listed_in.dedup();
+                    merge_regions(&mut known.listed_in, trail.listed_in);
                     if known.status.is_unknown() {
                         known.status = trail.status;
                     }
@@ -268,9 +283,7 @@ impl ServiceModel for TrailInventory {
                 }
             }
         }
-        self.listed_regions.extend(other.listed_regions);
-        self.listed_regions.sort();
-        self.listed_regions.dedup();
+        merge_regions(&mut self.listed_regions, other.listed_regions);
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::logs::MetricName;
-use super::service::{DriftIndex, ServiceFacts, ServiceModel, attributes};
+use super::service::{DriftIndex, ServiceFacts, ServiceModel, attributes, merge_regions};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlarmInventory {
@@ -73,8 +73,6 @@ impl ServiceFacts for AlarmInventory {
 impl ServiceModel for AlarmInventory {
     fn merge(&mut self, other: Self) {
         self.alarms.extend(other.alarms);
-        self.listed_regions.extend(other.listed_regions);
-        self.listed_regions.sort();
-        self.listed_regions.dedup();
+        merge_regions(&mut self.listed_regions, other.listed_regions);
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Timestamp;
-use super::service::{DriftIndex, KeyReference, ServiceFacts, ServiceModel, attributes};
+use super::service::{DriftIndex, KeyReference, ServiceFacts, ServiceModel, attributes, merge_regions};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogsInventory {
@@ -132,13 +132,7 @@ impl ServiceModel for LogsInventory {
     fn merge(&mut self, other: Self) {
         self.groups.extend(other.groups);
         self.metric_filters.extend(other.metric_filters);
-        for (mine, theirs) in [
-            (&mut self.listed_regions, other.listed_regions),
-            (&mut self.filters_listed_regions, other.filters_listed_regions),
-        ] {
-            mine.extend(theirs);
-            mine.sort();
-            mine.dedup();
-        }
+        merge_regions(&mut self.listed_regions, other.listed_regions);
+        merge_regions(&mut self.filters_listed_regions, other.filters_listed_regions);
     }
 }

@@ -66,6 +66,14 @@ pub trait ServiceFacts {
     }
 }
 
+/// Adds `other`'s regions to a sorted, de-duplicated region list (a model's `listed_regions`, a trail's
+/// `listed_in`).
+pub fn merge_regions(mine: &mut Vec<String>, other: Vec<String>) {
+    mine.extend(other);
+    mine.sort();
+    mine.dedup();
+}
+
 /// A service's model as the scanner builds it: one collection per region (or one for a global service),
 /// merged.
 pub trait ServiceModel: ServiceFacts + Default {

@@ -30,21 +30,6 @@ fn trail_finding(trail: &Trail, title: String, summary: String, extra: &[(&str, 
     Draft::new(&trail.arn, &trail.home_region, "", title).evidence(evidence)
 }
 
-/// Why a trail does not meet CIS 3.1, in words; `None` when it does, or when that cannot be told.
-fn multi_region_shortfall(trail: &Trail) -> Option<Option<String>> {
-    if !trail.multi_region {
-        return Some(Some(format!("{} covers {} only", trail.name, trail.home_region)));
-    }
-    let (Some(logging), Some(selectors)) = (trail.is_logging(), trail.selectors.present()) else { return None };
-    if !logging {
-        return Some(Some(format!("{} is stopped", trail.name)));
-    }
-    if !selectors.records_all_management_events() {
-        return Some(Some(format!("{} does not record both read and write management events", trail.name)));
-    }
-    Some(None)
-}
-
 pub static NO_MULTIREGION_TRAIL: Rule = Rule {
     meta: RuleMeta {
         id: "cloudtrail-no-multiregion-trail",
@@ -64,7 +49,7 @@ pub static NO_MULTIREGION_TRAIL: Rule = Rule {
         }
         let mut shortfalls = Vec::new();
         for trail in trails.trails.values() {
-            match multi_region_shortfall(trail) {
+            match trail.audit_shortfall() {
                 None => return,       // a candidate could not be read: cannot tell
                 Some(None) => return, // one trail meets it
                 Some(Some(reason)) => shortfalls.push(reason),
@@ -206,9 +191,9 @@ pub static NO_LAMBDA_DATA_EVENTS: Rule = Rule {
         let trails = &cx.inventory.cloudtrail;
         let mut unaudited = Vec::new();
         for function in cx.inventory.lambda.functions.values() {
-            match trails.invocations_audited(&function.arn, &function.region) {
-                Some(false) => unaudited.push(function),
-                Some(true) => {}
+            match trails.invocation_recorder(&function.arn, &function.region) {
+                Some(None) => unaudited.push(function),
+                Some(Some(_)) => {}
                 None => return,
             }
         }
