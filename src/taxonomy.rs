@@ -10,6 +10,7 @@ macro_rules! taxonomy {
     ($callback:ident) => {
         $callback! {
             LambdaPublicResourcePolicy => "lambda_public_resource_policy", "lambda", High, Link, lambda::PUBLIC_RESOURCE_POLICY;
+            LambdaPublicEventSource => "lambda_public_event_source", "lambda", High, Link, lambda::PUBLIC_EVENT_SOURCE;
             LambdaCrossAccountInvoke => "lambda_cross_account_invoke", "lambda", Medium, Link, lambda::CROSS_ACCOUNT_INVOKE;
             LambdaFunctionUrlNoAuth => "lambda_function_url_no_auth", "lambda", High, Link, lambda::FUNCTION_URL_NO_AUTH;
             LambdaDeprecatedRuntime => "lambda_deprecated_runtime", "lambda", Medium, Link, lambda::DEPRECATED_RUNTIME;
@@ -52,7 +53,13 @@ macro_rules! taxonomy {
             CloudtrailNoLambdaDataEvents => "cloudtrail_no_lambda_data_events", "cloudtrail", Low, NotALink, cloudtrail::NO_LAMBDA_DATA_EVENTS;
             LogsRetentionUnset => "logs_retention_unset", "logs", Low, NotALink, monitoring::LOGS_RETENTION_UNSET;
             MonitoringMissingSecurityAlarm => "monitoring_missing_security_alarm", "cloudwatch", Medium, NotALink, monitoring::MISSING_SECURITY_ALARM;
+            SnsTopicPublicPolicy => "sns_topic_public_policy", "sns", High, Link, events::TOPIC_PUBLIC_POLICY;
+            SnsTopicUnencrypted => "sns_topic_unencrypted", "sns", Low, NotALink, events::TOPIC_UNENCRYPTED;
+            SqsQueuePublicPolicy => "sqs_queue_public_policy", "sqs", High, Link, events::QUEUE_PUBLIC_POLICY;
+            SqsQueueUnencrypted => "sqs_queue_unencrypted", "sqs", Low, NotALink, events::QUEUE_UNENCRYPTED;
+            EventbridgeBusPublicPolicy => "eventbridge_bus_public_policy", "eventbridge", High, Link, events::BUS_PUBLIC_POLICY;
             AttackPathPublicApiToPrivilegedLambda => "attack_path_public_api_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_API_TO_PRIVILEGED_LAMBDA;
+            AttackPathPublicEventToPrivilegedLambda => "attack_path_public_event_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_EVENT_TO_PRIVILEGED_LAMBDA;
         }
     };
 }

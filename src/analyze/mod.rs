@@ -357,7 +357,7 @@ impl<'a> Context<'a> {
             ) {
                 for who in &admission.who {
                     let exposure = match who {
-                        policy::Who::Anyone if admission.restricted_by.is_empty() => Exposure::AuthenticatedInternet,
+                        policy::Who::Anyone if admission.restricted_by.is_empty() => Exposure::AnyAwsPrincipal,
                         policy::Who::Anyone => Exposure::CrossAccount,
                         policy::Who::Account(id) if id != self.account_id() => Exposure::CrossAccount,
                         policy::Who::Federated(_) => Exposure::AuthenticatedInternet,

@@ -383,7 +383,7 @@ impl Ctx {
     pub async fn token_pages<P, E, F, Fut>(
         &self,
         call: Call,
-        mut request: F,
+        request: F,
         next_token: impl Fn(&P) -> Option<String>,
     ) -> Option<Vec<P>>
     where
@@ -391,9 +391,24 @@ impl Ctx {
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = Result<P, SdkError<E, HttpResponse>>>,
     {
+        self.token_listing(call, request, next_token).await.0
+    }
+
+    /// [`Ctx::token_pages`], and whether the listing came in full (as [`Ctx::listing`]).
+    pub async fn token_listing<P, E, F, Fut>(
+        &self,
+        call: Call,
+        mut request: F,
+        next_token: impl Fn(&P) -> Option<String>,
+    ) -> (Option<Vec<P>>, bool)
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<P, SdkError<E, HttpResponse>>>,
+    {
         let _permit = match self.before_deadline(self.permit()).await {
             Ok(permit) => permit,
-            Err(failure) => return self.settle_pages(&call, Vec::new(), Some(failure)),
+            Err(failure) => return (self.settle_pages(&call, Vec::new(), Some(failure)), false),
         };
         let mut pages: Vec<P> = Vec::new();
         let mut token: Option<String> = None;
@@ -413,7 +428,8 @@ impl Ctx {
                 Err(error) => break Some(classify(&error)),
             }
         };
-        self.settle_pages(&call, pages, failure)
+        let complete = failure.is_none();
+        (self.settle_pages(&call, pages, failure), complete)
     }
 
     pub fn settle_pages<P>(&self, call: &Call, pages: Vec<P>, failure: Option<CallFailure>) -> Option<Vec<P>> {

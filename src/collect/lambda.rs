@@ -57,12 +57,60 @@ pub(crate) async fn collect(ctx: &Ctx, lambda: &Client, at: &Location<'_>) -> La
         .buffer_unordered(ctx.fanout())
         .collect::<Vec<_>>()
         .await;
-    LambdaInventory { functions: functions.into_iter().map(|f| (f.arn.clone(), f)).collect() }
+    let (event_source_mappings, mappings_listed) = event_source_mappings(ctx, lambda, at).await;
+    LambdaInventory {
+        functions: functions.into_iter().map(|f| (f.arn.clone(), f)).collect(),
+        event_source_mappings,
+        mappings_listed_regions: if mappings_listed { vec![region.to_owned()] } else { Vec::new() },
+    }
 }
 
-/// The fewest requests that give this inventory: one listing per region, then each function's policy and URLs.
+/// ListEventSourceMappings' largest page.
+const MAPPINGS_PAGE: i32 = 100;
+
+/// Every event source mapping of the region, and whether the listing came in full.
+async fn event_source_mappings(
+    ctx: &Ctx,
+    lambda: &Client,
+    at: &Location<'_>,
+) -> (std::collections::BTreeMap<String, EventSourceMapping>, bool) {
+    let region = at.region;
+    let listing = lambda.list_event_source_mappings().max_items(MAPPINGS_PAGE).into_paginator().send();
+    let (pages, complete) = ctx.listing(call(region, "ListEventSourceMappings"), listing).await;
+    let mappings = pages
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|page| page.event_source_mappings())
+        .filter_map(|m| {
+            let uuid = m.uuid()?.to_owned();
+            let arn = m.event_source_mapping_arn().map(str::to_owned).unwrap_or_else(|| {
+                format!("arn:{}:lambda:{region}:{}:event-source-mapping:{uuid}", at.partition, at.account)
+            });
+            let mut filters: Vec<String> = m
+                .filter_criteria()
+                .map(|c| c.filters().iter().filter_map(|f| f.pattern().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            filters.sort();
+            let mapping = EventSourceMapping {
+                uuid,
+                region: region.to_owned(),
+                source_arn: m.event_source_arn().map(str::to_owned),
+                function_arn: crate::analyze::graph::unqualified(m.function_arn()?),
+                state: m.state().map(str::to_owned),
+                filters,
+                arn: arn.clone(),
+            };
+            Some((arn, mapping))
+        })
+        .collect();
+    (mappings, complete)
+}
+
+/// The fewest requests that give this inventory: the function and mapping listings per region, then each
+/// function's policy and URLs.
 pub(crate) fn minimum_requests(lambda: &LambdaInventory, regions: usize) -> usize {
-    regions + lambda.functions.len() * 2
+    let mapping_regions = lambda.event_source_mappings.values().map(|m| m.region.as_str());
+    regions + lambda.functions.len() * 2 + super::pages_needed(mapping_regions, regions, MAPPINGS_PAGE as usize)
 }
 
 fn function_from(config: &FunctionConfiguration, region: &str, redactor: &Redactor) -> Option<LambdaFunction> {
@@ -188,11 +236,12 @@ async fn function_urls(
 #[cfg(test)]
 mod tests {
     use aws_sdk_lambda::operation::{
-        get_policy::GetPolicyOutput, list_function_url_configs::ListFunctionUrlConfigsOutput,
-        list_functions::ListFunctionsOutput,
+        get_policy::GetPolicyOutput, list_event_source_mappings::ListEventSourceMappingsOutput,
+        list_function_url_configs::ListFunctionUrlConfigsOutput, list_functions::ListFunctionsOutput,
     };
     use aws_sdk_lambda::types::{
-        DeadLetterConfig, EnvironmentResponse, FunctionConfiguration, FunctionUrlAuthType, FunctionUrlConfig, Runtime,
+        DeadLetterConfig, EnvironmentResponse, EventSourceMappingConfiguration, Filter, FilterCriteria,
+        FunctionConfiguration, FunctionUrlAuthType, FunctionUrlConfig, Runtime,
     };
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
@@ -249,7 +298,25 @@ mod tests {
                 .build()
                 .expect("complete output")
         });
-        let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&page1, &page2, &policy_a, &policy_b, &urls]);
+        let mappings = mock!(Client::list_event_source_mappings).then_output(|| {
+            ListEventSourceMappingsOutput::builder()
+                .event_source_mappings(
+                    EventSourceMappingConfiguration::builder()
+                        .uuid("0b8e-uuid")
+                        .event_source_arn("arn:aws:sqs:us-east-1:123456789012:orders")
+                        .function_arn("arn:aws:lambda:us-east-1:123456789012:function:a:live")
+                        .state("Enabled")
+                        .filter_criteria(
+                            FilterCriteria::builder()
+                                .filters(Filter::builder().pattern(r#"{"body":{"kind":["order"]}}"#).build())
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let client =
+            mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&page1, &page2, &policy_a, &policy_b, &urls, &mappings]);
         let ctx = ctx();
         let inventory = collect(
             &ctx,
@@ -268,6 +335,13 @@ mod tests {
         assert_eq!(a.dead_letter_target.as_deref(), Some("arn:aws:sqs:us-east-1:123456789012:dlq"));
         let b = &inventory.functions["arn:aws:lambda:us-east-1:123456789012:function:b"];
         assert_eq!(b.resource_policy, Observed::Absent, "no policy is not a gap");
+        let mapping =
+            &inventory.event_source_mappings["arn:aws:lambda:us-east-1:123456789012:event-source-mapping:0b8e-uuid"];
+        assert_eq!(mapping.function_arn, "arn:aws:lambda:us-east-1:123456789012:function:a", "unqualified");
+        assert_eq!(mapping.source_arn.as_deref(), Some("arn:aws:sqs:us-east-1:123456789012:orders"));
+        assert_eq!(mapping.filters.len(), 1);
+        assert!(mapping.is_enabled());
+        assert_eq!(inventory.mappings_listed_regions, ["us-east-1"]);
         assert!(ctx.into_coverage().is_empty());
     }
 
@@ -286,7 +360,11 @@ mod tests {
         });
         let single = mock!(Client::get_function_url_config)
             .then_http_response(|| rest_json_error(404, "ResourceNotFoundException", "no url"));
-        let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list, &denied, &unsupported, &single]);
+        let mappings_denied = mock!(Client::list_event_source_mappings).then_http_response(|| {
+            rest_json_error(403, "AccessDeniedException", "not authorized to perform lambda:ListEventSourceMappings")
+        });
+        let client =
+            mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list, &denied, &unsupported, &single, &mappings_denied]);
         let ctx = ctx();
         let inventory = collect(
             &ctx,
@@ -298,7 +376,8 @@ mod tests {
         assert!(function.resource_policy.is_unknown());
         assert_eq!(function.function_urls, Some(Vec::new()), "fallback says: no URL");
         let coverage = ctx.into_coverage();
-        assert_eq!(coverage.len(), 2, "{coverage:#?}");
+        assert!(inventory.mappings_listed_regions.is_empty(), "the mappings were not seen: none is not concluded");
+        assert_eq!(coverage.len(), 3, "{coverage:#?}");
         let policy = coverage.iter().find(|r| r.operation == "GetPolicy").expect("GetPolicy gap");
         assert_eq!(policy.error_kind, ErrorKind::AccessDenied);
         assert_eq!(policy.code.as_deref(), Some("AccessDeniedException"));

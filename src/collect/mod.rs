@@ -7,12 +7,15 @@ mod apigatewayv2;
 mod call;
 mod cloudtrail;
 mod cloudwatch;
+mod eventbridge;
 mod iam;
 mod kms;
 mod lambda;
 mod logs;
 pub mod operations;
 mod secretsmanager;
+mod sns;
+mod sqs;
 mod ssm;
 mod sts;
 

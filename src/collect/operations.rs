@@ -38,6 +38,7 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("lambda", "GetPolicy"),
     ("lambda", "ListFunctionUrlConfigs"),
     ("lambda", "GetFunctionUrlConfig"),
+    ("lambda", "ListEventSourceMappings"),
     ("apigateway", "GetRestApis"),
     ("apigateway", "GetResources"),
     ("apigateway", "GetAuthorizers"),
@@ -67,6 +68,15 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("logs", "DescribeLogGroups"),
     ("logs", "DescribeMetricFilters"),
     ("cloudwatch", "DescribeAlarms"),
+    ("sns", "ListTopics"),
+    ("sns", "GetTopicAttributes"),
+    ("sns", "ListSubscriptionsByTopic"),
+    ("sqs", "ListQueues"),
+    ("sqs", "GetQueueAttributes"),
+    ("eventbridge", "ListEventBuses"),
+    ("eventbridge", "DescribeEventBus"),
+    ("eventbridge", "ListRules"),
+    ("eventbridge", "ListTargetsByRule"),
 ];
 
 /// The IAM permission an operation needs.
@@ -87,6 +97,8 @@ pub fn permission(service: &str, operation: &str) -> Permission {
     match (service, operation) {
         ("sts", "GetCallerIdentity") => Permission::Nothing,
         ("apigateway" | "apigatewayv2", _) => Permission::ApiGatewayGet,
+        // EventBridge kept CloudWatch Events' action prefix.
+        ("eventbridge", operation) => Permission::Action(format!("events:{operation}")),
         (service, operation) => Permission::Action(format!("{service}:{operation}")),
     }
 }

@@ -10,6 +10,36 @@ use super::{Observed, PolicyDocument, SecretValue};
 pub struct LambdaInventory {
     /// By function ARN (unqualified), across regions.
     pub functions: BTreeMap<String, LambdaFunction>,
+    /// Event source mappings (a queue or stream polled on a function's behalf), by mapping ARN. Both are
+    /// left out of the file when empty, so a snapshot from before them reads back as written.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub event_source_mappings: BTreeMap<String, EventSourceMapping>,
+    /// The regions whose mapping listing came in full.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mappings_listed_regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSourceMapping {
+    /// `arn:PARTITION:lambda:REGION:ACCOUNT:event-source-mapping:UUID`.
+    pub arn: String,
+    pub uuid: String,
+    pub region: String,
+    /// The queue, stream or broker it reads.
+    pub source_arn: Option<String>,
+    /// The function it invokes (unqualified).
+    pub function_arn: String,
+    /// `Enabled`, `Disabled`, `Creating`…
+    pub state: Option<String>,
+    /// The filter patterns events must match.
+    pub filters: Vec<String>,
+}
+
+impl EventSourceMapping {
+    /// Whether it may invoke the function: any state but `Disabled`/`Disabling`.
+    pub fn is_enabled(&self) -> bool {
+        !matches!(self.state.as_deref(), Some("Disabled" | "Disabling"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +114,7 @@ impl ServiceFacts for LambdaInventory {
 
     fn counts(&self, counts: &mut BTreeMap<&'static str, usize>) {
         counts.insert("lambda_functions", self.functions.len());
+        counts.insert("lambda_event_source_mappings", self.event_source_mappings.len());
     }
 
     fn drift(&self, index: &mut DriftIndex) {
@@ -110,6 +141,15 @@ impl ServiceFacts for LambdaInventory {
                 );
             }
         }
+        for mapping in self.event_source_mappings.values() {
+            let mapping_attributes = attributes([
+                ("source", json!(mapping.source_arn)),
+                ("function", json!(mapping.function_arn)),
+                ("state", json!(mapping.state)),
+                ("filters", json!(mapping.filters)),
+            ]);
+            index.insert(mapping.arn.clone(), ("lambda_event_source_mapping", mapping_attributes));
+        }
     }
 
     fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
@@ -130,5 +170,7 @@ impl ServiceFacts for LambdaInventory {
 impl ServiceModel for LambdaInventory {
     fn merge(&mut self, other: Self) {
         self.functions.extend(other.functions);
+        self.event_source_mappings.extend(other.event_source_mappings);
+        super::service::merge_regions(&mut self.mappings_listed_regions, other.mappings_listed_regions);
     }
 }

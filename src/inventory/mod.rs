@@ -7,6 +7,7 @@ pub mod cloudtrail;
 pub mod cloudwatch;
 mod coverage;
 pub mod credential_report;
+pub mod eventbridge;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
@@ -15,6 +16,8 @@ mod policy;
 mod redact;
 pub mod secretsmanager;
 pub mod service;
+pub mod sns;
+pub mod sqs;
 pub mod ssm;
 
 pub use coverage::{CoverageRecord, ErrorKind};
@@ -120,6 +123,9 @@ macro_rules! services {
             cloudtrail: cloudtrail::TrailInventory => Regional, "cloudtrail", aws_sdk_cloudtrail;
             logs: logs::LogsInventory => Regional, "logs", aws_sdk_cloudwatchlogs;
             cloudwatch: cloudwatch::AlarmInventory => Regional, "cloudwatch", aws_sdk_cloudwatch;
+            sns: sns::SnsInventory => Regional, "sns", aws_sdk_sns;
+            sqs: sqs::SqsInventory => Regional, "sqs", aws_sdk_sqs;
+            eventbridge: eventbridge::EventsInventory => Regional, "eventbridge", aws_sdk_eventbridge;
         }
     };
 }

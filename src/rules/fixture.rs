@@ -3,16 +3,19 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, TimeZone, Utc};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::Finding;
 use crate::analyze;
 use crate::inventory::apigateway::*;
 use crate::inventory::cloudtrail::*;
+use crate::inventory::eventbridge::*;
 use crate::inventory::iam::*;
 use crate::inventory::kms::*;
 use crate::inventory::lambda::*;
 use crate::inventory::secretsmanager::*;
+use crate::inventory::sns::*;
+use crate::inventory::sqs::*;
 use crate::inventory::ssm::*;
 use crate::inventory::*;
 use crate::inventory::{cloudwatch, logs};
@@ -558,6 +561,102 @@ impl Fixture {
         self.list_monitoring(region)
     }
 
+    /// A topic in us-east-1 with `policy` (`None`: the console's default, scoped to the account by
+    /// AWS:SourceOwner) and no key.
+    pub fn topic(mut self, name: &str, policy: Option<Value>, edit: impl FnOnce(&mut Topic)) -> Self {
+        let arn = topic_arn(name);
+        let policy = policy.unwrap_or_else(|| {
+            json!({"Version": "2008-10-17", "Statement": [{"Sid": "__default_statement_ID", "Effect": "Allow",
+                "Principal": {"AWS": "*"}, "Action": ["SNS:GetTopicAttributes", "SNS:Subscribe", "SNS:Publish"],
+                "Resource": arn, "Condition": {"StringEquals": {"AWS:SourceOwner": ACCOUNT}}}]})
+        });
+        let mut topic = Topic {
+            arn: arn.clone(),
+            name: name.into(),
+            region: "us-east-1".into(),
+            policy: Observed::Present(doc(policy)),
+            kms_key: Observed::Absent,
+            subscriptions: Some(Vec::new()),
+        };
+        edit(&mut topic);
+        self.inventory.sns.topics.insert(arn, topic);
+        self
+    }
+
+    /// Subscribes `endpoint` (a function or queue ARN) to the topic `topic`.
+    pub fn subscribe(mut self, topic: &str, protocol: &str, endpoint: &str) -> Self {
+        let topic = self.inventory.sns.topics.get_mut(&topic_arn(topic)).expect("topic added first");
+        let subscriptions = topic.subscriptions.get_or_insert_with(Vec::new);
+        let arn = format!("{}:sub-{}", topic.arn, subscriptions.len());
+        subscriptions.push(Subscription { arn, protocol: protocol.into(), endpoint: Some(endpoint.into()) });
+        self
+    }
+
+    /// A queue in us-east-1 with `policy` (`None`: no policy) and SSE-SQS.
+    pub fn queue(mut self, name: &str, policy: Option<Value>, edit: impl FnOnce(&mut Queue)) -> Self {
+        let arn = queue_arn(name);
+        let mut queue = Queue {
+            arn: arn.clone(),
+            name: name.into(),
+            url: format!("https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{name}"),
+            region: "us-east-1".into(),
+            policy: policy.map_or(Observed::Absent, |p| Observed::Present(doc(p))),
+            encryption: Observed::Present(QueueEncryption::SqsManaged),
+            dead_letter_target: None,
+        };
+        edit(&mut queue);
+        self.inventory.sqs.queues.insert(arn, queue);
+        self
+    }
+
+    /// An enabled event source mapping from `source_arn` to the function `function`.
+    pub fn mapping(mut self, id: &str, source_arn: &str, function: &str) -> Self {
+        let arn = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:event-source-mapping:{id}");
+        let mapping = EventSourceMapping {
+            arn: arn.clone(),
+            uuid: id.into(),
+            region: "us-east-1".into(),
+            source_arn: Some(source_arn.into()),
+            function_arn: function_arn(function),
+            state: Some("Enabled".into()),
+            filters: Vec::new(),
+        };
+        self.inventory.lambda.event_source_mappings.insert(arn, mapping);
+        self
+    }
+
+    /// An event bus in us-east-1 with `policy` (`None`: none) and enabled rules `(name, target ARNs)`.
+    pub fn bus(mut self, name: &str, policy: Option<Value>, rules: &[(&str, &[&str])]) -> Self {
+        let arn = format!("arn:aws:events:us-east-1:{ACCOUNT}:event-bus/{name}");
+        let rules = rules
+            .iter()
+            .map(|(rule, targets)| EventRule {
+                arn: rule_arn(name, rule),
+                name: (*rule).into(),
+                state: Some("ENABLED".into()),
+                schedule: None,
+                event_pattern: Some(r#"{"source":["acme.orders"]}"#.into()),
+                managed_by: None,
+                targets: Some(
+                    targets
+                        .iter()
+                        .enumerate()
+                        .map(|(n, t)| RuleTarget { id: format!("t{n}"), arn: (*t).into(), role_arn: None })
+                        .collect(),
+                ),
+            })
+            .collect();
+        let bus = EventBus {
+            arn: arn.clone(),
+            name: name.into(),
+            region: "us-east-1".into(),
+            policy: policy.map_or(Observed::Absent, |p| Observed::Present(doc(p))),
+            rules: Some(rules),
+        };
+        self.inventory.eventbridge.buses.insert(arn, bus);
+        self
+    }
+
     pub fn findings(&self, rule_id: &str) -> Vec<Finding> {
         let rule = super::find_rule(rule_id).unwrap_or_else(|| panic!("no rule `{rule_id}`"));
         let context = analyze::Context::new(&self.inventory, now());
@@ -589,6 +688,33 @@ pub fn key_arn(id: &str) -> String {
     format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{id}")
 }
 
+pub fn topic_arn(name: &str) -> String {
+    format!("arn:aws:sns:us-east-1:{ACCOUNT}:{name}")
+}
+
+pub fn queue_arn(name: &str) -> String {
+    format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{name}")
+}
+
+/// A rule on a bus: the default bus's rules have no bus segment.
+pub fn rule_arn(bus: &str, rule: &str) -> String {
+    if bus == "default" {
+        format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/{rule}")
+    } else {
+        format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/{bus}/{rule}")
+    }
+}
+
+/// A statement letting `service` invoke a function for `source_arn` (what `aws lambda add-permission
+/// --source-arn` writes).
+pub fn service_grant(sid: &str, service: &str, source_arn: Option<&str>) -> Value {
+    let mut statement = json!({"Sid": sid, "Effect": "Allow", "Principal": {"Service": service}, "Action": "lambda:InvokeFunction", "Resource": "*"});
+    if let Some(source) = source_arn {
+        statement["Condition"] = json!({"ArnLike": {"AWS:SourceArn": source}});
+    }
+    statement
+}
+
 pub fn function_arn(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}")
 }
@@ -613,4 +739,64 @@ pub fn summary(findings: &[Finding]) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// An account with event chains and their restricted look-alikes:
+/// - topic `orders-events` (anyone may publish, no key) → sqs subscription → queue `orders-intake` (admits
+///   SNS for that topic) → mapping → `order-processor` (admin); the topic also subscribes `billing`, whose
+///   policy admits SNS only for `billing-alerts` (no delivery);
+/// - topic `billing-alerts` (the console's default policy, a key) → lambda subscription → `billing` (admin);
+/// - bus `partners` (shared with the organization only) → rule `sync` → `billing`;
+/// - bus `default` (anyone may put events, as an endpoint renders `*`) → rule `nightly-export` →
+///   `audit-sink` (least privilege);
+/// - queue `open-queue` (anyone may send, unencrypted), which nothing reads.
+pub fn event_account() -> Fixture {
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let orders = topic_arn("orders-events");
+    let alerts = topic_arn("billing-alerts");
+    let nightly = rule_arn("default", "nightly-export");
+    Fixture::new()
+        .managed_policy(ADMIN, allow(json!("*"), json!("*")))
+        .role("admin", lambda_trust(), &[], &[ADMIN])
+        .role("small", lambda_trust(), &[("t", allow(json!("dynamodb:PutItem"), json!("*")))], &[])
+        .function("order-processor", "admin", |_| {})
+        .function("billing", "admin", |f| {
+            let grants = json!({"Statement": [service_grant("alerts", "sns.amazonaws.com", Some(&alerts)),
+                service_grant("partners", "events.amazonaws.com", Some(&rule_arn("partners", "sync")))]});
+            f.resource_policy = Observed::Present(doc(grants));
+        })
+        .function("audit-sink", "small", |f| {
+            let grants = json!({"Statement": [service_grant("nightly", "events.amazonaws.com", Some(&nightly))]});
+            f.resource_policy = Observed::Present(doc(grants));
+        })
+        .topic(
+            "orders-events",
+            Some(json!({"Statement": [{"Sid": "AnyonePublishes", "Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": orders}]})),
+            |_| {},
+        )
+        .topic("billing-alerts", None, |t| t.kms_key = Observed::Present("alias/aws/sns".into()))
+        .queue(
+            "orders-intake",
+            Some(json!({"Statement": [{"Sid": "FromTopic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": queue_arn("orders-intake"), "Condition": {"ArnEquals": {"aws:SourceArn": orders}}}]})),
+            |_| {},
+        )
+        .queue(
+            "open-queue",
+            Some(json!({"Statement": [{"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"], "Resource": "*"}]})),
+            |q| q.encryption = Observed::Absent,
+        )
+        .subscribe("orders-events", "sqs", &queue_arn("orders-intake"))
+        .subscribe("orders-events", "lambda", &function_arn("billing"))
+        .subscribe("billing-alerts", "lambda", &function_arn("billing"))
+        .mapping("m-orders", &queue_arn("orders-intake"), "order-processor")
+        .bus(
+            "partners",
+            Some(json!({"Statement": [{"Sid": "Org", "Effect": "Allow", "Principal": "*", "Action": "events:PutEvents", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]})),
+            &[("sync", &[function_arn("billing").as_str()])],
+        )
+        .bus(
+            "default",
+            Some(json!({"Statement": [{"Sid": "Everyone", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::*:root"}, "Action": "events:PutEvents", "Resource": "*"}]})),
+            &[("nightly-export", &[function_arn("audit-sink").as_str()])],
+        )
 }

@@ -64,7 +64,10 @@ pub static TRUST_ANY_PRINCIPAL: Rule = Rule {
                 );
                 let view = cx.principals.get(&role.arn);
                 let risk = RiskInputs {
-                    exposure: Some((Exposure::AuthenticatedInternet, format!("{who} can assume it"))),
+                    exposure: Some((
+                        if anyone { Exposure::AnyAwsPrincipal } else { Exposure::AuthenticatedInternet },
+                        format!("{who} can assume it"),
+                    )),
                     blast: view.map(|v| v.blast_radius()),
                     ..RiskInputs::default()
                 };

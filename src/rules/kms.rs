@@ -102,7 +102,7 @@ pub static KEY_PUBLIC_POLICY: Rule = Rule {
                     &key.arn,
                 );
                 let risk = RiskInputs {
-                    exposure: Some((Exposure::AuthenticatedInternet, "any AWS account can use the key".into())),
+                    exposure: Some((Exposure::AnyAwsPrincipal, "any AWS account can use the key".into())),
                     ..RiskInputs::default()
                 };
                 out.emit(

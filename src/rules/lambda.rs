@@ -26,8 +26,8 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-public-resource-policy",
         title: "Lambda function policy lets anyone invoke the function",
-        rationale: "A resource-based policy statement with Principal `*` (or `{\"AWS\": \"*\"}`) and no restricting condition lets any AWS principal in any account invoke the function. Statements restricted by aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID and similar keys, and the lambda:InvokeFunctionUrl statement that a function URL needs, do not trigger it.",
-        remediation: "Remove the statement, or name the calling principal or service and add a condition (aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID): `aws lambda remove-permission --function-name F --statement-id SID`.",
+        rationale: "A resource-based policy statement with Principal `*` (or `{\"AWS\": \"*\"}`) and no restricting condition lets any AWS principal in any account invoke the function. So does a grant to a service principal (s3.amazonaws.com, sns.amazonaws.com, events.amazonaws.com …) with no aws:SourceArn or aws:SourceAccount condition: the service invokes on behalf of whoever owns the bucket, topic or rule, so any account can point its own at the function (the confused deputy). Statements restricted by aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID and similar keys, and the lambda:InvokeFunctionUrl statement that a function URL needs, do not trigger it.",
+        remediation: "Remove the statement, or name the calling principal or service and add a condition (aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID): `aws lambda remove-permission --function-name F --statement-id SID`, then `aws lambda add-permission … --source-arn ARN --source-account ACCOUNT`.",
         references: &[
             "AWS FSBP Lambda.1",
             "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html",
@@ -36,31 +36,97 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
     check: |cx, _, out| {
         for function in cx.inventory.lambda.functions.values() {
             let Some(policy) = cx.resource_policies.get(&function.arn) else { continue };
-            let openings = openings(cx, policy, INVOKE, PUBLIC_RESTRICTING_KEYS);
-            for opening in openings.iter().filter(|o| o.admits == Admits::Anyone) {
+            for opening in openings(cx, policy, INVOKE, PUBLIC_RESTRICTING_KEYS) {
                 let statement = opening.statement;
-                let evidence = opening.evidence(
-                    format!(
-                        "statement {} of the function policy of {} allows any principal to invoke it, with no condition",
-                        statement.label(),
-                        function.name
-                    ),
-                    "resource-based policy",
-                    &function.arn,
-                );
-                let mut risk = function_risk(cx, &function.arn);
-                risk.exposure = Some((Exposure::AuthenticatedInternet, "any AWS account can call Invoke".into()));
-                out.emit(
-                    Draft::new(
-                        &function.arn,
-                        &function.region,
+                let (summary, discriminator, title, reason) = match &opening.admits {
+                    Admits::Anyone => (
+                        format!(
+                            "statement {} of the function policy of {} allows any principal to invoke it, with no condition",
+                            statement.label(),
+                            function.name
+                        ),
                         statement.label(),
                         format!("Anyone can invoke Lambda function {}", function.name),
-                    )
-                    .evidence(evidence)
-                    .risk(risk),
+                        "any AWS account can call Invoke".to_owned(),
+                    ),
+                    // The confused deputy: the service acts for whichever account owns the bucket, topic or
+                    // rule, so without a source condition every account's resources may trigger the function.
+                    Admits::AnyAccountThrough(service) => (
+                        format!(
+                            "statement {} lets {service} invoke {} with no aws:SourceArn or aws:SourceAccount condition: \
+                             any account's {} resources can be set up to trigger it",
+                            statement.label(),
+                            function.name,
+                            service.split('.').next().unwrap_or(service)
+                        ),
+                        format!("{}:{service}", statement.label()),
+                        format!("Any account's {service} can invoke Lambda function {}", function.name),
+                        format!("{service} can invoke it on behalf of any account"),
+                    ),
+                    Admits::ForeignAccount(_) => continue,
+                };
+                let mut evidence = opening.evidence(summary, "resource-based policy", &function.arn);
+                if let Admits::AnyAccountThrough(service) = &opening.admits {
+                    evidence.details.insert("service_principal".into(), json!(service));
+                    evidence.details.insert("missing_condition".into(), json!(["aws:SourceArn", "aws:SourceAccount"]));
+                }
+                let mut risk = function_risk(cx, &function.arn);
+                risk.exposure = Some((Exposure::AnyAwsPrincipal, reason));
+                out.emit(
+                    Draft::new(&function.arn, &function.region, discriminator, title).evidence(evidence).risk(risk),
                 );
             }
+        }
+    },
+};
+
+pub static PUBLIC_EVENT_SOURCE: Rule = Rule {
+    meta: RuleMeta {
+        id: "lambda-public-event-source",
+        title: "Lambda function triggered by a topic, queue or event bus that anyone can write to",
+        rationale: "A function subscribed to a topic, polling a queue or targeted by a rule runs on whatever arrives. When that topic, queue or bus (or one earlier in the chain: a topic fanning out to a queue, a bus rule sending to a topic) lets any AWS principal publish, send or put events, any account can make the function run on input it chose, without credentials in this account. Chains whose source is restricted to the account, its organization or named sources, and deliveries the receiver's policy does not allow, do not trigger it.",
+        remediation: "Restrict the source's policy (an aws:SourceAccount, aws:SourceArn or aws:PrincipalOrgID condition, or named principals), and treat every event as untrusted input in the function.",
+        references: &[
+            "https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html",
+            "AWS FSBP SNS.4",
+            "AWS FSBP SQS.3",
+        ],
+    },
+    check: |cx, _, out| {
+        let graph = &cx.graph;
+        let mut seen = std::collections::HashSet::new();
+        for route in &graph.event_routes {
+            let source = &graph.event_sources[route.source];
+            if source.exposure != Exposure::AnyAwsPrincipal {
+                continue;
+            }
+            let Some(function) = cx.inventory.lambda.functions.get(route.function_arn()) else { continue };
+            // One finding per function and source: the first (shortest) chain stands for the others.
+            if !seen.insert((function.arn.as_str(), source.hop.arn.as_str())) {
+                continue;
+            }
+            let mut details = BTreeMap::new();
+            details.insert("source".into(), json!(source.hop.label));
+            details.insert("chain".into(), json!(route.hops.iter().map(|h| &h.label).collect::<Vec<_>>()));
+            let evidence = Evidence {
+                summary: format!("{}: {}; its chain is {}", source.hop.label, source.reason, route.describe()),
+                location: Some(source.hop.arn.clone()),
+                statement: Some(source.statement.clone()),
+                details,
+            };
+            let mut risk = function_risk(cx, &function.arn);
+            risk.exposure =
+                Some((Exposure::AnyAwsPrincipal, format!("any AWS principal can write to {}", source.hop.label)));
+            let mut draft = Draft::new(
+                &function.arn,
+                &function.region,
+                &source.hop.arn,
+                format!("Lambda function {} runs on events anyone can send to {}", function.name, source.hop.label),
+            )
+            .evidence(evidence)
+            .risk(risk);
+            draft.path = route.hops.iter().map(|h| h.arn.clone()).collect();
+            out.emit(draft);
         }
     },
 };
@@ -517,5 +583,44 @@ mod tests {
             )
             .function("f", "scoped", |_| {});
         assert!(scoped.findings("lambda-privileged-execution-role").is_empty());
+    }
+
+    #[test]
+    fn public_event_source() {
+        let found = event_account().findings("lambda-public-event-source");
+        insta::assert_yaml_snapshot!(summary(&found));
+        let mut on: Vec<&str> = found.iter().map(|f| f.resource_arn.as_str()).collect();
+        on.sort();
+        assert_eq!(
+            on,
+            [function_arn("audit-sink"), function_arn("order-processor")],
+            "billing is reached only from restricted sources (its grant does not admit the public topic)"
+        );
+        let orders = found.iter().find(|f| f.resource_arn == function_arn("order-processor")).expect("reported");
+        assert_eq!(orders.path.len(), 5, "topic → subscription → queue → mapping → function: {:?}", orders.path);
+        assert_eq!(orders.path[0], topic_arn("orders-events"));
+        assert_eq!(orders.path[2], queue_arn("orders-intake"));
+    }
+
+    #[test]
+    fn service_grant_without_a_source_condition_is_a_confused_deputy() {
+        let fixture = Fixture::new()
+            .role("r", lambda_trust(), &[], &[])
+            .function("thumbs", "r", |f| {
+                let grants = json!({"Statement": [
+                    service_grant("AnyBucket", "s3.amazonaws.com", None),
+                    service_grant("OurBucket", "s3.amazonaws.com", Some("arn:aws:s3:::acme-uploads")),
+                    {"Sid": "OurAccount", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+                ]});
+                f.resource_policy = Observed::Present(doc(grants));
+            });
+        let found = fixture.findings("lambda-public-resource-policy");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1, "grants scoped by aws:SourceArn or aws:SourceAccount are not reported");
+        assert!(found[0].evidence.summary.contains("any account's s3 resources"), "{}", found[0].evidence.summary);
+        assert_eq!(found[0].evidence.details["service_principal"], json!("s3.amazonaws.com"));
+        let cx = crate::analyze::Context::new(&fixture.inventory, now());
+        let (exposure, _) = cx.graph.exposure_of_function(&function_arn("thumbs")).expect("exposed");
+        assert_eq!(*exposure, crate::score::Exposure::AnyAwsPrincipal, "the function's own exposure says so too");
     }
 }

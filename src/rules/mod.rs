@@ -4,6 +4,7 @@
 mod apigateway;
 mod cloudtrail;
 mod credentials;
+mod events;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod iam_permissions;

@@ -1,5 +1,6 @@
-//! Attack paths: an unauthenticated way in from the internet that reaches a Lambda function whose role is
-//! an administrator, can escalate, or reads secrets. Each chain is a finding of its own and outranks its parts.
+//! Attack paths: an unauthenticated way in from the internet, or a topic, queue or bus any AWS principal can
+//! write to, that reaches a Lambda function whose role is an administrator, can escalate, or reads secrets.
+//! Each chain is a finding of its own and outranks its parts.
 
 use std::collections::BTreeMap;
 
@@ -38,61 +39,157 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
                 }
             }
             let Some(function) = cx.inventory.lambda.functions.get(function_arn) else { continue };
-            let Some(role_arn) = &function.role else { continue };
-            let Some(role) = cx.principals.get(role_arn) else { continue };
-            if !role.capability.is_privileged() && role.readable_secrets.is_empty() {
-                continue;
-            }
-            // What the attacker gains last: the secrets the role reads, when that is the prize.
-            let secrets: Vec<&str> = if role.capability.is_privileged() {
-                Vec::new()
-            } else {
-                role.readable_secrets.iter().map(|s| s.secret_arn.as_str()).collect()
-            };
-            let mut path = vec![entry.arn.clone(), function.arn.clone(), role_arn.clone()];
-            path.extend(secrets.iter().map(|s| (*s).to_owned()));
-            let parts: Vec<&Finding> =
-                earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
-            let (blast, what) = role.blast_radius();
-            let mut details = BTreeMap::new();
-            details.insert("entry_point".into(), json!(entry.label));
-            details.insert("function".into(), json!(function.name));
-            details.insert("role".into(), json!(role.name));
-            details.insert("chained_findings".into(), json!(parts.iter().map(|f| &f.fingerprint).collect::<Vec<_>>()));
-            if !secrets.is_empty() {
-                let names: Vec<&str> = role.readable_secrets.iter().map(|s| s.secret_name.as_str()).collect();
-                details.insert("readable_secrets".into(), json!(names));
-            }
-            let evidence = Evidence {
-                summary: format!("internet → {} → Lambda {} → role {} ({what})", entry.label, function.name, role.name),
-                location: Some(entry.arn.clone()),
-                statement: super::iam_permissions::privilege_evidence(cx, role)
-                    .map(|(grant, _)| grant.statement.raw.clone())
-                    .or_else(|| secret_grant(cx, role)),
-                details,
-            };
-            let risk = RiskInputs {
-                exposure: Some((Exposure::UnauthenticatedInternet, format!("{} needs no credentials", entry.label))),
-                blast: Some((blast, what)),
-                credential_age_days: None,
+            let chain = Chain {
+                entry_arn: &entry.arn,
+                region: &entry.region,
+                origin: "internet",
+                entry_label: entry.label.clone(),
+                exposure: (Exposure::UnauthenticatedInternet, format!("{} needs no credentials", entry.label)),
                 compensating: entry.compensating.clone(),
-                unaudited: None,
+                before_function: vec![entry.arn.clone()],
+                hop_labels: Vec::new(),
+                discriminator: "path".into(),
             };
-            let prize = if secrets.is_empty() { String::new() } else { format!(" → {} secret(s)", secrets.len()) };
-            let mut draft = Draft::new(
-                &entry.arn,
-                &entry.region,
-                "path",
-                format!("Internet → {} → {} → {}{prize}", entry.label, function.name, role.name),
-            )
-            .evidence(evidence)
-            .risk(risk);
-            draft.path = path;
-            draft.chain_of = Some(parts.iter().map(|f| f.score).collect());
-            out.emit(draft);
+            if let Some(draft) = privileged_chain(cx, earlier, chain, function) {
+                out.emit(draft);
+            }
         }
     },
 };
+
+pub static PUBLIC_EVENT_TO_PRIVILEGED_LAMBDA: Rule = Rule {
+    meta: RuleMeta {
+        id: "attack-path-public-event-to-privileged-lambda",
+        title: "Topic, queue or event bus anyone can write to triggers a privileged Lambda function",
+        rationale: "Any AWS account can publish to the topic, send to the queue or put events on the bus at the start of the chain, and the chain (a subscription, an event source mapping or a rule, possibly through a queue or another topic) delivers that input to a function whose execution role is an administrator, nearly one, can escalate privileges, or can read secrets. One parsing bug in the function hands the account to a stranger who never needed credentials here. Chains from restricted sources, and public sources that reach only least-privilege functions, do not form this path (their parts are still reported).",
+        remediation: "Break the chain at its cheapest link: restrict the source's policy to the accounts and services that publish (aws:SourceAccount, aws:SourceArn, aws:PrincipalOrgID), or give the function a least-privilege role (usually both).",
+        references: &[
+            "AWS FSBP SNS.4",
+            "AWS FSBP SQS.3",
+            "https://docs.aws.amazon.com/wellarchitected/latest/serverless-applications-lens/identity-and-access-management.html",
+        ],
+    },
+    check: |cx, earlier, out| {
+        let graph = &cx.graph;
+        let mut seen = std::collections::HashSet::new();
+        // Routes are shortest first per source: the first chain to a function stands for the others.
+        for route in &graph.event_routes {
+            let source = &graph.event_sources[route.source];
+            if source.exposure != Exposure::AnyAwsPrincipal {
+                continue;
+            }
+            let Some(function) = cx.inventory.lambda.functions.get(route.function_arn()) else { continue };
+            if !seen.insert((source.hop.arn.as_str(), function.arn.as_str())) {
+                continue;
+            }
+            let upstream = &route.hops[..route.hops.len() - 1];
+            let chain = Chain {
+                entry_arn: &source.hop.arn,
+                region: &source.region,
+                origin: "any AWS principal",
+                entry_label: source.hop.label.clone(),
+                exposure: (Exposure::AnyAwsPrincipal, format!("{}: {}", source.hop.label, source.reason)),
+                compensating: Vec::new(),
+                before_function: upstream.iter().map(|h| h.arn.clone()).collect(),
+                hop_labels: route.hops.iter().map(|h| h.label.clone()).collect(),
+                discriminator: function.arn.clone(),
+            };
+            if let Some(draft) = privileged_chain(cx, earlier, chain, function) {
+                out.emit(draft);
+            }
+        }
+    },
+};
+
+/// Where a chain starts and how it reaches its function.
+struct Chain<'a> {
+    entry_arn: &'a str,
+    region: &'a str,
+    /// Who walks it: "internet", "any AWS principal".
+    origin: &'static str,
+    /// "GET /orders on REST API shop (us-east-1)", "topic orders-events".
+    entry_label: String,
+    exposure: (Exposure, String),
+    compensating: Vec<String>,
+    /// Every hop's ARN before the function, in order (the entry first).
+    before_function: Vec<String>,
+    /// Every hop by name, the function included; empty when the entry leads to the function directly.
+    hop_labels: Vec<String>,
+    discriminator: String,
+}
+
+/// The attack path through `chain` to `function`, when the function's role is privileged or reads secrets.
+fn privileged_chain(
+    cx: &crate::analyze::Context<'_>,
+    earlier: &[Finding],
+    chain: Chain<'_>,
+    function: &crate::inventory::lambda::LambdaFunction,
+) -> Option<Draft> {
+    let role_arn = function.role.as_ref()?;
+    let role = cx.principals.get(role_arn)?;
+    if !role.capability.is_privileged() && role.readable_secrets.is_empty() {
+        return None;
+    }
+    // What the attacker gains last: the secrets the role reads, when that is the prize.
+    let secrets: Vec<&str> = if role.capability.is_privileged() {
+        Vec::new()
+    } else {
+        role.readable_secrets.iter().map(|s| s.secret_arn.as_str()).collect()
+    };
+    let mut path = chain.before_function.clone();
+    path.extend([function.arn.clone(), role_arn.clone()]);
+    path.extend(secrets.iter().map(|s| (*s).to_owned()));
+    let parts: Vec<&Finding> =
+        earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
+    let (blast, what) = role.blast_radius();
+    let mut details = BTreeMap::new();
+    details.insert("entry_point".into(), json!(chain.entry_label));
+    if !chain.hop_labels.is_empty() {
+        details.insert("hops".into(), json!(chain.hop_labels));
+    }
+    details.insert("function".into(), json!(function.name));
+    details.insert("role".into(), json!(role.name));
+    details.insert("chained_findings".into(), json!(parts.iter().map(|f| &f.fingerprint).collect::<Vec<_>>()));
+    if !secrets.is_empty() {
+        let names: Vec<&str> = role.readable_secrets.iter().map(|s| s.secret_name.as_str()).collect();
+        details.insert("readable_secrets".into(), json!(names));
+    }
+    // The resources between the entry and the function, by name (a queue a topic fans out to).
+    let between: String = chain
+        .hop_labels
+        .iter()
+        .skip(1)
+        .filter(|l| l.starts_with("queue ") || l.starts_with("topic ") || l.starts_with("event bus "))
+        .map(|l| format!(" → {l}"))
+        .collect();
+    let origin = chain.origin;
+    let evidence = Evidence {
+        summary: format!(
+            "{origin} → {}{between} → Lambda {} → role {} ({what})",
+            chain.entry_label, function.name, role.name
+        ),
+        location: Some(chain.entry_arn.to_owned()),
+        statement: super::iam_permissions::privilege_evidence(cx, role)
+            .map(|(grant, _)| grant.statement.raw.clone())
+            .or_else(|| secret_grant(cx, role)),
+        details,
+    };
+    let risk = RiskInputs {
+        exposure: Some(chain.exposure),
+        blast: Some((blast, what)),
+        credential_age_days: None,
+        compensating: chain.compensating,
+        unaudited: None,
+    };
+    let prize = if secrets.is_empty() { String::new() } else { format!(" → {} secret(s)", secrets.len()) };
+    let mut letters = origin.chars();
+    let capitalized: String = letters.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(letters).collect();
+    let title = format!("{capitalized} → {}{between} → {} → {}{prize}", chain.entry_label, function.name, role.name);
+    let mut draft = Draft::new(chain.entry_arn, chain.region, chain.discriminator, title).evidence(evidence).risk(risk);
+    draft.path = path;
+    draft.chain_of = Some(parts.iter().map(|f| f.score).collect());
+    Some(draft)
+}
 
 /// The statement that lets a role read secrets, for a path whose prize is its secrets.
 fn secret_grant(cx: &crate::analyze::Context<'_>, role: &crate::analyze::PrincipalView) -> Option<serde_json::Value> {
@@ -142,5 +239,36 @@ mod tests {
         assert!(parts.len() >= 2, "the open route and the privileged role are findings too");
         assert!(parts.iter().all(|p| p.score < found[0].score));
         assert_eq!(everything[0].rule_id, "attack-path-public-api-to-privileged-lambda", "ranked first");
+    }
+
+    #[test]
+    fn public_topic_through_a_queue_to_an_admin_function_is_one_path_with_every_hop() {
+        let fixture = event_account();
+        let found = fixture.findings("attack-path-public-event-to-privileged-lambda");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(
+            found.len(),
+            1,
+            "the default-policy topic, the organization's bus and the least-privilege sink form none"
+        );
+        let path = &found[0].path;
+        assert_eq!(path[0], topic_arn("orders-events"));
+        assert!(path[1].starts_with(&topic_arn("orders-events")), "the subscription");
+        assert_eq!(path[2], queue_arn("orders-intake"));
+        assert!(path[3].contains(":event-source-mapping:"));
+        assert_eq!(path[4], function_arn("order-processor"));
+        assert!(path[5].ends_with(":role/admin"));
+        assert_eq!(path.len(), 6);
+        let everything = crate::assess::analyze(&fixture.inventory, now()).findings;
+        let parts: Vec<_> = everything
+            .iter()
+            .filter(|f| {
+                path.contains(&f.resource_arn)
+                    && f.rule_id != found[0].rule_id
+                    && f.category.link() == crate::finding::Link::Link
+            })
+            .collect();
+        assert!(parts.len() >= 2, "the public topic and the admin role are findings too");
+        assert!(parts.iter().all(|p| p.score < found[0].score), "the chain outranks its parts");
     }
 }

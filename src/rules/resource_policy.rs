@@ -1,28 +1,15 @@
-//! The shared resource-policy check: whom a resource-based policy admits to some actions with no restricting
-//! condition — anyone, or an account other than the scanned one — and the evidence for it. Function policies,
-//! REST API policies and role trust policies go through it today; the policies of secrets, keys, topics,
-//! queues and buses are meant to as well. A rule asks [`openings`] and words its own finding.
+//! The shared resource-policy check as rules use it: whom a resource-based policy admits to some actions with
+//! no restricting condition (anyone, an account other than the scanned one, any account through a service
+//! principal) and the evidence for it. The check itself is `analyze::policy::openings`, which the graph's
+//! event sources read too. Function, REST API, secret, key, topic, queue and bus policies and role trust
+//! policies go through it; a rule asks [`openings`] and words its own finding.
 
 use super::statement_evidence;
 use crate::analyze::Context;
-use crate::analyze::policy::{Policy, Statement, Who, admissions};
+use crate::analyze::policy::Policy;
 use crate::finding::Evidence;
 
-/// Whom an unrestricted statement admits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Admits {
-    /// Principal `*` (or an Allow with NotPrincipal): any principal of any account.
-    Anyone,
-    /// An account other than the scanned one, named as principal.
-    ForeignAccount(String),
-}
-
-/// One statement that lets someone in with nothing restricting it.
-#[derive(Debug)]
-pub struct Opening<'p> {
-    pub admits: Admits,
-    pub statement: &'p Statement,
-}
+pub use crate::analyze::policy::{Admits, Opening};
 
 impl Opening<'_> {
     /// The finding's evidence: `summary`, and the statement as written, located at "`policy` of
@@ -31,38 +18,16 @@ impl Opening<'_> {
         let location = format!("{policy} of {resource_arn}, statement {}", self.statement.label());
         statement_evidence(summary, location, self.statement)
     }
-
-    /// The foreign account admitted, if that is whom it admits.
-    pub fn foreign_account(&self) -> Option<&str> {
-        match &self.admits {
-            Admits::ForeignAccount(account) => Some(account),
-            Admits::Anyone => None,
-        }
-    }
 }
 
-/// Every way `policy` admits anyone, or a foreign account, to any of `actions` without a condition on one of
-/// `restricting_keys`, in statement order (anyone before the accounts a statement names).
+/// [`crate::analyze::policy::openings`] of a resource in the scanned account.
 pub fn openings<'p>(
     cx: &Context<'_>,
     policy: &'p Policy,
     actions: &[&str],
     restricting_keys: &[&str],
 ) -> Vec<Opening<'p>> {
-    let mut out = Vec::new();
-    for admission in admissions(policy, actions, restricting_keys).into_iter().filter(|a| a.restricted_by.is_empty()) {
-        if admission.who.contains(&Who::Anyone) {
-            out.push(Opening { admits: Admits::Anyone, statement: admission.statement });
-        }
-        for who in &admission.who {
-            if let Who::Account(account) = who
-                && account != cx.account_id()
-            {
-                out.push(Opening { admits: Admits::ForeignAccount(account.clone()), statement: admission.statement });
-            }
-        }
-    }
-    out
+    crate::analyze::policy::openings(policy, actions, restricting_keys, cx.account_id())
 }
 
 #[cfg(test)]
@@ -90,6 +55,8 @@ mod tests {
             {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root", format!("arn:aws:iam::{ACCOUNT}:root")]}, "Action": "lambda:*", "Resource": "*"},
             {"Sid": "Org", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
             {"Sid": "Service", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*"},
+            {"Sid": "Bucket", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"}}},
+            {"Sid": "Rendered", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::*:root"}, "Action": "lambda:InvokeFunction", "Resource": "*"},
             {"Sid": "Other", "Effect": "Allow", "Principal": "*", "Action": "lambda:GetPolicy", "Resource": "*"},
             {"Sid": "Denied", "Effect": "Deny", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*"}
         ]}));
@@ -97,9 +64,11 @@ mod tests {
             found,
             [
                 (Admits::Anyone, "Open".to_owned()),
-                (Admits::ForeignAccount("444455556666".into()), "Partner".to_owned())
+                (Admits::ForeignAccount("444455556666".into()), "Partner".to_owned()),
+                (Admits::AnyAccountThrough("s3.amazonaws.com".into()), "Service".to_owned()),
+                (Admits::Anyone, "Rendered".to_owned())
             ],
-            "the org-restricted, service, other-action and Deny statements, and the account itself, admit no one"
+            "the org-restricted, source-scoped service, other-action and Deny statements, and the account itself, admit no one"
         );
     }
 }

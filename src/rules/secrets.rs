@@ -165,7 +165,7 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
                     &secret.arn,
                 );
                 let risk = RiskInputs {
-                    exposure: Some((Exposure::AuthenticatedInternet, "any AWS account can call GetSecretValue".into())),
+                    exposure: Some((Exposure::AnyAwsPrincipal, "any AWS account can call GetSecretValue".into())),
                     ..RiskInputs::default()
                 };
                 out.emit(

@@ -16,7 +16,11 @@ use crate::inventory::SERVICES;
 pub enum Exposure {
     /// Anyone on the internet, no credentials.
     UnauthenticatedInternet,
-    /// Anyone with some credential: an AWS account, an API key, a token an authorizer accepts.
+    /// Any principal of any AWS account: a resource policy with Principal `*` and no restricting condition
+    /// (a topic anyone can publish to, a function anyone can invoke, a role anyone can assume), or a service
+    /// grant that any account's resource can use. An AWS account costs an attacker a few minutes.
+    AnyAwsPrincipal,
+    /// Anyone with some credential: an API key, a token an authorizer accepts.
     AuthenticatedInternet,
     /// Principals of another AWS account.
     CrossAccount,
@@ -44,6 +48,7 @@ impl Exposure {
     pub fn multiplier(self) -> f64 {
         match self {
             Exposure::UnauthenticatedInternet => 1.4,
+            Exposure::AnyAwsPrincipal => 1.3,
             Exposure::AuthenticatedInternet => 1.2,
             Exposure::CrossAccount => 1.1,
             Exposure::Internal => 1.0,
@@ -53,6 +58,7 @@ impl Exposure {
     pub fn as_str(self) -> &'static str {
         match self {
             Exposure::UnauthenticatedInternet => "unauthenticated_internet",
+            Exposure::AnyAwsPrincipal => "any_aws_principal",
             Exposure::AuthenticatedInternet => "authenticated_internet",
             Exposure::CrossAccount => "cross_account",
             Exposure::Internal => "internal",

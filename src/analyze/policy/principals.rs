@@ -43,7 +43,14 @@ pub const PUBLIC_RESTRICTING_KEYS: &[&str] = &[
     "aws:SourceIp",
     "aws:VpcSourceIp",
     "aws:PrincipalServiceName",
+    // SNS's own key for the publishing account, the one the console's default topic policy uses.
+    "aws:SourceOwner",
 ];
+
+/// Condition keys that tie a service principal's grant to the resource or account acting through it: without
+/// one, any account's bucket, topic or rule can use the grant (the confused deputy).
+pub const SERVICE_SOURCE_KEYS: &[&str] =
+    &["aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:SourceOwner"];
 
 /// Condition keys that limit who in a trusted foreign account can assume a role.
 pub const CROSS_ACCOUNT_RESTRICTING_KEYS: &[&str] = &[
@@ -100,6 +107,9 @@ pub fn admissions<'p>(policy: &'p Policy, actions: &[&str], restricting_keys: &[
                 for (principal_type, ids) in &p.by_type {
                     for id in ids.iter().filter(|id| id.as_str() != "*") {
                         who.push(match principal_type.as_str() {
+                            // `arn:aws:iam::*:root`: how some endpoints render `*` (AWS itself refuses
+                            // wildcards in principal ARNs), so it can only mean everyone.
+                            "AWS" if id.split(':').nth(4) == Some("*") => Who::Anyone,
                             "AWS" => account_of(id).map_or_else(|| Who::Other(id.clone()), Who::Account),
                             "Service" => Who::Service(id.clone()),
                             "Federated" => Who::Federated(id.clone()),
@@ -118,6 +128,65 @@ pub fn admissions<'p>(policy: &'p Policy, actions: &[&str], restricting_keys: &[
             .map(|c| format!("{} ({})", c.key, c.operator))
             .collect();
         out.push(Admission { who, statement, restricted_by });
+    }
+    out
+}
+
+/// Whom an unrestricted statement admits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admits {
+    /// Principal `*` (or an Allow with NotPrincipal): any principal of any account.
+    Anyone,
+    /// An account other than the owning one, named as principal.
+    ForeignAccount(String),
+    /// A service principal with no condition on the source resource or account: any account's resources
+    /// of that service can act through the grant.
+    AnyAccountThrough(String),
+}
+
+/// One statement that lets someone in with nothing restricting it.
+#[derive(Debug)]
+pub struct Opening<'p> {
+    pub admits: Admits,
+    pub statement: &'p Statement,
+}
+
+impl Opening<'_> {
+    /// The foreign account admitted, if that is whom it admits.
+    pub fn foreign_account(&self) -> Option<&str> {
+        match &self.admits {
+            Admits::ForeignAccount(account) => Some(account),
+            _ => None,
+        }
+    }
+}
+
+/// The shared resource-policy check: every way `policy` admits anyone, a foreign account (other than
+/// `owner`), or any account through a service principal, to any of `actions` without a condition on one of
+/// `restricting_keys` (for services: on the source, [`SERVICE_SOURCE_KEYS`]), in statement order.
+pub fn openings<'p>(policy: &'p Policy, actions: &[&str], restricting_keys: &[&str], owner: &str) -> Vec<Opening<'p>> {
+    let mut out = Vec::new();
+    for admission in admissions(policy, actions, restricting_keys) {
+        let statement = admission.statement;
+        if admission.restricted_by.is_empty() {
+            if admission.who.contains(&Who::Anyone) {
+                out.push(Opening { admits: Admits::Anyone, statement });
+            }
+            for who in &admission.who {
+                if let Who::Account(account) = who
+                    && account != owner
+                {
+                    out.push(Opening { admits: Admits::ForeignAccount(account.clone()), statement });
+                }
+            }
+        }
+        if statement.has_condition_on(SERVICE_SOURCE_KEYS).is_empty() {
+            for who in &admission.who {
+                if let Who::Service(service) = who {
+                    out.push(Opening { admits: Admits::AnyAccountThrough(service.clone()), statement });
+                }
+            }
+        }
     }
     out
 }

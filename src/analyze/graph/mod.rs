@@ -1,11 +1,14 @@
 //! The resource graph: internet → REST method / HTTP or WebSocket route / function URL → Lambda function
-//! (from the integration URI) → execution role → what that role can do; and who can reach each function.
+//! (from the integration URI) → execution role → what that role can do; the event sources (topics, queues,
+//! buses others can write to) and their chains to functions (`events`); and who can reach each function.
+
+pub mod events;
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::policy::{Policy, Who, admissions, principals::PUBLIC_RESTRICTING_KEYS};
+use super::policy::{Admits, Policy, Who, admissions, openings, principals::PUBLIC_RESTRICTING_KEYS};
 use crate::inventory::Inventory;
 use crate::score::Exposure;
 
@@ -57,6 +60,10 @@ pub struct Graph {
     pub function_exposure: HashMap<String, (Exposure, String)>,
     /// Role ARN → the functions that run with it.
     pub functions_by_role: HashMap<String, Vec<String>>,
+    /// Topics, queues and buses principals outside the account can write to.
+    pub event_sources: Vec<events::EventSource>,
+    /// Every chain from one of them to a function.
+    pub event_routes: Vec<events::EventRoute>,
 }
 
 /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` → without the qualifier.
@@ -89,6 +96,32 @@ pub fn rest_policy_restriction(policy: &Policy) -> Option<String> {
         .iter()
         .any(|s| s.effect == super::policy::Effect::Deny && !s.has_condition_on(PUBLIC_RESTRICTING_KEYS).is_empty());
     (!open || denies).then(|| "the API's resource policy restricts callers".to_owned())
+}
+
+/// Who a function's own resource policy lets invoke it directly, at most: any AWS principal (Principal `*`
+/// with no restricting condition, or a service grant with no source condition, which any account's
+/// resources can use), or a foreign account.
+fn invoke_exposure(policy: &Policy, owner: &str) -> Option<(Exposure, String)> {
+    let mut best: Option<(Exposure, String)> = None;
+    for opening in openings(policy, &["lambda:InvokeFunction"], PUBLIC_RESTRICTING_KEYS, owner) {
+        let label = opening.statement.label();
+        let candidate = match &opening.admits {
+            Admits::Anyone => {
+                (Exposure::AnyAwsPrincipal, format!("its resource policy lets any AWS principal invoke it ({label})"))
+            }
+            Admits::AnyAccountThrough(service) => (
+                Exposure::AnyAwsPrincipal,
+                format!("its resource policy lets {service} invoke it for any account's resources ({label})"),
+            ),
+            Admits::ForeignAccount(account) => {
+                (Exposure::CrossAccount, format!("its resource policy lets account {account} invoke it ({label})"))
+            }
+        };
+        if best.as_ref().is_none_or(|b| candidate.0 < b.0) {
+            best = Some(candidate);
+        }
+    }
+    best
 }
 
 impl Graph {
@@ -197,12 +230,30 @@ impl Graph {
             }
         }
 
+        let (sources, routes) = events::build(inventory, resource_policies);
+        graph.event_sources = sources;
+        graph.event_routes = routes;
+
+        let mut candidates: Vec<(String, (Exposure, String))> = Vec::new();
         for entry in &graph.entry_points {
             let Some(function) = &entry.function_arn else { continue };
-            let candidate = (entry.exposure, format!("reachable through {}", entry.label));
+            candidates.push((function.clone(), (entry.exposure, format!("reachable through {}", entry.label))));
+        }
+        for route in &graph.event_routes {
+            let source = &graph.event_sources[route.source];
+            let reason = format!("triggered by {}: {}; {}", source.hop.label, source.reason, route.describe());
+            candidates.push((route.function_arn().to_owned(), (source.exposure, reason)));
+        }
+        for function in inventory.lambda.functions.values() {
+            if let Some(policy) = resource_policies.get(&function.arn) {
+                candidates
+                    .extend(invoke_exposure(policy, &inventory.account.account_id).map(|c| (function.arn.clone(), c)));
+            }
+        }
+        for (function, candidate) in candidates {
             graph
                 .function_exposure
-                .entry(function.clone())
+                .entry(function)
                 .and_modify(|current| {
                     if candidate.0 < current.0 {
                         *current = candidate.clone();
@@ -214,8 +265,8 @@ impl Graph {
         graph
     }
 
-    /// How exposed a function is: through its entry points, or by a resource policy that lets other
-    /// principals invoke it directly (`lambda_invokers`), whichever is more.
+    /// How exposed a function is: through its entry points, its event chains, or a resource policy that lets
+    /// others invoke it directly, whichever is most.
     pub fn exposure_of_function(&self, arn: &str) -> Option<&(Exposure, String)> {
         self.function_exposure.get(arn)
     }

@@ -1,0 +1,128 @@
+//! EventBridge (per region): event buses and their policies, each bus's rules, and each rule's targets
+//! (where events go, never the input they carry).
+
+use aws_sdk_eventbridge::Client;
+use futures::StreamExt;
+
+use super::{Call, Ctx, Location};
+use crate::inventory::eventbridge::*;
+use crate::inventory::{Observed, PolicyDocument};
+
+fn call(region: &str, operation: &'static str) -> Call {
+    Call::new("eventbridge", region, operation)
+}
+
+/// The largest pages of ListEventBuses, ListRules and ListTargetsByRule.
+const BUSES_PAGE: i32 = 100;
+const RULES_PAGE: i32 = 100;
+const TARGETS_PAGE: i32 = 100;
+
+pub(crate) async fn collect(ctx: &Ctx, client: &Client, at: &Location<'_>) -> EventsInventory {
+    let region = at.region;
+    let (pages, complete) = ctx
+        .token_listing(
+            call(region, "ListEventBuses"),
+            |token| client.list_event_buses().limit(BUSES_PAGE).set_next_token(token).send(),
+            |page| page.next_token().map(str::to_owned),
+        )
+        .await;
+    let listed: Vec<(String, String)> = pages
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|page| page.event_buses())
+        .filter_map(|b| Some((b.arn()?.to_owned(), b.name()?.to_owned())))
+        .collect();
+    let buses = futures::stream::iter(listed)
+        .map(|(arn, name)| async move {
+            let (policy, rules) = tokio::join!(bus_policy(ctx, client, region, &arn), rules(ctx, client, region, &arn));
+            EventBus { arn, name, region: region.to_owned(), policy, rules }
+        })
+        .buffer_unordered(ctx.fanout())
+        .collect::<Vec<_>>()
+        .await;
+    EventsInventory {
+        buses: buses.into_iter().map(|b| (b.arn.clone(), b)).collect(),
+        listed_regions: if complete { vec![region.to_owned()] } else { Vec::new() },
+    }
+}
+
+async fn bus_policy(ctx: &Ctx, client: &Client, region: &str, bus: &str) -> Observed<PolicyDocument> {
+    let request = client.describe_event_bus().name(bus).send();
+    ctx.fetch_policy(call(region, "DescribeEventBus").on(bus), request, |out| out.policy().filter(|p| !p.is_empty()))
+        .await
+}
+
+async fn rules(ctx: &Ctx, client: &Client, region: &str, bus: &str) -> Option<Vec<EventRule>> {
+    let pages = ctx
+        .token_pages(
+            call(region, "ListRules").on(bus),
+            |token| client.list_rules().event_bus_name(bus).limit(RULES_PAGE).set_next_token(token).send(),
+            |page| page.next_token().map(str::to_owned),
+        )
+        .await?;
+    let listed: Vec<EventRule> = pages
+        .iter()
+        .flat_map(|page| page.rules())
+        .filter_map(|r| {
+            Some(EventRule {
+                arn: r.arn()?.to_owned(),
+                name: r.name()?.to_owned(),
+                state: r.state().map(|s| s.as_str().to_owned()),
+                schedule: r.schedule_expression().map(str::to_owned),
+                event_pattern: r.event_pattern().map(str::to_owned),
+                managed_by: r.managed_by().map(str::to_owned),
+                targets: None,
+            })
+        })
+        .collect();
+    let mut rules = futures::stream::iter(listed)
+        .map(|mut rule| async move {
+            rule.targets = targets(ctx, client, region, bus, &rule).await;
+            rule
+        })
+        .buffer_unordered(ctx.fanout())
+        .collect::<Vec<_>>()
+        .await;
+    rules.sort_by(|a, b| a.arn.cmp(&b.arn));
+    Some(rules)
+}
+
+async fn targets(ctx: &Ctx, client: &Client, region: &str, bus: &str, rule: &EventRule) -> Option<Vec<RuleTarget>> {
+    let pages = ctx
+        .token_pages(
+            call(region, "ListTargetsByRule").on(&rule.arn),
+            |token| {
+                let request = client.list_targets_by_rule().rule(&rule.name).event_bus_name(bus);
+                request.limit(TARGETS_PAGE).set_next_token(token).send()
+            },
+            |page| page.next_token().map(str::to_owned),
+        )
+        .await?;
+    let mut targets: Vec<RuleTarget> = pages
+        .iter()
+        .flat_map(|page| page.targets())
+        .map(|t| RuleTarget {
+            id: t.id().to_owned(),
+            arn: t.arn().to_owned(),
+            role_arn: t.role_arn().map(str::to_owned),
+        })
+        .collect();
+    targets.sort_by(|a, b| a.id.cmp(&b.id));
+    Some(targets)
+}
+
+/// The fewest requests: the bus listing's pages, each bus's policy and rule pages, each rule's targets.
+pub(crate) fn minimum_requests(events: &EventsInventory, regions: usize) -> usize {
+    let per_bus: usize = events
+        .buses
+        .values()
+        .map(|b| 1 + b.rules.as_ref().map_or(1, |r| 1 + r.len().saturating_sub(1) / RULES_PAGE as usize))
+        .sum();
+    let per_rule: usize = events
+        .rules()
+        .map(|(_, r)| r.targets.as_ref().map_or(1, |t| 1 + t.len().saturating_sub(1) / TARGETS_PAGE as usize))
+        .sum();
+    super::pages_needed(events.buses.values().map(|b| b.region.as_str()), regions, BUSES_PAGE as usize)
+        + per_bus
+        + per_rule
+}
