@@ -80,7 +80,7 @@ CBOR_OPERATION = re.compile(r"^/service/([A-Za-z0-9_]+)/operation/([A-Za-z0-9_]+
 # The services that SDKs reach in CBOR and moto in JSON, by target prefix: their botocore names.
 CBOR_SERVICES = {"GraniteServiceVersion20100801": "cloudwatch"}
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
-QUERY_PROTOCOL_SERVICES = {"iam", "sts"}
+QUERY_PROTOCOL_SERVICES = {"iam", "sts", "sns"}
 
 
 def days_ago(days: int) -> dt.datetime:
@@ -922,6 +922,86 @@ class Seeder:
             if retention:
                 client.put_retention_policy(logGroupName=group, retentionInDays=retention)
 
+    # ---- Events: SNS, SQS, EventBridge, event source mappings ------------------------------------------------
+    def seed_events(self) -> None:
+        us = "us-east-1"
+        sns, sqs, events, lam = (self.client(s, us) for s in ("sns", "sqs", "events", "lambda"))
+        # A function that fulfils orders from a queue, with a role that can attach any policy to a role.
+        role = self.role(
+            "order-fulfilment-role",
+            self.lambda_trust(),
+            inline={"fulfil": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], "Resource": "*"},
+                {"Sid": "ManageOwnRole", "Effect": "Allow", "Action": ["iam:AttachRolePolicy", "iam:GetRole"], "Resource": "*"},
+            ]}},
+        )
+        self.function(us, "order-fulfilment", role, "python3.12", tracing="Active")
+        self.function(us, "billing-notifier", role, "python3.12", tracing="Active")
+        small = self.role("export-worker-role", self.lambda_trust(), managed=["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"])
+        self.function(us, "export-worker", small, "python3.12", tracing="Active")
+
+        # The chain: anyone may publish to orders-events, which fans out to orders-intake, which feeds
+        # order-fulfilment (whose role can escalate).
+        orders = sns.create_topic(Name="orders-events")["TopicArn"]
+        sns.set_topic_attributes(TopicArn=orders, AttributeName="Policy", AttributeValue=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "PartnersPublish", "Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": orders}],
+        }))
+        intake_url = sqs.create_queue(QueueName="orders-intake")["QueueUrl"]
+        intake = sqs.get_queue_attributes(QueueUrl=intake_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sqs.set_queue_attributes(QueueUrl=intake_url, Attributes={"SqsManagedSseEnabled": "true", "Policy": json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "FromOrdersTopic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                           "Action": "sqs:SendMessage", "Resource": intake, "Condition": {"ArnEquals": {"aws:SourceArn": orders}}}],
+        })})
+        sns.subscribe(TopicArn=orders, Protocol="sqs", Endpoint=intake)
+        lam.create_event_source_mapping(EventSourceArn=intake, FunctionName="order-fulfilment", BatchSize=10)
+
+        # Look-alike: the console's default topic policy (this account only), a key, and a grant to SNS for
+        # that topic alone, in front of the same privileged role.
+        alerts = sns.create_topic(Name="billing-alerts", Attributes={"KmsMasterKeyId": "alias/aws/sns"})["TopicArn"]
+        lam.add_permission(FunctionName="billing-notifier", StatementId="from-billing-alerts", Action="lambda:InvokeFunction",
+                           Principal="sns.amazonaws.com", SourceArn=alerts)
+        sns.subscribe(TopicArn=alerts, Protocol="lambda", Endpoint=f"arn:aws:lambda:{us}:{ACCOUNT}:function:billing-notifier")
+
+        # A queue anyone may send to and read from, without encryption; nothing consumes it.
+        drop_url = sqs.create_queue(QueueName="audit-drop", Attributes={"SqsManagedSseEnabled": "false"})["QueueUrl"]
+        sqs.set_queue_attributes(QueueUrl=drop_url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": "*"},
+                           "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"], "Resource": "*"}],
+        })})
+
+        # The default bus accepts events from anyone; its export-requests rule runs the export worker (whose
+        # role holds only the basic execution policy). Look-alike: the scheduled nightly-export rule, which no
+        # event can set off.
+        events.put_permission(EventBusName="default", Action="events:PutEvents", Principal="*", StatementId="AnyoneMayPut")
+        worker = f"arn:aws:lambda:{us}:{ACCOUNT}:function:export-worker"
+        for name, trigger in (("export-requests", {"EventPattern": json.dumps({"source": ["acme.exports"]})}),
+                              ("nightly-export", {"ScheduleExpression": "cron(0 2 * * ? *)"})):
+            rule = events.put_rule(Name=name, State="ENABLED", **trigger)["RuleArn"]
+            events.put_targets(Rule=name, Targets=[{"Id": "export", "Arn": worker}])
+            lam.add_permission(FunctionName="export-worker", StatementId=f"from-{name}", Action="lambda:InvokeFunction",
+                               Principal="events.amazonaws.com", SourceArn=rule)
+
+        # Look-alike: a partner bus shared with the organization only, routed to the privileged notifier.
+        partner = events.create_event_bus(Name="partner-events")["EventBusArn"]
+        events.put_permission(EventBusName="partner-events", Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "Organization", "Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
+                           "Resource": partner, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}],
+        }))
+        sync = events.put_rule(Name="partner-sync", EventBusName="partner-events", EventPattern=json.dumps({"source": ["acme.partners"]}))["RuleArn"]
+        events.put_targets(Rule="partner-sync", EventBusName="partner-events",
+                           Targets=[{"Id": "notify", "Arn": f"arn:aws:lambda:{us}:{ACCOUNT}:function:billing-notifier"}])
+        lam.add_permission(FunctionName="billing-notifier", StatementId="from-partner-sync", Action="lambda:InvokeFunction",
+                           Principal="events.amazonaws.com", SourceArn=sync)
+
+        # The confused deputy: any account's bucket may trigger thumbnailer (no source condition).
+        self.client("lambda", "eu-west-1").add_permission(
+            FunctionName="thumbnailer", StatementId="s3-uploads", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com"
+        )
+
     def seed_bulk(self, functions: int, roles: int, rest_apis: int) -> None:
         iam = self.client("iam")
         role_arns = []
@@ -963,6 +1043,7 @@ class Seeder:
         self.seed_secrets(keys)
         self.seed_parameters(keys)
         self.seed_monitoring()
+        self.seed_events()
         self.retire_keys(keys)
         if account == "large":
             self.seed_bulk(functions=500, roles=800, rest_apis=100)

@@ -145,9 +145,14 @@ pub fn rank(findings: &mut [Finding]) {
     findings.sort_by(by_rank);
 }
 
-/// The comparison behind [`rank`].
+/// The comparison behind [`rank`]: score, then (among findings the cap made equal, such as attack paths at
+/// 100) the uncapped product of their factors, then the fingerprint, so the order is total and stable.
 pub fn by_rank(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-    b.score.cmp(&a.score).then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    let uncapped = |f: &Finding| f.factors.iter().map(|factor| factor.multiplier).product::<f64>();
+    b.score
+        .cmp(&a.score)
+        .then_with(|| uncapped(b).total_cmp(&uncapped(a)))
+        .then_with(|| a.fingerprint.cmp(&b.fingerprint))
 }
 
 /// `sha256(rule_id ‖ resource_arn ‖ discriminator)`, first 128 bits in hex.

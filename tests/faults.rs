@@ -89,8 +89,9 @@ fn throttling_latency_5xx_and_dropped_connections_change_nothing_that_is_seen() 
 
     // 30% throttled, 40 ms each (the bar); and server errors plus connections dropped mid-request.
     // Both scans run at once against the one emulator.
-    // CloudTrail, CloudWatch Logs and CloudWatch send a handful of requests: their first is throttled whatever
-    // the draw, so that each protocol shape is exercised on every run.
+    // CloudTrail, CloudWatch Logs, CloudWatch, SNS, SQS and EventBridge send a handful of requests: their first
+    // is throttled whatever the draw, so that each protocol shape (and SNS's own `Throttled`, 429) is exercised
+    // on every run.
     let proxy = FaultProxy::start(
         &emulator,
         &[
@@ -104,6 +105,12 @@ fn throttling_latency_5xx_and_dropped_connections_change_nothing_that_is_seen() 
             "logs",
             "--throttle-first",
             "monitoring",
+            "--throttle-first",
+            "sns",
+            "--throttle-first",
+            "sqs",
+            "--throttle-first",
+            "events",
         ],
     );
     let flaky = FaultProxy::start(&emulator, &["--error-5xx", "0.1", "--drop", "0.1", "--seed", "11"]);
@@ -122,15 +129,15 @@ fn throttling_latency_5xx_and_dropped_connections_change_nothing_that_is_seen() 
     let stats = proxy.stats();
     let injected = stats["throttled"].as_u64().unwrap();
     assert!(injected > 10, "the proxy throttled {injected} of {} requests", stats["requests"]);
-    // Every protocol's throttling shape was answered and retried to the same snapshot: the JSON protocol of
-    // Secrets Manager, SSM, KMS, CloudTrail and CloudWatch Logs, query XML (IAM), REST-JSON (Lambda, API
-    // Gateway) and CloudWatch's CBOR.
+    // Every protocol's throttling shape was answered and retried to the same snapshot: the JSON protocols of
+    // Secrets Manager, SSM, KMS, CloudTrail, CloudWatch Logs, SQS and EventBridge, query XML (IAM, SNS),
+    // REST-JSON (Lambda, API Gateway) and CloudWatch's CBOR.
     let shapes = &stats["throttled_by_protocol"];
     for shape in ["query", "rest-json", "json", "cbor"] {
         assert!(shapes[shape].as_u64().unwrap_or(0) > 0, "no {shape} request was throttled: {shapes}");
     }
     let services = &stats["throttled_by_service"];
-    for service in ["cloudtrail", "logs", "monitoring"] {
+    for service in ["cloudtrail", "logs", "monitoring", "sns", "sqs", "events"] {
         assert!(services[service].as_u64().unwrap_or(0) > 0, "no {service} request was throttled: {services}");
     }
     let requests = &snapshot["scan"]["requests"];

@@ -9,10 +9,12 @@ use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction, RetryClassifierPriority};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
@@ -194,10 +196,13 @@ impl Storable for AttemptEnded {
     type Storer = StoreReplace<Self>;
 }
 
-/// The error codes AWS services throttle with (the coverage classifier reads them too).
+/// The error codes AWS services throttle with (the coverage classifier reads them too). SNS's `Throttled`
+/// is missing from the SDK's own list: [`ThrottlingClassifier`] makes it (and any 429) a throttling retry.
 pub const THROTTLING_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
+    "Throttled",
+    "ThrottledException",
     "TooManyRequestsException",
     "RequestLimitExceeded",
     "SlowDown",
@@ -205,6 +210,45 @@ pub const THROTTLING_CODES: &[&str] = &[
     "RequestThrottledException",
     "ProvisionedThroughputExceededException",
 ];
+
+/// A retry classifier for throttling answers the SDK's classifiers let through: SNS answers `Throttled`
+/// (HTTP 429, query XML), which neither the SDK's code list nor its transient status codes (500–504) name,
+/// so without it a throttled SNS call would fail on its first attempt. It runs after the SDK's classifiers
+/// and only speaks when they did not.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThrottlingClassifier;
+
+impl ClassifyRetry for ThrottlingClassifier {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        match ctx.response() {
+            Some(response)
+                if is_throttling(
+                    response.status().as_u16(),
+                    response.headers().get("x-amzn-query-error"),
+                    response.body().bytes().unwrap_or_default(),
+                ) =>
+            {
+                RetryAction::throttling_error()
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        if *previous != RetryAction::NoActionIndicated {
+            return previous.clone();
+        }
+        self.classify_retry(ctx)
+    }
+
+    fn name(&self) -> &'static str {
+        "stance throttling codes"
+    }
+
+    fn priority(&self) -> RetryClassifierPriority {
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
+}
 
 /// Whether a response is a throttling error in any of the protocols' shapes: HTTP 429, or a throttling code
 /// in a query-XML (`<Code>Throttling</Code>`), JSON (`"__type": "ThrottlingException"`) or CBOR (`__type`

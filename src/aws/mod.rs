@@ -6,7 +6,8 @@ mod guard;
 mod regions;
 
 pub use guard::{
-    CallCounters, NEVER_CALL, ReadOnlyGuard, THROTTLING_CODES, is_permitted_operation, is_read_only_operation,
+    CallCounters, NEVER_CALL, ReadOnlyGuard, THROTTLING_CODES, ThrottlingClassifier, is_permitted_operation,
+    is_read_only_operation,
 };
 pub use regions::STANDARD_REGIONS;
 

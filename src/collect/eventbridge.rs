@@ -126,3 +126,82 @@ pub(crate) fn minimum_requests(events: &EventsInventory, regions: usize) -> usiz
         + per_bus
         + per_rule
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_eventbridge::operation::describe_event_bus::DescribeEventBusOutput;
+    use aws_sdk_eventbridge::operation::list_event_buses::ListEventBusesOutput;
+    use aws_sdk_eventbridge::operation::list_rules::ListRulesOutput;
+    use aws_sdk_eventbridge::operation::list_targets_by_rule::ListTargetsByRuleOutput;
+    use aws_sdk_eventbridge::types::{EventBus as SdkBus, Rule, RuleState, Target};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::collect::call::test_support::{ctx, json_error};
+
+    const BUS: &str = "arn:aws:events:us-east-1:123456789012:event-bus/default";
+
+    #[tokio::test]
+    async fn buses_rules_pages_and_targets() {
+        let buses = mock!(Client::list_event_buses).then_output(|| {
+            ListEventBusesOutput::builder().event_buses(SdkBus::builder().name("default").arn(BUS).build()).build()
+        });
+        let policy = mock!(Client::describe_event_bus).then_output(|| {
+            DescribeEventBusOutput::builder()
+                .policy(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"events:PutEvents"}]}"#)
+                .build()
+        });
+        let rule = |name: &str, state: RuleState| {
+            Rule::builder()
+                .name(name)
+                .arn(format!("arn:aws:events:us-east-1:123456789012:rule/{name}"))
+                .state(state)
+                .build()
+        };
+        let rules1 = mock!(Client::list_rules).match_requests(|r| r.next_token().is_none()).then_output(move || {
+            ListRulesOutput::builder().rules(rule("nightly", RuleState::Enabled)).next_token("r2").build()
+        });
+        let rules2 = mock!(Client::list_rules)
+            .match_requests(|r| r.next_token() == Some("r2"))
+            .then_output(move || ListRulesOutput::builder().rules(rule("paused", RuleState::Disabled)).build());
+        let nightly =
+            mock!(Client::list_targets_by_rule).match_requests(|r| r.rule() == Some("nightly")).then_output(|| {
+                ListTargetsByRuleOutput::builder()
+                    .targets(
+                        Target::builder()
+                            .id("export")
+                            .arn("arn:aws:lambda:us-east-1:123456789012:function:export")
+                            .input(r#"{"token":"do-not-keep"}"#)
+                            .build()
+                            .expect("complete target"),
+                    )
+                    .build()
+            });
+        let paused = mock!(Client::list_targets_by_rule)
+            .match_requests(|r| r.rule() == Some("paused"))
+            .then_http_response(|| json_error(400, "AccessDeniedException", "not authorized"));
+        let client = mock_client!(
+            aws_sdk_eventbridge,
+            RuleMode::MatchAny,
+            [&buses, &policy, &rules1, &rules2, &nightly, &paused]
+        );
+        let ctx = ctx();
+        let at = Location { region: "us-east-1", partition: "aws", account: "123456789012", scanned: &[] };
+        let events = collect(&ctx, &client, &at).await;
+
+        let bus = &events.buses[BUS];
+        assert!(bus.policy.present().is_some());
+        let rules = bus.rules.as_ref().expect("listed");
+        assert_eq!(rules.len(), 2, "both pages");
+        assert!(rules[0].is_enabled() && !rules[1].is_enabled());
+        let targets = rules[0].targets.as_ref().expect("listed");
+        assert_eq!(targets[0].arn, "arn:aws:lambda:us-east-1:123456789012:function:export");
+        assert!(
+            !serde_json::to_string(&events).expect("serializes").contains("do-not-keep"),
+            "a target's input is not kept"
+        );
+        assert_eq!(rules[1].targets, None, "denied: unknown, not none");
+        assert_eq!(events.listed_regions, ["us-east-1"]);
+        assert_eq!(ctx.into_coverage().len(), 1);
+    }
+}

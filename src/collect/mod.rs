@@ -88,13 +88,15 @@ pub enum ScanError {
     NoRegion,
 }
 
-/// A client of one SDK crate as every collector needs it: the read-only guard, and the retry partition of
+/// A client of one SDK crate as every collector needs it: the read-only guard, the throttling codes the SDK
+/// misses (`aws::ThrottlingClassifier`), and the retry partition of
 /// its service and region (`aws::retry_partition`). A macro because each SDK crate has its own builder type.
 macro_rules! client {
     ($scanner:expr, $sdk:ident, $config:expr, $service:expr, $region:expr) => {
         $sdk::Client::from_conf(
             $sdk::config::Builder::from($config)
                 .interceptor($scanner.guard())
+                .retry_classifier(crate::aws::ThrottlingClassifier)
                 .retry_partition(retry_partition($service, $region))
                 .build(),
         )

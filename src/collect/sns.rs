@@ -92,3 +92,93 @@ pub(crate) fn minimum_requests(sns: &SnsInventory, regions: usize) -> usize {
         .sum();
     super::pages_needed(sns.topics.values().map(|t| t.region.as_str()), regions, TOPICS_PAGE) + per_topic
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_sns::operation::get_topic_attributes::GetTopicAttributesOutput;
+    use aws_sdk_sns::operation::list_subscriptions_by_topic::ListSubscriptionsByTopicOutput;
+    use aws_sdk_sns::operation::list_topics::ListTopicsOutput;
+    use aws_sdk_sns::types::{Subscription as SdkSubscription, Topic as SdkTopic};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::collect::call::test_support::{ctx, query_error};
+
+    const ORDERS: &str = "arn:aws:sns:us-east-1:123456789012:orders";
+    const ALERTS: &str = "arn:aws:sns:us-east-1:123456789012:alerts";
+
+    fn subscription(protocol: &str, endpoint: &str) -> SdkSubscription {
+        SdkSubscription::builder()
+            .subscription_arn(format!("{ORDERS}:{protocol}-1"))
+            .protocol(protocol)
+            .endpoint(endpoint)
+            .topic_arn(ORDERS)
+            .build()
+    }
+
+    #[tokio::test]
+    async fn topics_attributes_and_only_resource_endpoints() {
+        let page1 = mock!(Client::list_topics).match_requests(|r| r.next_token().is_none()).then_output(|| {
+            ListTopicsOutput::builder().topics(SdkTopic::builder().topic_arn(ORDERS).build()).next_token("p2").build()
+        });
+        let page2 = mock!(Client::list_topics)
+            .match_requests(|r| r.next_token() == Some("p2"))
+            .then_output(|| ListTopicsOutput::builder().topics(SdkTopic::builder().topic_arn(ALERTS).build()).build());
+        let orders =
+            mock!(Client::get_topic_attributes).match_requests(|r| r.topic_arn() == Some(ORDERS)).then_output(|| {
+                GetTopicAttributesOutput::builder()
+                    .attributes(
+                        "Policy",
+                        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish"}]}"#,
+                    )
+                    .attributes("KmsMasterKeyId", "alias/aws/sns")
+                    .build()
+            });
+        let alerts_denied = mock!(Client::get_topic_attributes)
+            .match_requests(|r| r.topic_arn() == Some(ALERTS))
+            .then_http_response(|| query_error(403, "AuthorizationError", "not authorized to GetTopicAttributes"));
+        let orders_subscriptions = mock!(Client::list_subscriptions_by_topic)
+            .match_requests(|r| r.topic_arn() == Some(ORDERS))
+            .then_output(|| {
+                ListSubscriptionsByTopicOutput::builder()
+                    .subscriptions(subscription("sqs", "arn:aws:sqs:us-east-1:123456789012:intake"))
+                    .subscriptions(subscription("https", "https://hooks.example.com/T0/B0/secret-token"))
+                    .build()
+            });
+        let alerts_subscriptions = mock!(Client::list_subscriptions_by_topic)
+            .match_requests(|r| r.topic_arn() == Some(ALERTS))
+            .then_output(|| ListSubscriptionsByTopicOutput::builder().build());
+        let client = mock_client!(
+            aws_sdk_sns,
+            RuleMode::MatchAny,
+            [&page1, &page2, &orders, &alerts_denied, &orders_subscriptions, &alerts_subscriptions]
+        );
+        let ctx = ctx();
+        let at = Location { region: "us-east-1", partition: "aws", account: "123456789012", scanned: &[] };
+        let sns = collect(&ctx, &client, &at).await;
+
+        assert_eq!(sns.topics.len(), 2, "both pages");
+        assert_eq!(sns.listed_regions, ["us-east-1"]);
+        let orders = &sns.topics[ORDERS];
+        assert_eq!(orders.name, "orders");
+        assert!(orders.policy.present().is_some());
+        assert_eq!(orders.kms_key, Observed::Present("alias/aws/sns".to_owned()));
+        let subscriptions = orders.subscriptions.as_ref().expect("listed");
+        let https = subscriptions.iter().find(|s| s.protocol == "https").expect("kept, without its endpoint");
+        assert_eq!(https.endpoint, None, "a webhook URL can carry a token: it is not stored");
+        let sqs = subscriptions.iter().find(|s| s.protocol == "sqs").expect("sqs");
+        assert_eq!(sqs.endpoint.as_deref(), Some("arn:aws:sqs:us-east-1:123456789012:intake"));
+        let alerts = &sns.topics[ALERTS];
+        assert!(
+            alerts.policy.is_unknown() && alerts.kms_key.is_unknown(),
+            "unreadable attributes are unknown, not absent"
+        );
+        assert_eq!(alerts.subscriptions, Some(Vec::new()));
+        let coverage = ctx.into_coverage();
+        assert_eq!(coverage.len(), 1, "{coverage:?}");
+        assert_eq!(
+            (coverage[0].operation.as_str(), coverage[0].resource.as_deref()),
+            ("GetTopicAttributes", Some(ALERTS))
+        );
+    }
+}

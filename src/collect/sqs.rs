@@ -93,3 +93,67 @@ fn dead_letter_target(redrive_policy: &str) -> Option<String> {
 pub(crate) fn minimum_requests(sqs: &SqsInventory, regions: usize) -> usize {
     super::pages_needed(sqs.queues.values().map(|q| q.region.as_str()), regions, PAGE as usize) + sqs.queues.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_sqs::operation::get_queue_attributes::GetQueueAttributesOutput;
+    use aws_sdk_sqs::operation::list_queues::ListQueuesOutput;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::collect::call::test_support::{ctx, json_error};
+
+    const URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012";
+
+    #[tokio::test]
+    async fn queues_encryption_redrive_and_a_denied_read() {
+        let list = mock!(Client::list_queues).then_output(|| {
+            ListQueuesOutput::builder()
+                .queue_urls(format!("{URL}/intake"))
+                .queue_urls(format!("{URL}/plain"))
+                .queue_urls(format!("{URL}/hidden"))
+                .build()
+        });
+        let intake = mock!(Client::get_queue_attributes)
+            .match_requests(|r| r.queue_url().is_some_and(|u| u.ends_with("/intake")))
+            .then_output(|| {
+                GetQueueAttributesOutput::builder()
+                    .attributes(QueueAttributeName::QueueArn, "arn:aws:sqs:us-east-1:123456789012:intake")
+                    .attributes(QueueAttributeName::KmsMasterKeyId, "alias/app")
+                    // Some endpoints report both: the key is what encrypts.
+                    .attributes(QueueAttributeName::SqsManagedSseEnabled, "true")
+                    .attributes(
+                        QueueAttributeName::RedrivePolicy,
+                        r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":5}"#,
+                    )
+                    .attributes(QueueAttributeName::Policy, r#"{"Statement":[]}"#)
+                    .build()
+            });
+        let plain = mock!(Client::get_queue_attributes)
+            .match_requests(|r| r.queue_url().is_some_and(|u| u.ends_with("/plain")))
+            .then_output(|| {
+                GetQueueAttributesOutput::builder()
+                    .attributes(QueueAttributeName::QueueArn, "arn:aws:sqs:us-east-1:123456789012:plain")
+                    .attributes(QueueAttributeName::SqsManagedSseEnabled, "false")
+                    .build()
+            });
+        let hidden = mock!(Client::get_queue_attributes)
+            .match_requests(|r| r.queue_url().is_some_and(|u| u.ends_with("/hidden")))
+            .then_http_response(|| json_error(400, "AccessDenied", "not authorized to perform sqs:GetQueueAttributes"));
+        let client = mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&list, &intake, &plain, &hidden]);
+        let ctx = ctx();
+        let at = Location { region: "us-east-1", partition: "aws", account: "123456789012", scanned: &[] };
+        let sqs = collect(&ctx, &client, &at).await;
+
+        assert_eq!(sqs.queues.len(), 3);
+        let intake = &sqs.queues["arn:aws:sqs:us-east-1:123456789012:intake"];
+        assert_eq!(intake.encryption, Observed::Present(QueueEncryption::Kms("alias/app".into())));
+        assert_eq!(intake.dead_letter_target.as_deref(), Some("arn:aws:sqs:us-east-1:123456789012:dlq"));
+        assert!(intake.policy.present().is_some());
+        let plain = &sqs.queues["arn:aws:sqs:us-east-1:123456789012:plain"];
+        assert_eq!((&plain.encryption, &plain.policy), (&Observed::Absent, &Observed::Absent));
+        let hidden = &sqs.queues["arn:aws:sqs:us-east-1:123456789012:hidden"];
+        assert!(hidden.encryption.is_unknown() && hidden.policy.is_unknown(), "its ARN is built from the URL");
+        assert_eq!(ctx.into_coverage().len(), 1);
+    }
+}

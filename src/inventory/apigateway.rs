@@ -268,6 +268,14 @@ impl ServiceFacts for RestInventory {
     fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
         self.apis.values().filter_map(|api| Some((api.arn.as_str(), api.resource_policy.as_ref()?))).collect()
     }
+
+    fn name_of(&self, arn: &str) -> Option<String> {
+        self.apis.values().find_map(|api| {
+            let resource = api.resources.iter().flatten().find(|r| r.methods.iter().any(|m| m.arn == arn))?;
+            let method = resource.methods.iter().find(|m| m.arn == arn)?;
+            Some(format!("route {} {} on REST API {}", method.http_method, resource.path, api.name))
+        })
+    }
 }
 
 impl ServiceModel for RestInventory {
@@ -307,6 +315,13 @@ impl ServiceFacts for HttpInventory {
                 index.insert(stage.arn.clone(), ("http_stage", stage_attributes));
             }
         }
+    }
+
+    fn name_of(&self, arn: &str) -> Option<String> {
+        self.apis.values().find_map(|api| {
+            let route = api.routes.iter().flatten().find(|r| r.arn == arn)?;
+            Some(format!("route {} on {} API {}", route.route_key, api.protocol_type, api.name))
+        })
     }
 }
 

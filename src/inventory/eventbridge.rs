@@ -48,6 +48,19 @@ impl EventRule {
     pub fn is_enabled(&self) -> bool {
         self.state.as_deref() != Some("DISABLED")
     }
+
+    /// Whether an event someone puts on the bus can match it. A scheduled rule without a pattern fires on its
+    /// clock only, and a pattern that requires an `aws.*` source matches only events AWS services emit:
+    /// PutEvents refuses custom events with such a source. An unreadable pattern is assumed to match.
+    pub fn matches_put_events(&self) -> bool {
+        let Some(pattern) = &self.event_pattern else { return self.schedule.is_none() };
+        let Ok(pattern) = serde_json::from_str::<serde_json::Value>(pattern) else { return true };
+        let sources = pattern.get("source").and_then(|s| s.as_array());
+        let aws_only = sources.is_some_and(|sources| {
+            !sources.is_empty() && sources.iter().all(|s| s.as_str().is_some_and(|s| s.starts_with("aws.")))
+        });
+        !aws_only
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,11 +108,46 @@ impl ServiceFacts for EventsInventory {
     fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
         self.buses.values().filter_map(|b| Some((b.arn.as_str(), b.policy.present()?))).collect()
     }
+
+    fn name_of(&self, arn: &str) -> Option<String> {
+        if let Some(bus) = self.buses.get(arn) {
+            return Some(format!("event bus {}", bus.name));
+        }
+        let (bus, rule) = self.rules().find(|(_, r)| r.arn == arn)?;
+        Some(format!("rule {} on bus {}", rule.name, bus.name))
+    }
 }
 
 impl ServiceModel for EventsInventory {
     fn merge(&mut self, other: Self) {
         self.buses.extend(other.buses);
         merge_regions(&mut self.listed_regions, other.listed_regions);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(pattern: Option<&str>, schedule: Option<&str>) -> EventRule {
+        EventRule {
+            arn: "arn:aws:events:us-east-1:1:rule/r".into(),
+            name: "r".into(),
+            state: Some("ENABLED".into()),
+            schedule: schedule.map(str::to_owned),
+            event_pattern: pattern.map(str::to_owned),
+            managed_by: None,
+            targets: None,
+        }
+    }
+
+    #[test]
+    fn which_rules_put_events_can_reach() {
+        assert!(rule(Some(r#"{"source":["acme.orders"]}"#), None).matches_put_events());
+        assert!(rule(Some(r#"{"detail-type":["Order Placed"]}"#), None).matches_put_events(), "any source");
+        assert!(rule(Some(r#"{"source":["aws.s3","acme.uploads"]}"#), None).matches_put_events());
+        assert!(!rule(Some(r#"{"source":["aws.s3"]}"#), None).matches_put_events(), "only AWS emits aws.* events");
+        assert!(!rule(None, Some("rate(1 day)")).matches_put_events(), "a schedule fires on its own");
+        assert!(rule(Some("{not json"), None).matches_put_events(), "unreadable: not ruled out");
     }
 }

@@ -240,6 +240,11 @@ impl ServiceFacts for IamInventory {
             index.insert(policy.arn.clone(), ("iam_managed_policy", policy_attributes));
         }
     }
+
+    fn name_of(&self, arn: &str) -> Option<String> {
+        let role = self.roles.get(arn).map(|r| format!("role {}", r.name));
+        role.or_else(|| self.users.get(arn).map(|u| format!("user {}", u.name)))
+    }
 }
 
 impl ServiceModel for IamInventory {

@@ -165,6 +165,16 @@ impl ServiceFacts for LambdaInventory {
             })
             .collect()
     }
+
+    fn name_of(&self, arn: &str) -> Option<String> {
+        if let Some(function) = self.functions.get(arn) {
+            return Some(format!("function {}", function.name));
+        }
+        let mapping = self.event_source_mappings.get(arn)?;
+        let source = mapping.source_arn.as_deref().and_then(|s| s.rsplit(':').next()).unwrap_or("?");
+        let function = mapping.function_arn.rsplit(':').next().unwrap_or_default();
+        Some(format!("event source mapping {source} → {function}"))
+    }
 }
 
 impl ServiceModel for LambdaInventory {

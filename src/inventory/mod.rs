@@ -190,6 +190,12 @@ impl Inventory {
         self.models().into_iter().flat_map(|(_, model)| model.key_references()).collect()
     }
 
+    /// A resource named by what it is ("topic orders-events", "route GET /orders on REST API shop"), from
+    /// whichever service holds it; `None` for an ARN none of them inventoried.
+    pub fn describe(&self, arn: &str) -> Option<String> {
+        self.models().into_iter().find_map(|(_, model)| model.name_of(arn))
+    }
+
     /// Every resource-based policy of every service, by resource ARN.
     pub fn resource_policies(&self) -> Vec<(&str, &PolicyDocument)> {
         self.models().into_iter().flat_map(|(_, model)| model.resource_policies()).collect()

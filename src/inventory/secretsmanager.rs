@@ -104,6 +104,10 @@ impl ServiceFacts for SecretsInventory {
             })
             .collect()
     }
+
+    fn name_of(&self, arn: &str) -> Option<String> {
+        self.secrets.get(arn).map(|s| format!("secret {}", s.name))
+    }
 }
 
 impl ServiceModel for SecretsInventory {

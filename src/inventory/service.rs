@@ -64,6 +64,11 @@ pub trait ServiceFacts {
     fn key_references(&self) -> Vec<KeyReference<'_>> {
         Vec::new()
     }
+    /// A resource of this service named by what it is ("topic orders-events", "role admin"), for a hop of an
+    /// attack path; `None` when the ARN is not one of its resources.
+    fn name_of(&self, _arn: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Adds `other`'s regions to a sorted, de-duplicated region list (a model's `listed_regions`, a trail's

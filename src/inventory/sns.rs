@@ -103,6 +103,16 @@ impl ServiceFacts for SnsInventory {
             })
             .collect()
     }
+
+    fn name_of(&self, arn: &str) -> Option<String> {
+        if let Some(topic) = self.topics.get(arn) {
+            return Some(format!("topic {}", topic.name));
+        }
+        self.topics.values().find_map(|t| {
+            let s = t.subscriptions.iter().flatten().find(|s| s.arn == arn)?;
+            Some(format!("{} subscription of topic {}", s.protocol, t.name))
+        })
+    }
 }
 
 impl ServiceModel for SnsInventory {

@@ -76,6 +76,10 @@ impl ServiceFacts for SqsInventory {
             })
             .collect()
     }
+
+    fn name_of(&self, arn: &str) -> Option<String> {
+        self.queues.get(arn).map(|q| format!("queue {}", q.name))
+    }
 }
 
 impl ServiceModel for SqsInventory {

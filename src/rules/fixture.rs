@@ -657,6 +657,20 @@ impl Fixture {
         self
     }
 
+    /// Edits the rule `name` on any bus.
+    pub fn edit_rule(mut self, name: &str, edit: impl FnOnce(&mut EventRule)) -> Self {
+        let rule = self
+            .inventory
+            .eventbridge
+            .buses
+            .values_mut()
+            .flat_map(|b| b.rules.iter_mut().flatten())
+            .find(|r| r.name == name)
+            .expect("rule added first");
+        edit(rule);
+        self
+    }
+
     pub fn findings(&self, rule_id: &str) -> Vec<Finding> {
         let rule = super::find_rule(rule_id).unwrap_or_else(|| panic!("no rule `{rule_id}`"));
         let context = analyze::Context::new(&self.inventory, now());
@@ -748,7 +762,7 @@ pub fn summary(findings: &[Finding]) -> Vec<Value> {
 /// - topic `billing-alerts` (the console's default policy, a key) → lambda subscription → `billing` (admin);
 /// - bus `partners` (shared with the organization only) → rule `sync` → `billing`;
 /// - bus `default` (anyone may put events, as an endpoint renders `*`) → rule `nightly-export` →
-///   `audit-sink` (least privilege);
+///   `audit-sink` (least privilege); its scheduled rule `cleanup` → `billing` (no event sets it off);
 /// - queue `open-queue` (anyone may send, unencrypted), which nothing reads.
 pub fn event_account() -> Fixture {
     const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -762,7 +776,8 @@ pub fn event_account() -> Fixture {
         .function("order-processor", "admin", |_| {})
         .function("billing", "admin", |f| {
             let grants = json!({"Statement": [service_grant("alerts", "sns.amazonaws.com", Some(&alerts)),
-                service_grant("partners", "events.amazonaws.com", Some(&rule_arn("partners", "sync")))]});
+                service_grant("partners", "events.amazonaws.com", Some(&rule_arn("partners", "sync"))),
+                service_grant("cleanup", "events.amazonaws.com", Some(&rule_arn("default", "cleanup")))]});
             f.resource_policy = Observed::Present(doc(grants));
         })
         .function("audit-sink", "small", |f| {
@@ -797,6 +812,10 @@ pub fn event_account() -> Fixture {
         .bus(
             "default",
             Some(json!({"Statement": [{"Sid": "Everyone", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::*:root"}, "Action": "events:PutEvents", "Resource": "*"}]})),
-            &[("nightly-export", &[function_arn("audit-sink").as_str()])],
+            &[("nightly-export", &[function_arn("audit-sink").as_str()]), ("cleanup", &[function_arn("billing").as_str()])],
         )
+        .edit_rule("cleanup", |r| {
+            r.event_pattern = None;
+            r.schedule = Some("rate(1 day)".into());
+        })
 }

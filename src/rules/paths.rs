@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(
             found.len(),
             1,
-            "the default-policy topic, the organization's bus and the least-privilege sink form none"
+            "the default-policy topic, the organization's bus, the scheduled rule and the least-privilege sink form none"
         );
         let path = &found[0].path;
         assert_eq!(path[0], topic_arn("orders-events"));

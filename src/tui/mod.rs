@@ -361,7 +361,9 @@ mod tests {
         app.handle(Action::Open);
         let text = screen_text(&app, 120, 40);
         assert!(
-            text.contains("Attack path") && text.contains("└→ arn:aws:lambda:us-east-1:123456789012:function:payments"),
+            text.contains("Attack path")
+                && text.contains("└→ function payments")
+                && text.contains("arn:aws:lambda:us-east-1:123456789012:function:payments"),
             "{text}"
         );
         // With colors, the lines of the statement that grant the risk are highlighted.

@@ -54,8 +54,8 @@ def protocol(service: str, headers: dict[str, str]) -> str:
         return "cbor"  # Smithy RPC v2 CBOR (CloudWatch)
     if "x-amz-target" in headers:
         return "json"  # awsJson 1.0/1.1 (Secrets Manager, CloudTrail, KMS, Logs…)
-    if service in ("iam", "sts"):
-        return "query"
+    if service in ("iam", "sts", "sns"):
+        return "query"  # form body, XML answers (SNS has no X-Amz-Target either)
     return "rest-json"  # Lambda, API Gateway
 
 
@@ -64,12 +64,23 @@ def error_response(kind: str, service: str, headers: dict[str, str]) -> tuple[in
     request_id = str(uuid.uuid4())
     proto = protocol(service, headers)
     if proto == "query":
-        status, code, message, fault = {
-            "throttle": (400, "Throttling", "Rate exceeded", "Sender"),
-            "deny": (403, "AccessDenied", f"User is not authorized to perform this {service} action", "Sender"),
-            "5xx": (500, "ServiceFailure", "Service failure", "Receiver"),
-        }[kind]
-        xmlns = "https://sts.amazonaws.com/doc/2011-06-15/" if service == "sts" else "https://iam.amazonaws.com/doc/2010-05-08/"
+        if service == "sns":
+            # SNS's own codes: `Throttled` with HTTP 429 (the SDK does not retry it on its own), AuthorizationError.
+            status, code, message, fault = {
+                "throttle": (429, "Throttled", "Rate exceeded", "Sender"),
+                "deny": (403, "AuthorizationError", "User is not authorized to perform this SNS action", "Sender"),
+                "5xx": (500, "InternalError", "Internal error", "Receiver"),
+            }[kind]
+        else:
+            status, code, message, fault = {
+                "throttle": (400, "Throttling", "Rate exceeded", "Sender"),
+                "deny": (403, "AccessDenied", f"User is not authorized to perform this {service} action", "Sender"),
+                "5xx": (500, "ServiceFailure", "Service failure", "Receiver"),
+            }[kind]
+        xmlns = {
+            "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+            "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
+        }.get(service, "https://iam.amazonaws.com/doc/2010-05-08/")
         body = (
             f'<ErrorResponse xmlns="{xmlns}"><Error><Type>{fault}</Type><Code>{code}</Code>'
             f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"

@@ -1,7 +1,8 @@
 //! Event-driven ways in: the topics, queues and event buses that principals outside the account can write to,
 //! and the chains through which they invoke functions. A topic delivers through its subscriptions (to a
 //! function, or to a queue), a queue through the event source mappings that poll it, a bus through its rules'
-//! targets (a function, a queue, a topic, another bus).
+//! targets (a function, a queue, a topic, another bus), for the rules an event put on the bus can match (not
+//! schedules, not patterns only AWS's own `aws.*` sources satisfy).
 //!
 //! Deliveries that need the receiver's consent are cross-checked with its policy: SNS and EventBridge may
 //! invoke a function only if its resource policy admits `sns.amazonaws.com` / `events.amazonaws.com` for that
@@ -227,7 +228,7 @@ fn edges(inventory: &Inventory, policies: &HashMap<String, Policy>) -> Edges {
         edges.entry(source.clone()).or_default().push((connector, next));
     }
 
-    for (bus, rule) in inventory.eventbridge.rules().filter(|(_, r)| r.is_enabled()) {
+    for (bus, rule) in inventory.eventbridge.rules().filter(|(_, r)| r.is_enabled() && r.matches_put_events()) {
         for target in rule.targets.iter().flatten() {
             let arn = target.arn.as_str();
             let next = match arn.split(':').nth(2) {

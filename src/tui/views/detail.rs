@@ -46,9 +46,18 @@ fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     if !f.path.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled("Attack path", theme.title())));
-        lines.push(Line::from("  internet"));
+        // Who walks it first: the exposure the path was scored with.
+        let any_principal = f.factors.iter().any(|x| x.name == "exposure" && x.value == "any_aws_principal");
+        lines.push(Line::from(if any_principal { "  any AWS principal" } else { "  internet" }));
         for arn in &f.path {
-            lines.push(Line::from(format!("  └→ {arn}")));
+            // Each hop by what it is, its ARN beneath.
+            match app.snapshot.inventory.describe(arn) {
+                Some(name) => {
+                    lines.push(Line::from(format!("  └→ {name}")));
+                    lines.push(Line::from(Span::styled(format!("       {arn}"), theme.dim())));
+                }
+                None => lines.push(Line::from(format!("  └→ {arn}"))),
+            }
         }
     }
     if let Some(audit) = crate::analyze::monitoring::function_audit(&app.snapshot.inventory, &f.resource_arn) {
