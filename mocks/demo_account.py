@@ -1085,7 +1085,18 @@ def stop_audit_trail(seeder: Seeder) -> None:
     seeder.client("cloudtrail").stop_logging(Name="audit")
 
 
-CHANGES = {"stop-audit-trail": stop_audit_trail, "remove-root-alarm": remove_root_alarm, "fix-bob-mfa": fix_bob_mfa, "open-orders-url": open_orders_url, "lock-down-payments": lock_down_payments}
+def subscribe_billing_to_orders(seeder: Seeder) -> None:
+    """Billing subscribes its notifier to the public orders topic: a new subscription, and a new path."""
+    us = "us-east-1"
+    topic = f"arn:aws:sns:{us}:{ACCOUNT}:orders-events"
+    seeder.client("lambda", us).add_permission(
+        FunctionName="billing-notifier", StatementId="from-orders-events", Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com", SourceArn=topic,
+    )
+    seeder.client("sns", us).subscribe(TopicArn=topic, Protocol="lambda", Endpoint=f"arn:aws:lambda:{us}:{ACCOUNT}:function:billing-notifier")
+
+
+CHANGES = {"subscribe-billing-to-orders": subscribe_billing_to_orders, "stop-audit-trail": stop_audit_trail, "remove-root-alarm": remove_root_alarm, "fix-bob-mfa": fix_bob_mfa, "open-orders-url": open_orders_url, "lock-down-payments": lock_down_payments}
 
 
 def main() -> int:

@@ -23,7 +23,7 @@ record() { # FILE [scan arguments]
 }
 
 record demo/account.cassette.json
-"$python" mocks/demo_account.py change "$endpoint" fix-bob-mfa lock-down-payments open-orders-url remove-root-alarm stop-audit-trail
+"$python" mocks/demo_account.py change "$endpoint" fix-bob-mfa lock-down-payments open-orders-url remove-root-alarm stop-audit-trail subscribe-billing-to-orders
 record demo/month-later.cassette.json --as-of "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)"
 # What the recording was made from; tests/demo.rs compares it with the files as they are now.
 sha256sum mocks/demo_account.py mocks/requirements.txt >demo/recorded-from.sha256

@@ -111,6 +111,47 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     }
     assert_eq!(findings[0]["category"], "attack_path_public_api_to_privileged_lambda", "paths rank first");
 
+    // The event chain: anyone may publish to orders-events, which fans out to orders-intake, which an event
+    // source mapping feeds to order-fulfilment, whose role can escalate. One path, every hop in order.
+    let event_paths: Vec<&Value> =
+        findings.iter().filter(|f| f["category"] == "attack_path_public_event_to_privileged_lambda").collect();
+    let topic_path = event_paths
+        .iter()
+        .find(|p| p["resource_arn"].as_str().unwrap().ends_with(":sns:us-east-1:123456789012:orders-events"))
+        .expect("the topic's chain is a path");
+    let hops: Vec<&str> = topic_path["path"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let topic = "arn:aws:sns:us-east-1:123456789012:orders-events";
+    assert_eq!(hops.len(), 6, "{hops:?}");
+    assert_eq!(hops[0], topic);
+    assert!(hops[1].starts_with(&format!("{topic}:")), "the subscription: {hops:?}");
+    assert_eq!(hops[2], "arn:aws:sqs:us-east-1:123456789012:orders-intake");
+    assert!(hops[3].contains(":lambda:us-east-1:123456789012:event-source-mapping:"), "{hops:?}");
+    assert_eq!(hops[4], "arn:aws:lambda:us-east-1:123456789012:function:order-fulfilment");
+    assert_eq!(hops[5], "arn:aws:iam::123456789012:role/order-fulfilment-role");
+    let exposure = topic_path["factors"].as_array().unwrap().iter().find(|f| f["name"] == "exposure").unwrap();
+    assert_eq!(exposure["value"], "any_aws_principal");
+    assert_eq!(
+        event_paths.iter().filter(|p| p["title"].as_str().unwrap().contains("billing-notifier")).count(),
+        0,
+        "the default-policy topic and the organization's bus in front of the same role form no path"
+    );
+    for fingerprint in topic_path["evidence"]["details"]["chained_findings"].as_array().unwrap() {
+        let part = findings.iter().find(|f| &f["fingerprint"] == fingerprint).unwrap();
+        assert!(topic_path["score"].as_u64() > part["score"].as_u64(), "outranks {}", part["title"]);
+    }
+    // The confused deputy: a grant to S3 with no source condition, reported with why.
+    let deputy = findings
+        .iter()
+        .find(|f| {
+            f["rule_id"] == "lambda-public-resource-policy"
+                && f["resource_arn"].as_str().unwrap().ends_with(":thumbnailer")
+        })
+        .expect("the s3 grant without a source condition");
+    assert!(
+        deputy["evidence"]["summary"].as_str().unwrap().contains("no aws:SourceArn or aws:SourceAccount"),
+        "{deputy:#}"
+    );
+
     // The contract every finding keeps.
     let mut fingerprints = BTreeSet::new();
     for f in findings {

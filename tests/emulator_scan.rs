@@ -57,8 +57,8 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
         BTreeSet::from(["alice", "bob", "ci-deployer", "old-contractor", "svc-reporting"].map(String::from))
     );
     assert_eq!(names(&iam["groups"]), BTreeSet::from(["admins", "developers"].map(String::from)));
-    assert_eq!(iam["roles"].as_object().unwrap().len(), 13);
-    assert_eq!(names(&inv["lambda"]["functions"]).len(), 7);
+    assert_eq!(iam["roles"].as_object().unwrap().len(), 15);
+    assert_eq!(names(&inv["lambda"]["functions"]).len(), 10);
     assert_eq!(
         names(&inv["apigateway"]["apis"]),
         BTreeSet::from(["orders-api", "partner-api", "internal-admin-api", "eu-orders-api"].map(String::from))
@@ -134,7 +134,7 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
         "o-a1b2c3d4e5"
     );
     assert_eq!(
-        by_name(functions, "thumbnailer")["resource_policy"]["state"],
+        by_name(functions, "order-fulfilment")["resource_policy"]["state"],
         "absent",
         "no policy is absent, not unknown"
     );
@@ -147,6 +147,39 @@ fn scan_of_the_seeded_demo_account_inventories_every_resource() {
     assert_eq!(webhook["architectures"], serde_json::json!(["arm64"]));
     assert_eq!(by_name(functions, "thumbnailer")["function_urls"][0]["auth_type"], "AWS_IAM");
     assert_eq!(by_name(functions, "thumbnailer")["region"], "eu-west-1");
+
+    // Events: topics (query XML) with their policies, keys and subscriptions; queues; buses, rules, targets;
+    // the event source mapping from the orders queue.
+    let topics = &inv["sns"]["topics"];
+    assert_eq!(names(topics), BTreeSet::from(["orders-events", "billing-alerts", "security-alerts"].map(String::from)));
+    let orders_topic = by_name(topics, "orders-events");
+    assert_eq!(orders_topic["policy"]["value"]["json"]["Statement"][0]["Sid"], "PartnersPublish");
+    assert_eq!(orders_topic["kms_key"]["state"], "absent");
+    assert_eq!(orders_topic["subscriptions"][0]["protocol"], "sqs");
+    assert_eq!(orders_topic["subscriptions"][0]["endpoint"], "arn:aws:sqs:us-east-1:123456789012:orders-intake");
+    assert_eq!(by_name(topics, "billing-alerts")["kms_key"]["value"], "alias/aws/sns");
+    let queues = &inv["sqs"]["queues"];
+    assert_eq!(names(queues), BTreeSet::from(["orders-intake", "audit-drop"].map(String::from)));
+    assert_eq!(by_name(queues, "orders-intake")["encryption"]["value"]["kind"], "sqs_managed");
+    assert_eq!(by_name(queues, "audit-drop")["encryption"]["state"], "absent");
+    assert_eq!(inv["sqs"]["listed_regions"], serde_json::json!(["eu-west-1", "us-east-1"]));
+    let buses = &inv["eventbridge"]["buses"];
+    let default_bus = &buses["arn:aws:events:us-east-1:123456789012:event-bus/default"];
+    assert_eq!(default_bus["policy"]["value"]["json"]["Statement"][0]["Sid"], "AnyoneMayPut");
+    let rules: BTreeSet<&str> =
+        default_bus["rules"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(rules, BTreeSet::from(["export-requests", "nightly-export"]));
+    assert_eq!(
+        default_bus["rules"][0]["targets"][0]["arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:export-worker"
+    );
+    let partner_bus = &buses["arn:aws:events:us-east-1:123456789012:event-bus/partner-events"];
+    assert_eq!(partner_bus["policy"]["value"]["json"]["Statement"][0]["Sid"], "Organization");
+    let mappings = inv["lambda"]["event_source_mappings"].as_object().unwrap();
+    assert_eq!(mappings.len(), 1);
+    let mapping = mappings.values().next().unwrap();
+    assert_eq!(mapping["source_arn"], "arn:aws:sqs:us-east-1:123456789012:orders-intake");
+    assert_eq!(mapping["function_arn"], "arn:aws:lambda:us-east-1:123456789012:function:order-fulfilment");
 
     // Secrets Manager, Parameter Store, KMS: every seeded secret, parameter and key, metadata only.
     let secrets = &inv["secretsmanager"]["secrets"];

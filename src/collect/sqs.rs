@@ -48,7 +48,6 @@ async fn queue(ctx: &Ctx, client: &Client, at: &Location<'_>, url: String) -> Qu
     let mut queue = Queue {
         arn: built_arn,
         name,
-        url: url.clone(),
         region: region.to_owned(),
         policy: Observed::Unknown,
         encryption: Observed::Unknown,

@@ -18,11 +18,11 @@ pub struct SqsInventory {
     pub listed_regions: Vec<String>,
 }
 
+/// A queue. Its URL is not kept: the ARN identifies it, and some endpoints build the URL from the request's host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Queue {
     pub arn: String,
     pub name: String,
-    pub url: String,
     pub region: String,
     /// The access policy; `Absent`: none (only the owning account's principals, by their IAM policies).
     pub policy: Observed<PolicyDocument>,

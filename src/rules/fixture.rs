@@ -584,7 +584,7 @@ impl Fixture {
     }
 
     /// Subscribes `endpoint` (a function or queue ARN) to the topic `topic`.
-    pub fn subscribe(mut self, topic: &str, protocol: &str, endpoint: &str) -> Self {
+    pub fn subscription(mut self, topic: &str, protocol: &str, endpoint: &str) -> Self {
         let topic = self.inventory.sns.topics.get_mut(&topic_arn(topic)).expect("topic added first");
         let subscriptions = topic.subscriptions.get_or_insert_with(Vec::new);
         let arn = format!("{}:sub-{}", topic.arn, subscriptions.len());
@@ -598,7 +598,6 @@ impl Fixture {
         let mut queue = Queue {
             arn: arn.clone(),
             name: name.into(),
-            url: format!("https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{name}"),
             region: "us-east-1".into(),
             policy: policy.map_or(Observed::Absent, |p| Observed::Present(doc(p))),
             encryption: Observed::Present(QueueEncryption::SqsManaged),
@@ -800,9 +799,9 @@ pub fn event_account() -> Fixture {
             Some(json!({"Statement": [{"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"], "Resource": "*"}]})),
             |q| q.encryption = Observed::Absent,
         )
-        .subscribe("orders-events", "sqs", &queue_arn("orders-intake"))
-        .subscribe("orders-events", "lambda", &function_arn("billing"))
-        .subscribe("billing-alerts", "lambda", &function_arn("billing"))
+        .subscription("orders-events", "sqs", &queue_arn("orders-intake"))
+        .subscription("orders-events", "lambda", &function_arn("billing"))
+        .subscription("billing-alerts", "lambda", &function_arn("billing"))
         .mapping("m-orders", &queue_arn("orders-intake"), "order-processor")
         .bus(
             "partners",
