@@ -35,7 +35,13 @@ pub fn resource_kind(arn: &str) -> String {
     let mut parts = arn.splitn(6, ':');
     let service = parts.nth(2).unwrap_or_default();
     let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
-    let kind = resource.trim_start_matches('/').split(['/', ':']).next().unwrap_or_default();
+    // SNS and SQS ARNs end with the resource's bare name: the kind is implied (a subscription adds an id).
+    let kind = match service {
+        "sns" if resource.contains(':') => "subscription",
+        "sns" => "topic",
+        "sqs" => "queue",
+        _ => resource.trim_start_matches('/').split(['/', ':']).next().unwrap_or_default(),
+    };
     format!("{service}:{kind}")
 }
 
@@ -66,6 +72,10 @@ pub(crate) mod tests {
         assert_eq!(resource_kind("arn:aws:lambda:us-east-1:1:function:f"), "lambda:function");
         assert_eq!(resource_kind("arn:aws:iam::1:role/x"), "iam:role");
         assert_eq!(resource_kind("arn:aws:apigateway:us-east-1::/apis/a/routes/r"), "apigateway:apis");
+        assert_eq!(resource_kind("arn:aws:sns:us-east-1:1:orders-events"), "sns:topic", "not the topic's name");
+        assert_eq!(resource_kind("arn:aws:sns:us-east-1:1:orders-events:5f1c"), "sns:subscription");
+        assert_eq!(resource_kind("arn:aws:sqs:us-east-1:1:audit-drop"), "sqs:queue");
+        assert_eq!(resource_kind("arn:aws:events:us-east-1:1:event-bus/default"), "events:event-bus");
     }
 
     #[test]

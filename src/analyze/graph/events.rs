@@ -6,7 +6,8 @@
 //!
 //! Deliveries that need the receiver's consent are cross-checked with its policy: SNS and EventBridge may
 //! invoke a function only if its resource policy admits `sns.amazonaws.com` / `events.amazonaws.com` for that
-//! source, and SNS may send to a queue only if the queue's policy admits it. An unreadable receiver policy
+//! source, SNS and EventBridge may send to a queue only if the queue's policy admits them, and EventBridge may
+//! publish to a topic only if the topic's policy does. An unreadable receiver policy
 //! is assumed to consent (the chain is not ruled out on missing data). A function policy grant to SNS or
 //! EventBridge whose `aws:SourceArn` names a listed topic or rule is an edge too when that topic's
 //! subscriptions or that rule's targets could not be listed.
@@ -240,7 +241,11 @@ fn edges(inventory: &Inventory, policies: &HashMap<String, Policy>) -> Edges {
                         consents(&q.policy, policies.get(&q.arn), "sqs:SendMessage", "events.amazonaws.com", &rule.arn)
                     })
                 }),
-                Some("sns") => topic_hop(inventory, arn),
+                Some("sns") => topic_hop(inventory, arn).filter(|_| {
+                    inventory.sns.topics.get(arn).is_some_and(|t| {
+                        consents(&t.policy, policies.get(&t.arn), "sns:Publish", "events.amazonaws.com", &rule.arn)
+                    })
+                }),
                 Some("events") => bus_hop(inventory, arn),
                 _ => None,
             };
@@ -341,7 +346,7 @@ pub fn build(inventory: &Inventory, policies: &HashMap<String, Policy>) -> (Vec<
         });
     }
     // Shortest chains first, per source: the one a finding names when several reach the same function.
-    routes.sort_by(|a, b| (a.source, a.hops.len()).cmp(&(b.source, b.hops.len())));
+    routes.sort_by_key(|r| (r.source, r.hops.len()));
     (sources, routes)
 }
 
@@ -361,5 +366,115 @@ fn walk(edges: &Edges, chain: Vec<Hop>, visited: &mut HashSet<String>, found: &m
             walk(edges, longer, visited, found);
         }
         visited.remove(&next.arn);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::rules::fixture::*;
+
+    fn policy(statements: serde_json::Value) -> Policy {
+        Policy::from_json(&json!({ "Statement": statements }))
+    }
+
+    #[test]
+    fn a_delivery_needs_the_receivers_consent_for_that_source() {
+        let topic = topic_arn("orders");
+        let grant = |condition: serde_json::Value| {
+            policy(
+                json!([{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": condition}]),
+            )
+        };
+        let invoke = "lambda:InvokeFunction";
+        assert!(admits_delivery(
+            &grant(json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:*:orders"}})),
+            invoke,
+            "sns.amazonaws.com",
+            &topic
+        ));
+        assert!(!admits_delivery(
+            &grant(json!({"ArnEquals": {"aws:SourceArn": topic_arn("other")}})),
+            invoke,
+            "sns.amazonaws.com",
+            &topic
+        ));
+        assert!(admits_delivery(
+            &grant(json!({"StringEquals": {"aws:SourceAccount": ACCOUNT}})),
+            invoke,
+            "sns.amazonaws.com",
+            &topic
+        ));
+        assert!(!admits_delivery(
+            &grant(json!({"StringEquals": {"aws:SourceAccount": "444455556666"}})),
+            invoke,
+            "sns.amazonaws.com",
+            &topic
+        ));
+        assert!(!admits_delivery(
+            &grant(json!({"ArnNotLike": {"aws:SourceArn": "arn:aws:sns:*:*:orders"}})),
+            invoke,
+            "sns.amazonaws.com",
+            &topic
+        ));
+        assert!(!admits_delivery(&grant(json!({})), invoke, "events.amazonaws.com", &topic), "another service");
+        assert!(
+            admits_delivery(
+                &grant(json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})),
+                invoke,
+                "sns.amazonaws.com",
+                &topic
+            ),
+            "a key stance cannot judge does not rule it out"
+        );
+    }
+
+    #[test]
+    fn chains_follow_fan_out_and_stop_at_cycles() {
+        let public = json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "events:PutEvents", "Resource": "*"}]});
+        let hub = format!("arn:aws:events:us-east-1:{ACCOUNT}:event-bus/hub");
+        let fixture = event_account()
+            // A bus that forwards to itself and to the public topic: the walk ends, and the topic's chain is
+            // reached through it too.
+            .bus("hub", Some(public), &[("loop", &[hub.as_str()]), ("fan", &[topic_arn("orders-events").as_str()])]);
+        let cx = crate::analyze::Context::new(&fixture.inventory, now());
+        let from_hub: Vec<String> = cx
+            .graph
+            .event_routes
+            .iter()
+            .filter(|r| cx.graph.event_sources[r.source].hop.arn == hub)
+            .map(EventRoute::describe)
+            .collect();
+        assert_eq!(
+            from_hub,
+            [
+                "event bus hub → rule fan on bus hub → topic orders-events → sqs subscription → queue orders-intake → event source mapping → function order-processor"
+            ],
+            "no chain through the loop, and not to billing (its policy does not admit the topic)"
+        );
+        let (exposure, why) = cx.graph.exposure_of_function(&function_arn("order-processor")).expect("exposed");
+        assert_eq!(*exposure, Exposure::AnyAwsPrincipal);
+        assert!(why.contains("any AWS principal may"), "{why}");
+        assert!(
+            cx.graph.exposure_of_function(&function_arn("billing")).is_none(),
+            "restricted sources do not expose it"
+        );
+    }
+
+    #[test]
+    fn unlisted_subscriptions_fall_back_to_the_functions_grant() {
+        let fixture = event_account()
+            .topic("unlisted", Some(json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*"}]})), |t| t.subscriptions = None)
+            .function("listener", "small", |f| {
+                let grants = json!({"Statement": [service_grant("from-unlisted", "sns.amazonaws.com", Some(&topic_arn("unlisted")))]});
+                f.resource_policy = crate::inventory::Observed::Present(doc(grants));
+            });
+        let cx = crate::analyze::Context::new(&fixture.inventory, now());
+        let route =
+            cx.graph.event_routes.iter().find(|r| r.function_arn() == function_arn("listener")).expect("an edge");
+        assert_eq!(route.hops[0].arn, topic_arn("unlisted"));
+        assert!(route.hops[1].label.contains("not listed"), "{:?}", route.hops[1]);
     }
 }
