@@ -26,7 +26,7 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-public-resource-policy",
         title: "Lambda function policy lets anyone invoke the function",
-        rationale: "A resource-based policy statement with Principal `*` (or `{\"AWS\": \"*\"}`) and no restricting condition lets any AWS principal in any account invoke the function. So does a grant to a service principal (s3.amazonaws.com, sns.amazonaws.com, events.amazonaws.com …) with no aws:SourceArn or aws:SourceAccount condition: the service invokes on behalf of whoever owns the bucket, topic or rule, so any account can point its own at the function (the confused deputy). Statements restricted by aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID and similar keys, and the lambda:InvokeFunctionUrl statement that a function URL needs, do not trigger it.",
+        rationale: "A resource-based policy statement with Principal `*` (or `{\"AWS\": \"*\"}`) and no restricting condition lets any AWS principal in any account invoke the function. So does a grant to a service principal (s3.amazonaws.com, sns.amazonaws.com, events.amazonaws.com …) with no aws:SourceArn or aws:SourceAccount condition: the service invokes on behalf of whoever owns the bucket, topic or rule, so any account can point its own at the function (the confused deputy). For S3 an aws:SourceArn alone is not enough: bucket ARNs carry no account, and a deleted bucket's name can be taken by anyone, so the grant also needs aws:SourceAccount. Statements restricted by aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID and similar keys, and the lambda:InvokeFunctionUrl statement that a function URL needs, do not trigger it.",
         remediation: "Remove the statement, or name the calling principal or service and add a condition (aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID): `aws lambda remove-permission --function-name F --statement-id SID`, then `aws lambda add-permission … --source-arn ARN --source-account ACCOUNT`.",
         references: &[
             "AWS FSBP Lambda.1",
@@ -51,6 +51,22 @@ pub static PUBLIC_RESOURCE_POLICY: Rule = Rule {
                     ),
                     // The confused deputy: the service acts for whichever account owns the bucket, topic or
                     // rule, so without a source condition every account's resources may trigger the function.
+                    Admits::AnyAccountThrough(service)
+                        if !statement.has_condition_on(&["aws:SourceArn"]).is_empty() =>
+                    {
+                        (
+                            format!(
+                                "statement {} lets {service} invoke {} for a bucket ARN with no aws:SourceAccount \
+                             condition: bucket ARNs carry no account, so whoever owns a bucket of that name (anyone, \
+                             once it is deleted) can trigger it",
+                                statement.label(),
+                                function.name,
+                            ),
+                            format!("{}:{service}", statement.label()),
+                            format!("Any account's bucket of that name can invoke Lambda function {}", function.name),
+                            format!("{service} can invoke it for a bucket name any account could own"),
+                        )
+                    }
                     Admits::AnyAccountThrough(service) => (
                         format!(
                             "statement {} lets {service} invoke {} with no aws:SourceArn or aws:SourceAccount condition: \
@@ -609,16 +625,28 @@ mod tests {
             .function("thumbs", "r", |f| {
                 let grants = json!({"Statement": [
                     service_grant("AnyBucket", "s3.amazonaws.com", None),
-                    service_grant("OurBucket", "s3.amazonaws.com", Some("arn:aws:s3:::acme-uploads")),
+                    service_grant("BucketByName", "s3.amazonaws.com", Some("arn:aws:s3:::acme-uploads")),
+                    {"Sid": "OurBucket", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::acme-uploads"}, "StringEquals": {"aws:SourceAccount": ACCOUNT}}},
                     {"Sid": "OurAccount", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
                 ]});
                 f.resource_policy = Observed::Present(doc(grants));
             });
         let found = fixture.findings("lambda-public-resource-policy");
         insta::assert_yaml_snapshot!(summary(&found));
-        assert_eq!(found.len(), 1, "grants scoped by aws:SourceArn or aws:SourceAccount are not reported");
-        assert!(found[0].evidence.summary.contains("any account's s3 resources"), "{}", found[0].evidence.summary);
-        assert_eq!(found[0].evidence.details["service_principal"], json!("s3.amazonaws.com"));
+        let sids: Vec<&str> =
+            found.iter().map(|f| f.evidence.statement.as_ref().unwrap()["Sid"].as_str().unwrap()).collect();
+        assert_eq!(
+            sids.iter().copied().collect::<std::collections::BTreeSet<_>>(),
+            ["AnyBucket", "BucketByName"].into(),
+            "grants scoped by the source's account are not reported; a bucket ARN alone names no account"
+        );
+        let sid =
+            |f: &&crate::rules::Finding, sid: &str| f.evidence.statement.as_ref().is_some_and(|s| s["Sid"] == sid);
+        let any = found.iter().find(|f| sid(f, "AnyBucket")).expect("AnyBucket");
+        assert!(any.evidence.summary.contains("any account's s3 resources"), "{}", any.evidence.summary);
+        assert_eq!(any.evidence.details["service_principal"], json!("s3.amazonaws.com"));
+        let by_name = found.iter().find(|f| sid(f, "BucketByName")).expect("BucketByName");
+        assert!(by_name.evidence.summary.contains("bucket ARNs carry no account"), "{}", by_name.evidence.summary);
         let cx = crate::analyze::Context::new(&fixture.inventory, now());
         let (exposure, _) = cx.graph.exposure_of_function(&function_arn("thumbs")).expect("exposed");
         assert_eq!(*exposure, crate::score::Exposure::AnyAwsPrincipal, "the function's own exposure says so too");

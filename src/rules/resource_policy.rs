@@ -55,7 +55,9 @@ mod tests {
             {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root", format!("arn:aws:iam::{ACCOUNT}:root")]}, "Action": "lambda:*", "Resource": "*"},
             {"Sid": "Org", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
             {"Sid": "Service", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*"},
-            {"Sid": "Bucket", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"}}},
+            {"Sid": "Topic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:orders"}}},
+            {"Sid": "Bucket", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"}, "StringEquals": {"aws:SourceAccount": "123456789012"}}},
+            {"Sid": "BucketByName", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"}}},
             {"Sid": "Rendered", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::*:root"}, "Action": "lambda:InvokeFunction", "Resource": "*"},
             {"Sid": "Other", "Effect": "Allow", "Principal": "*", "Action": "lambda:GetPolicy", "Resource": "*"},
             {"Sid": "Denied", "Effect": "Deny", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*"}
@@ -66,9 +68,10 @@ mod tests {
                 (Admits::Anyone, "Open".to_owned()),
                 (Admits::ForeignAccount("444455556666".into()), "Partner".to_owned()),
                 (Admits::AnyAccountThrough("s3.amazonaws.com".into()), "Service".to_owned()),
+                (Admits::AnyAccountThrough("s3.amazonaws.com".into()), "BucketByName".to_owned()),
                 (Admits::Anyone, "Rendered".to_owned())
             ],
-            "the org-restricted, source-scoped service, other-action and Deny statements, and the account itself, admit no one"
+            "the org-restricted, source-scoped service (a bucket by its account too), other-action and Deny statements, and the account itself, admit no one"
         );
     }
 }

@@ -132,6 +132,16 @@ pub fn admissions<'p>(policy: &'p Policy, actions: &[&str], restricting_keys: &[
     out
 }
 
+/// The keys that tie a grant to an account: what an S3 grant needs, since a bucket ARN names no account.
+const SOURCE_ACCOUNT_KEYS: &[&str] = &["aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:SourceOwner"];
+
+/// Whether a grant to `service` names the source acting through it. For S3, an `aws:SourceArn` alone does not:
+/// bucket ARNs carry no account, and once the bucket is deleted any account can create one of that name.
+pub fn service_grant_is_scoped(statement: &Statement, service: &str) -> bool {
+    let keys = if service.eq_ignore_ascii_case("s3.amazonaws.com") { SOURCE_ACCOUNT_KEYS } else { SERVICE_SOURCE_KEYS };
+    !statement.has_condition_on(keys).is_empty()
+}
+
 /// Whom an unrestricted statement admits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admits {
@@ -180,11 +190,11 @@ pub fn openings<'p>(policy: &'p Policy, actions: &[&str], restricting_keys: &[&s
                 }
             }
         }
-        if statement.has_condition_on(SERVICE_SOURCE_KEYS).is_empty() {
-            for who in &admission.who {
-                if let Who::Service(service) = who {
-                    out.push(Opening { admits: Admits::AnyAccountThrough(service.clone()), statement });
-                }
+        for who in &admission.who {
+            if let Who::Service(service) = who
+                && !service_grant_is_scoped(statement, service)
+            {
+                out.push(Opening { admits: Admits::AnyAccountThrough(service.clone()), statement });
             }
         }
     }
