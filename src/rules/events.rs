@@ -170,6 +170,12 @@ pub static BUS_PUBLIC_POLICY: Rule = Rule {
     },
 };
 
+/// An encryption finding on a topic or queue: the resource is its own evidence.
+fn unencrypted(arn: &str, region: &str, summary: String, title: String) -> Draft {
+    let evidence = Evidence { summary, location: Some(arn.to_owned()), statement: None, details: BTreeMap::new() };
+    Draft::new(arn, region, "", title).evidence(evidence)
+}
+
 pub static TOPIC_UNENCRYPTED: Rule = Rule {
     meta: RuleMeta {
         id: "sns-topic-unencrypted",
@@ -180,21 +186,9 @@ pub static TOPIC_UNENCRYPTED: Rule = Rule {
     },
     check: |cx, _, out| {
         for topic in cx.inventory.sns.topics.values().filter(|t| t.kms_key == Observed::Absent) {
-            let evidence = Evidence {
-                summary: format!("topic {} has no KmsMasterKeyId", topic.name),
-                location: Some(topic.arn.clone()),
-                statement: None,
-                details: BTreeMap::new(),
-            };
-            out.emit(
-                Draft::new(
-                    &topic.arn,
-                    &topic.region,
-                    "",
-                    format!("SNS topic {} is not encrypted with a KMS key", topic.name),
-                )
-                .evidence(evidence),
-            );
+            let summary = format!("topic {} has no KmsMasterKeyId", topic.name);
+            let title = format!("SNS topic {} is not encrypted with a KMS key", topic.name);
+            out.emit(unencrypted(&topic.arn, &topic.region, summary, title));
         }
     },
 };
@@ -212,16 +206,9 @@ pub static QUEUE_UNENCRYPTED: Rule = Rule {
     },
     check: |cx, _, out| {
         for queue in cx.inventory.sqs.queues.values().filter(|q| q.encryption == Observed::<QueueEncryption>::Absent) {
-            let evidence = Evidence {
-                summary: format!("queue {} has neither SqsManagedSseEnabled nor a KmsMasterKeyId", queue.name),
-                location: Some(queue.arn.clone()),
-                statement: None,
-                details: BTreeMap::new(),
-            };
-            out.emit(
-                Draft::new(&queue.arn, &queue.region, "", format!("SQS queue {} is not encrypted at rest", queue.name))
-                    .evidence(evidence),
-            );
+            let summary = format!("queue {} has neither SqsManagedSseEnabled nor a KmsMasterKeyId", queue.name);
+            let title = format!("SQS queue {} is not encrypted at rest", queue.name);
+            out.emit(unencrypted(&queue.arn, &queue.region, summary, title));
         }
     },
 };

@@ -109,18 +109,8 @@ pub static PUBLIC_EVENT_SOURCE: Rule = Rule {
         ],
     },
     check: |cx, _, out| {
-        let graph = &cx.graph;
-        let mut seen = std::collections::HashSet::new();
-        for route in &graph.event_routes {
-            let source = &graph.event_sources[route.source];
-            if source.exposure != Exposure::AnyAwsPrincipal {
-                continue;
-            }
+        for (source, route) in cx.graph.public_event_routes() {
             let Some(function) = cx.inventory.lambda.functions.get(route.function_arn()) else { continue };
-            // One finding per function and source: the first (shortest) chain stands for the others.
-            if !seen.insert((function.arn.as_str(), source.hop.arn.as_str())) {
-                continue;
-            }
             let mut details = BTreeMap::new();
             details.insert("source".into(), json!(source.hop.label));
             details.insert("chain".into(), json!(route.hops.iter().map(|h| &h.label).collect::<Vec<_>>()));

@@ -70,18 +70,8 @@ pub static PUBLIC_EVENT_TO_PRIVILEGED_LAMBDA: Rule = Rule {
         ],
     },
     check: |cx, earlier, out| {
-        let graph = &cx.graph;
-        let mut seen = std::collections::HashSet::new();
-        // Routes are shortest first per source: the first chain to a function stands for the others.
-        for route in &graph.event_routes {
-            let source = &graph.event_sources[route.source];
-            if source.exposure != Exposure::AnyAwsPrincipal {
-                continue;
-            }
+        for (source, route) in cx.graph.public_event_routes() {
             let Some(function) = cx.inventory.lambda.functions.get(route.function_arn()) else { continue };
-            if !seen.insert((source.hop.arn.as_str(), function.arn.as_str())) {
-                continue;
-            }
             let upstream = &route.hops[..route.hops.len() - 1];
             let chain = Chain {
                 entry_arn: &source.hop.arn,

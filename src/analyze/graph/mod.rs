@@ -265,6 +265,19 @@ impl Graph {
         graph
     }
 
+    /// The shortest chain from each source any AWS principal can write to, to each function it reaches, with
+    /// its source: what the public-event finding and the event attack path both report.
+    pub fn public_event_routes(&self) -> Vec<(&events::EventSource, &events::EventRoute)> {
+        let mut seen = std::collections::HashSet::new();
+        // Routes are shortest first per source: the first chain to a function stands for the others.
+        self.event_routes
+            .iter()
+            .map(|route| (&self.event_sources[route.source], route))
+            .filter(|(source, _)| source.exposure == Exposure::AnyAwsPrincipal)
+            .filter(|(_, route)| seen.insert((route.source, route.function_arn())))
+            .collect()
+    }
+
     /// How exposed a function is: through its entry points, its event chains, or a resource policy that lets
     /// others invoke it directly, whichever is most.
     pub fn exposure_of_function(&self, arn: &str) -> Option<&(Exposure, String)> {
