@@ -21,11 +21,12 @@ shoot() { # name, command, keys...
 }
 open="./target/debug/stance open $work/before.json"
 shoot overview "$open"
-shoot findings "$open" Enter
-shoot detail "$open" Enter Enter
+shoot findings "$open" : f i n d i n g s Enter
+shoot detail "$open" Enter
+shoot event-path "$open" : p a t h s Enter j j j j j Enter j j j j j j j j j j j j
 shoot paths "$open" : p a t h s Enter
 shoot resources "$open" : r e s o u r c e s Enter
 shoot search "$open" / p a y m e n t s
-shoot help "$open" Enter '?'
+shoot help "$open" : f i n d i n g s Enter '?'
 shoot compare "./target/debug/stance open $work/before.json $work/after.json"
 echo "wrote $(ls assets/screens | wc -l) screens to assets/screens/" >&2

@@ -46,7 +46,8 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
                 entry_label: entry.label.clone(),
                 exposure: (Exposure::UnauthenticatedInternet, format!("{} needs no credentials", entry.label)),
                 compensating: entry.compensating.clone(),
-                before_function: vec![entry.arn.clone()],
+                // A function URL's entry is the function itself (an alias's URL is a hop of its own).
+                before_function: if entry.arn == *function_arn { Vec::new() } else { vec![entry.arn.clone()] },
                 hop_labels: Vec::new(),
                 discriminator: "path".into(),
             };

@@ -51,7 +51,7 @@ pub fn help(view: View) -> Vec<(&'static str, String)> {
     let mut keys: Vec<(&'static str, String)> =
         [("j/k ↑/↓", "move"), ("g/G", "first / last"), ("PgUp/PgDn", "page")].map(|(k, w)| (k, w.to_owned())).into();
     match view {
-        View::Overview => keys.push(("Enter", "open the findings".into())),
+        View::Overview => keys.push(("Enter", "open the selected top risk (:findings lists all)".into())),
         View::Progress => keys.truncate(0),
         View::Resources => keys.push(("Enter", "the resource's findings".into())),
         View::Findings | View::Paths => keys.extend([
@@ -68,11 +68,13 @@ pub fn help(view: View) -> Vec<(&'static str, String)> {
         ]),
         View::Detail => {
             keys[0] = ("j/k ↑/↓", "scroll".into());
+            keys.push(("Tab", "an attack path: select a chained finding".into()));
+            keys.push(("Enter", "open the selected chained finding".into()));
             keys.push(("m", "mute: reason, expiry → stance.toml".into()));
         }
     }
     keys.push((":", format!("view: {}", View::commands().collect::<Vec<_>>().join(" "))));
-    keys.extend([("Esc", "back"), ("?", "this help"), ("q", "quit")].map(|(k, w)| (k, w.to_owned())));
+    keys.extend([("Esc", "up one level"), ("?", "this help"), ("q", "quit")].map(|(k, w)| (k, w.to_owned())));
     keys
 }
 

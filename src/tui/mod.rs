@@ -30,6 +30,8 @@ pub fn run(mut app: App, feed: Option<std::sync::mpsc::Receiver<Feed>>) -> std::
                 // Rows of the list area, for paging: the frame minus header, footer, borders and table header.
                 app.page = usize::from(frame.area().height.saturating_sub(5)).max(1);
                 app.detail_max_scroll = views::max_scroll(&app, views::body(frame.area()));
+                // What is shown is where the next j/k starts from (a selected chained finding moves it).
+                app.detail_scroll = views::detail_scroll(&app, views::body(frame.area()));
                 frame.render_widget(&Screen { app: &app, theme }, frame.area());
             })?;
             if event::poll(Duration::from_millis(100))?
@@ -90,6 +92,14 @@ mod tests {
         Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default())
     }
 
+    /// `:findings`: the full list, one level below the overview.
+    fn open_findings(app: &mut App) {
+        app.handle(Action::StartCommand);
+        app.handle(Action::Input('f'));
+        app.handle(Action::Submit);
+        assert_eq!(app.view, View::Findings);
+    }
+
     fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal
@@ -112,10 +122,13 @@ mod tests {
     fn every_view_at_80x24_and_120x40() {
         for (name, setup) in [
             ("overview", vec![]),
-            ("findings", vec![Action::Open]),
-            ("detail", vec![Action::Open, Action::Open]),
+            ("overview_selected", vec![Action::Down, Action::Down]),
+            ("findings", vec![Action::StartCommand, Action::Input('f'), Action::Submit]),
+            ("detail", vec![Action::Open]),
+            ("detail_end", vec![Action::Open, Action::Bottom]),
+            ("detail_part_selected", vec![Action::Open, Action::NextTab, Action::NextTab]),
             ("paths", vec![Action::StartCommand, Action::Input('p'), Action::Submit]),
-            ("help", vec![Action::Open, Action::ToggleHelp]),
+            ("help", vec![Action::StartCommand, Action::Input('f'), Action::Submit, Action::ToggleHelp]),
             ("search", vec![Action::StartSearch, Action::Input('o'), Action::Input('r'), Action::Input('d')]),
             ("resources", vec![Action::StartCommand, Action::Input('r'), Action::Input('e'), Action::Submit]),
         ] {
@@ -193,7 +206,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut app = App::new(snapshot(true), None);
         app.mutes_path = dir.path().join("stance.toml");
-        app.handle(Action::Open);
+        open_findings(&mut app);
         app.handle(Action::Down);
         let target = app.shown()[app.selected].fingerprint.clone();
         app.handle(Action::Mute);
@@ -230,7 +243,7 @@ mod tests {
     #[test]
     fn narrowing_a_search_gives_what_a_fresh_search_gives() {
         let mut typed = App::new(snapshot(true), None);
-        typed.handle(Action::Open);
+        open_findings(&mut typed);
         typed.handle(Action::StartSearch);
         for c in "shop".chars() {
             typed.handle(Action::Input(c));
@@ -239,7 +252,7 @@ mod tests {
         typed.handle(Action::DeleteChar);
         typed.handle(Action::Input('o'));
         let mut fresh = App::new(snapshot(true), None);
-        fresh.handle(Action::Open);
+        open_findings(&mut fresh);
         fresh.search = "sho".into();
         fresh.refresh();
         assert_eq!(typed.search, "sho");
@@ -256,7 +269,7 @@ mod tests {
         let analysis = crate::assess::analyze(&fixture.inventory, now());
         let mut app =
             App::new(Snapshot::new(ScanReport { inventory: fixture.inventory, analysis }, MuteReport::default()), None);
-        app.handle(Action::Open);
+        open_findings(&mut app);
         app.handle(Action::Bottom);
         let last = app.shown()[app.selected].title.clone();
         assert!(screen_text(&app, 80, 24).contains(&last), "the selected last row is on screen");
@@ -270,8 +283,7 @@ mod tests {
     fn navigate_search_drill_in_and_back() {
         let mut app = App::new(snapshot(true), None);
         assert_eq!(app.view, View::Overview);
-        app.handle(Action::Open);
-        assert_eq!(app.view, View::Findings);
+        open_findings(&mut app);
         let total = app.shown().len();
         assert!(total > 5);
         app.handle(Action::Bottom);
@@ -320,8 +332,11 @@ mod tests {
         assert!(top.findings > 0 && top.top_score == 100, "{top:?}");
         app.handle(Action::Open);
         assert_eq!(app.view, View::Findings);
-        assert!(app.shown().iter().all(|f| f.resource_arn.to_lowercase().contains(&top.arn.to_lowercase())
+        // Its own findings, and the attack paths that pass through it.
+        assert!(app.shown().iter().all(|f| f.resource_arn.eq_ignore_ascii_case(&top.arn)
+            || f.path.iter().any(|hop| hop.eq_ignore_ascii_case(&top.arn))
             || f.title.to_lowercase().contains(&top.arn.to_lowercase())));
+        assert_eq!(app.shown().len(), top.findings, "the row counts what Enter lists");
         app.handle(Action::StartSearch);
         app.handle(Action::Cancel);
 
@@ -352,6 +367,68 @@ mod tests {
         assert!(app.status.contains("no view `nope`"));
         app.handle(Action::Quit);
         assert!(app.quit);
+    }
+
+    #[test]
+    fn esc_goes_up_one_level_and_a_path_opens_its_parts() {
+        let mut app = App::new(snapshot(true), None);
+        // The overview's selection is a top risk: Enter opens it.
+        app.handle(Action::Down);
+        let second = app.top_risks().nth(1).unwrap().fingerprint.clone();
+        app.handle(Action::Open);
+        assert_eq!((app.view, app.detail.as_ref().map(|d| d.fingerprint.clone())), (View::Detail, Some(second)));
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Overview);
+
+        // Sideways moves do not pile up: from paths to resources, Esc goes to the overview, not to paths.
+        for view in ["paths", "resources"] {
+            app.handle(Action::StartCommand);
+            for c in view.chars() {
+                app.handle(Action::Input(c));
+            }
+            app.handle(Action::Submit);
+        }
+        assert_eq!(app.view, View::Resources);
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Overview);
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Overview, "the top level stays");
+
+        // An attack path lists what it chains by title; Tab selects one, Enter opens it, Esc comes back.
+        app.handle(Action::Top);
+        app.handle(Action::Open);
+        let path = app.detail.clone().unwrap();
+        assert!(path.category.is_path());
+        assert!(!app.detail_parts.is_empty());
+        let text = screen_text(&app, 120, 40);
+        assert!(text.contains("Chained findings") && text.contains(&app.detail_parts[0].title), "{text}");
+        assert!(!text.contains("chained_findings"), "no fingerprints: {text}");
+        app.handle(Action::NextTab);
+        app.handle(Action::Open);
+        assert_eq!(app.detail_stack.len(), 1, "the path waits to be returned to");
+        let opened = app.detail.clone().unwrap();
+        assert_ne!(opened.fingerprint, path.fingerprint, "the chained finding is shown");
+        assert!(!opened.category.is_path());
+        app.handle(Action::Back);
+        assert_eq!(app.detail.as_ref().map(|d| &d.fingerprint), Some(&path.fingerprint), "back on the path");
+        assert_eq!(app.detail_part, Some(0), "with the part still selected");
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Overview);
+    }
+
+    #[test]
+    fn the_detail_scrolls_to_its_last_line_at_every_size() {
+        for (w, h) in [(80, 24), (120, 40), (60, 20)] {
+            let mut app = App::new(snapshot(true), None);
+            app.handle(Action::Open);
+            app.detail_max_scroll = views::max_scroll(&app, views::body(ratatui::layout::Rect::new(0, 0, w, h)));
+            app.handle(Action::Bottom);
+            let text = screen_text(&app, w, h);
+            // The body's lines joined as the wrap split them, so a wrapped URL reads whole.
+            let body: String = text.lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ')).collect();
+            let last_reference = app.detail.as_ref().and_then(|d| d.references.last()).unwrap().clone();
+            assert!(body.contains(&last_reference), "{w}×{h}: the last reference is on screen:\n{text}");
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The finding detail's own keys: the movement keys scroll it, `m` mutes the finding shown.
+//! The finding detail's own keys: the movement keys scroll it, Tab selects one of the findings an attack
+//! path chains and Enter opens it, `m` mutes the finding shown.
 
 use super::{Action, App};
 
@@ -15,6 +16,18 @@ pub(super) fn handle(app: &mut App, action: &Action) -> bool {
         Action::Mute => {
             let finding = app.detail.clone();
             app.start_mute(finding);
+            return true;
+        }
+        Action::NextTab if !app.detail_parts.is_empty() => {
+            app.detail_part = match app.detail_part {
+                None => Some(0),
+                Some(i) if i + 1 < app.detail_parts.len() => Some(i + 1),
+                Some(_) => None,
+            };
+            return true;
+        }
+        Action::Open => {
+            app.open_selected_part();
             return true;
         }
         _ => return false,

@@ -90,7 +90,7 @@ pub(super) fn handle(app: &mut App, action: Action) {
                     }
                     Some(view) => {
                         app.status.clear();
-                        app.go(view);
+                        app.switch(view);
                     }
                     None => {
                         let views: Vec<&str> = View::commands().collect();

@@ -7,9 +7,7 @@ pub(super) fn handle(app: &mut App, action: &Action) -> bool {
     match action {
         Action::Open => {
             if let Some(finding) = app.shown().get(app.selected).map(|f| (*f).clone()) {
-                app.detail = Some(finding);
-                app.detail_scroll = 0;
-                app.go(View::Detail);
+                app.open_detail(finding);
             }
             true
         }

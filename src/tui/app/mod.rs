@@ -190,7 +190,8 @@ pub struct App {
     /// The comparison, when two snapshots were opened (the second is `snapshot`).
     pub diff: Option<Diff>,
     pub view: View,
-    /// Where `Back` returns to.
+    /// The levels above the current view, the nearest last: where `Back` goes up to. A drill-down (Enter)
+    /// adds a level; switching views with `:` starts again from the overview.
     pub previous: Vec<View>,
     pub mode: Mode,
     pub input: String,
@@ -204,6 +205,12 @@ pub struct App {
     pub selected: usize,
     pub detail: Option<Finding>,
     pub detail_scroll: u16,
+    /// The findings an attack path in the detail chains, resolved from their fingerprints when it opened.
+    pub detail_parts: Vec<Finding>,
+    /// Which of them Tab selected (Enter opens it).
+    pub detail_part: Option<usize>,
+    /// The details a chained finding was opened from, with their scroll and selection: Esc returns to them.
+    pub detail_stack: Vec<(Finding, u16, Option<usize>)>,
     pub compare_tab: CompareTab,
     pub help: bool,
     pub status: String,
@@ -233,9 +240,16 @@ pub struct App {
 fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
     let mut by_arn: std::collections::HashMap<&str, (usize, u8)> = std::collections::HashMap::new();
     for f in snapshot.analysis.findings.iter().filter(|f| f.muted.is_none()) {
-        let entry = by_arn.entry(f.resource_arn.as_str()).or_default();
-        entry.0 += 1;
-        entry.1 = entry.1.max(f.score);
+        // A finding counts on its resource and on every other resource its attack path passes through.
+        let mut on: Vec<&str> =
+            std::iter::once(f.resource_arn.as_str()).chain(f.path.iter().map(String::as_str)).collect();
+        on.sort_unstable();
+        on.dedup();
+        for arn in on {
+            let entry = by_arn.entry(arn).or_default();
+            entry.0 += 1;
+            entry.1 = entry.1.max(f.score);
+        }
     }
     let index = snapshot.inventory.drift_index();
     // Account-level findings (on the account's root ARN) name no inventoried resource: the account is a row.
@@ -261,9 +275,10 @@ fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
     rows
 }
 
-/// What `/` searches: title, resource ARN and rule id, lower-cased.
+/// What `/` searches: title, resource ARN, rule id and the ARNs an attack path passes through, lower-cased.
 fn haystack(finding: &Finding) -> String {
-    format!("{}\n{}\n{}", finding.title, finding.resource_arn, finding.rule_id).to_lowercase()
+    let path = finding.path.join("\n");
+    format!("{}\n{}\n{}\n{path}", finding.title, finding.resource_arn, finding.rule_id).to_lowercase()
 }
 
 impl App {
@@ -284,6 +299,9 @@ impl App {
             selected: 0,
             detail: None,
             detail_scroll: 0,
+            detail_parts: Vec::new(),
+            detail_part: None,
+            detail_stack: Vec::new(),
             compare_tab: CompareTab::New,
             help: false,
             status: String::new(),
@@ -444,6 +462,57 @@ impl App {
         }
     }
 
+    /// Switches to `view` sideways (the `:` prompt): one level below the overview, whatever came before.
+    pub(super) fn switch(&mut self, view: View) {
+        if view == self.view {
+            return;
+        }
+        self.previous = if view == View::Overview { Vec::new() } else { vec![View::Overview] };
+        self.view = view;
+        self.selected = 0;
+        self.refresh();
+    }
+
+    /// Shows `finding` in the detail, with the findings it chains when it is an attack path.
+    fn show_detail(&mut self, finding: Finding) {
+        let chained: Vec<&str> = finding
+            .evidence
+            .details
+            .get("chained_findings")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|f| f.as_str()).collect())
+            .unwrap_or_default();
+        self.detail_parts = chained
+            .iter()
+            .filter_map(|fp| self.snapshot.analysis.findings.iter().find(|f| f.fingerprint == *fp).cloned())
+            .collect();
+        self.detail_parts.sort_by(crate::finding::by_rank);
+        self.detail_part = None;
+        self.detail_scroll = 0;
+        self.detail = Some(finding);
+    }
+
+    /// Opens `finding` in the detail, one level below the current view.
+    pub(super) fn open_detail(&mut self, finding: Finding) {
+        self.detail_stack.clear();
+        self.show_detail(finding);
+        self.go(View::Detail);
+    }
+
+    /// From an attack path's detail, opens the chained finding Tab selected; Esc comes back to the path.
+    pub(super) fn open_selected_part(&mut self) {
+        let Some(part) = self.detail_part.and_then(|i| self.detail_parts.get(i)).cloned() else { return };
+        if let Some(current) = self.detail.take() {
+            self.detail_stack.push((current, self.detail_scroll, self.detail_part));
+        }
+        self.show_detail(part);
+    }
+
+    /// The unmuted findings, most at risk first: the overview's top risks (as many as fit).
+    pub fn top_risks(&self) -> impl Iterator<Item = &Finding> {
+        self.snapshot.analysis.findings.iter().filter(|f| f.muted.is_none())
+    }
+
     fn lists(&self) -> bool {
         matches!(self.view, View::Findings | View::Paths | View::Compare)
     }
@@ -458,6 +527,14 @@ impl App {
             Action::Quit => return self.quit = true,
             Action::ToggleHelp => return self.help = !self.help,
             Action::Cancel | Action::Back if self.help => return self.help = false,
+            Action::Back if self.view == View::Detail && !self.detail_stack.is_empty() => {
+                if let Some((finding, scroll, part)) = self.detail_stack.pop() {
+                    self.show_detail(finding);
+                    self.detail_scroll = scroll;
+                    self.detail_part = part;
+                }
+                return;
+            }
             Action::Back => {
                 if let Some(view) = self.previous.pop() {
                     self.view = view;

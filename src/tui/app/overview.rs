@@ -1,13 +1,20 @@
-//! The overview's own keys: Enter opens the findings.
+//! The overview's own keys: the movement keys select a top risk, Enter opens it.
 
-use super::{Action, App, View};
+use super::{Action, App};
 
 pub(super) fn handle(app: &mut App, action: &Action) -> bool {
+    let last = app.top_risks().count().saturating_sub(1);
     match action {
         Action::Open => {
-            app.go(View::Findings);
-            true
+            let finding = app.top_risks().nth(app.selected).cloned();
+            if let Some(finding) = finding {
+                app.open_detail(finding);
+            }
         }
-        _ => false,
+        Action::Down => app.selected = (app.selected + 1).min(last),
+        Action::PageDown => app.selected = (app.selected + app.page).min(last),
+        Action::Bottom => app.selected = last,
+        _ => return false,
     }
+    true
 }

@@ -8,25 +8,45 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
+/// The rows `lines` really wrap to at `width` (word by word, so more than characters ÷ width).
+fn rows(lines: Vec<Line<'static>>, width: u16) -> usize {
+    Paragraph::new(lines).wrap(Wrap { trim: false }).line_count(width)
+}
+
 /// How far the detail can scroll in `area` (the body of the screen) before its last line leaves the top.
 pub fn max_scroll(app: &App, area: Rect) -> u16 {
-    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
     let inner_height = usize::from(area.height.saturating_sub(2));
-    let rows: usize = lines(app, Theme { color: false }).iter().map(|l| l.width().max(1).div_ceil(inner_width)).sum();
-    u16::try_from(rows.saturating_sub(inner_height)).unwrap_or(u16::MAX)
+    let (lines, _) = lines(app, Theme { color: false });
+    u16::try_from(rows(lines, area.width.saturating_sub(2).max(1)).saturating_sub(inner_height)).unwrap_or(u16::MAX)
+}
+
+/// The scroll the detail is shown at in `area`: the user's, within bounds, moved just enough to keep the
+/// chained finding Tab selected in sight.
+pub fn scroll(app: &App, area: Rect) -> u16 {
+    let mut scroll = app.detail_scroll.min(max_scroll(app, area));
+    let (mut lines, selected) = lines(app, Theme { color: false });
+    if let Some(index) = selected {
+        lines.truncate(index);
+        let row = u16::try_from(rows(lines, area.width.saturating_sub(2).max(1))).unwrap_or(u16::MAX);
+        let height = area.height.saturating_sub(2).max(1);
+        scroll = scroll.clamp(row.saturating_sub(height - 1), row);
+    }
+    scroll
 }
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let scroll = app.detail_scroll.min(max_scroll(app, area));
-    Paragraph::new(lines(app, theme))
+    let scroll = scroll(app, area);
+    Paragraph::new(lines(app, theme).0)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .block(Block::bordered().title(" Finding (Esc: back) "))
         .render(area, buf);
 }
 
-fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
-    let Some(f) = &app.detail else { return Vec::new() };
+/// The detail's lines, and which of them is the chained finding Tab selected.
+fn lines(app: &App, theme: Theme) -> (Vec<Line<'static>>, Option<usize>) {
+    let mut selected = None;
+    let Some(f) = &app.detail else { return (Vec::new(), None) };
     let mut lines = vec![
         Line::from(Span::styled(f.title.clone(), theme.severity(f.severity))),
         Line::from(format!("{} · {} · score {} · {}", f.rule_id, f.severity, f.score, f.region)),
@@ -58,6 +78,37 @@ fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
                 }
                 None => lines.push(Line::from(format!("  └→ {arn}"))),
             }
+            // The statement that makes the role worth reaching belongs under the role, not under the entry.
+            if arn.contains(":role/")
+                && let Some(statement) = &f.evidence.statement
+            {
+                lines.push(Line::from(Span::styled("       granted by:", theme.dim())));
+                push_statement(&mut lines, statement, theme, "         ");
+            }
+        }
+        if !app.detail_parts.is_empty() {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                "Chained findings (Tab: select · Enter: open · Esc: back)",
+                theme.title(),
+            )));
+            for (i, part) in app.detail_parts.iter().enumerate() {
+                let marker = if app.detail_part == Some(i) { "▶" } else { " " };
+                let line = Line::from(vec![
+                    Span::raw(format!("  {marker} ")),
+                    Span::styled(
+                        format!("{:>3} {:<8} ", part.score, part.severity.as_str()),
+                        theme.severity(part.severity),
+                    ),
+                    Span::raw(part.title.clone()),
+                ]);
+                if app.detail_part == Some(i) {
+                    selected = Some(lines.len());
+                    lines.push(line.style(theme.selected()));
+                } else {
+                    lines.push(line);
+                }
+            }
         }
     }
     if let Some(audit) = crate::analyze::monitoring::function_audit(&app.snapshot.inventory, &f.resource_arn) {
@@ -82,22 +133,15 @@ fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     if let Some(location) = &f.evidence.location {
         lines.push(Line::from(Span::styled(format!("  {location}"), theme.dim())));
     }
-    if let Some(statement) = &f.evidence.statement {
-        // The statement, pretty-printed; the lines that grant the risk are highlighted.
-        let text = serde_json::to_string_pretty(statement).unwrap_or_default();
-        for line in text.lines() {
-            let hot = ["\"Principal\"", "\"NotAction\"", "\"Action\"", "\"Resource\"", "\"NotPrincipal\""]
-                .iter()
-                .any(|k| line.contains(k))
-                || line.trim() == "\"*\""
-                || line.trim() == "\"*\",";
-            lines.push(Line::from(Span::styled(
-                format!("    {line}"),
-                if hot { theme.highlight() } else { ratatui::style::Style::new() },
-            )));
-        }
+    // An attack path's statement is shown under its role, above.
+    let on_path = f.path.iter().any(|arn| arn.contains(":role/"));
+    if let Some(statement) = f.evidence.statement.as_ref().filter(|_| !on_path) {
+        push_statement(&mut lines, statement, theme, "    ");
     }
-    for (key, value) in &f.evidence.details {
+    // The chained findings are listed by title above, not as fingerprints.
+    for (key, value) in
+        f.evidence.details.iter().filter(|(k, _)| k.as_str() != "chained_findings" || app.detail_parts.is_empty())
+    {
         lines.push(Line::from(format!("  {key}: {value}")));
     }
     lines.push(Line::from(""));
@@ -110,5 +154,21 @@ fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
             lines.push(Line::from(format!("  {reference}")));
         }
     }
-    lines
+    (lines, selected)
+}
+
+/// A policy statement, pretty-printed and indented; the lines that grant the risk are highlighted.
+fn push_statement(lines: &mut Vec<Line<'static>>, statement: &serde_json::Value, theme: Theme, indent: &str) {
+    let text = serde_json::to_string_pretty(statement).unwrap_or_default();
+    for line in text.lines() {
+        let hot = ["\"Principal\"", "\"NotAction\"", "\"Action\"", "\"Resource\"", "\"NotPrincipal\""]
+            .iter()
+            .any(|k| line.contains(k))
+            || line.trim() == "\"*\""
+            || line.trim() == "\"*\",";
+        lines.push(Line::from(Span::styled(
+            format!("{indent}{line}"),
+            if hot { theme.highlight() } else { ratatui::style::Style::new() },
+        )));
+    }
 }

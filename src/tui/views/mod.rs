@@ -21,7 +21,7 @@ pub fn body(area: Rect) -> Rect {
     body
 }
 
-pub use detail::max_scroll;
+pub use detail::{max_scroll, scroll as detail_scroll};
 
 pub struct Screen<'a> {
     pub app: &'a App,

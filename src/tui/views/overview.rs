@@ -8,13 +8,12 @@ use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let analysis = &app.snapshot.analysis;
     let inv = &app.snapshot.inventory;
     let trend_height = if app.trend.len() > 1 { 4 } else { 0 };
     let summary_lines = summary_lines(app, theme);
     // As tall as its lines wrap to at this width (every service and every resource kind shown), within reason.
-    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
-    let wrapped: usize = summary_lines.iter().map(|l| l.width().max(1).div_ceil(inner_width)).sum();
+    let inner_width = area.width.saturating_sub(2).max(1);
+    let wrapped = Paragraph::new(summary_lines.clone()).wrap(Wrap { trim: true }).line_count(inner_width);
     let summary_height = u16::try_from(wrapped + 2).unwrap_or(u16::MAX).min(area.height / 2).max(3);
     let [summary, trend, top, gaps] = Layout::vertical([
         Constraint::Length(summary_height),
@@ -46,19 +45,24 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         .render(summary, buf);
 
     let rows = top.height.saturating_sub(2) as usize;
-    let lines: Vec<Line> = analysis
-        .findings
-        .iter()
-        .filter(|f| f.muted.is_none())
+    // The selected risk stays in sight: the list scrolls once the selection passes its last row.
+    let offset = (app.selected + 1).saturating_sub(rows);
+    let lines: Vec<Line> = app
+        .top_risks()
+        .enumerate()
+        .skip(offset)
         .take(rows)
-        .map(|f| {
-            Line::from(vec![
+        .map(|(i, f)| {
+            let line = Line::from(vec![
                 Span::styled(format!("{:>3} {:<8} ", f.score, f.severity.as_str()), theme.severity(f.severity)),
                 Span::raw(f.title.clone()),
-            ])
+            ]);
+            if i == app.selected { line.style(theme.selected()) } else { line }
         })
         .collect();
-    Paragraph::new(lines).block(Block::bordered().title(" Top risks (Enter: all findings) ")).render(top, buf);
+    Paragraph::new(lines)
+        .block(Block::bordered().title(" Top risks (j/k: select · Enter: open · :findings: all) "))
+        .render(top, buf);
 
     let gap_line = if inv.coverage.is_empty() {
         Line::from("Coverage complete: every call succeeded")
