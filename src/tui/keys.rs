@@ -51,7 +51,12 @@ pub fn help(view: View) -> Vec<(&'static str, String)> {
     let mut keys: Vec<(&'static str, String)> =
         [("j/k ↑/↓", "move"), ("g/G", "first / last"), ("PgUp/PgDn", "page")].map(|(k, w)| (k, w.to_owned())).into();
     match view {
-        View::Overview => keys.push(("Enter", "open the selected top risk (:findings lists all)".into())),
+        View::Overview => keys.extend([
+            ("Enter", "open the selected top risk (:findings lists all)".into()),
+            ("posture", "100 ÷ (1 + Σ (score ÷ 100)² ÷ 5), higher is better:".into()),
+            ("", "five findings at 100 halve it; severe ones weigh most, so".into()),
+            ("", "fixing low findings barely moves it, fixing a path does".into()),
+        ]),
         View::Progress => keys.truncate(0),
         View::Resources => keys.push(("Enter", "the resource's findings".into())),
         View::Findings | View::Paths => keys.extend([

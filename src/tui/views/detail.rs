@@ -58,11 +58,15 @@ fn lines(app: &App, theme: Theme) -> (Vec<Line<'static>>, Option<usize>) {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Why this score", theme.title())));
     for factor in &f.factors {
-        lines.push(Line::from(format!(
-            "  {} = {} (×{}) — {}",
-            factor.name, factor.value, factor.multiplier, factor.reason
-        )));
+        let name = factor.name.replace('_', " ");
+        let value = factor.value.replace('_', " ");
+        lines.push(Line::from(if factor.name == "severity" {
+            format!("  {name} = {value}: {} base points", factor.multiplier)
+        } else {
+            format!("  {name} = {value} (×{}) — {}", factor.multiplier, factor.reason)
+        }));
     }
+    lines.push(Line::from(Span::styled(score_line(f), theme.dim())));
     if !f.path.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled("Attack path", theme.title())));
@@ -171,4 +175,62 @@ fn push_statement(lines: &mut Vec<Line<'static>>, statement: &serde_json::Value,
             if hot { theme.highlight() } else { ratatui::style::Style::new() },
         )));
     }
+}
+
+/// The product the factors make, and what the caps and the chain floor did to it: "= 65 × 1.4 × 1.35 = 123
+/// → 100 (the cap)".
+fn score_line(f: &crate::finding::Finding) -> String {
+    let product: f64 = f.factors.iter().map(|x| x.multiplier).product();
+    let terms: Vec<String> =
+        f.factors.iter().filter(|x| x.multiplier != 1.0).map(|x| x.multiplier.to_string()).collect();
+    let raw = product.round().clamp(0.0, f64::from(u16::MAX)) as u16;
+    let outcome = match raw.cmp(&u16::from(f.score)) {
+        std::cmp::Ordering::Equal => String::new(),
+        std::cmp::Ordering::Greater if f.category.is_path() => format!(" → {} (attack paths stop at 100)", f.score),
+        std::cmp::Ordering::Greater => {
+            format!(
+                " → {} (a single finding stops at {}; only attack paths go higher)",
+                f.score,
+                crate::score::SINGLE_FINDING_CAP
+            )
+        }
+        std::cmp::Ordering::Less => format!(" → {} (one above the strongest finding it chains)", f.score),
+    };
+    if terms.len() <= 1 && outcome.is_empty() {
+        return format!("  = {raw} (no factor moves it)");
+    }
+    format!("  = {} = {raw}{outcome}", terms.join(" × "))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::fixture::*;
+
+    #[test]
+    fn the_score_line_says_what_the_cap_and_the_chain_floor_did() {
+        let fixture = Fixture::new()
+            .managed_policy(ADMIN, allow(serde_json::json!("*"), serde_json::json!("*")))
+            .role("admin", lambda_trust(), &[], &[ADMIN])
+            .role(
+                "open",
+                serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}),
+                &[],
+                &[ADMIN],
+            )
+            .function("pay", "admin", |f| f.tracing_mode = None)
+            .http_api("shop", "HTTP", &[("GET /status", "NONE", false, Some("pay"))], false);
+        let findings = crate::assess::analyze(&fixture.inventory, now()).findings;
+        let line = |rule: &str| super::score_line(findings.iter().find(|f| f.rule_id == rule).expect(rule));
+        assert_eq!(
+            line("attack-path-public-api-to-privileged-lambda"),
+            "  = 65 × 1.4 × 1.35 = 123 → 100 (attack paths stop at 100)"
+        );
+        assert_eq!(
+            line("iam-role-trust-any-principal"),
+            "  = 65 × 1.3 × 1.35 = 114 → 95 (a single finding stops at 95; only attack paths go higher)"
+        );
+        assert_eq!(line("lambda-tracing-disabled"), "  = 20 (no factor moves it)");
+    }
+
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 }

@@ -89,21 +89,28 @@ fn summary_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
         severities.push(Span::styled(format!("muted {muted}"), theme.dim()));
     }
     let services: Vec<String> = analysis.posture.by_service.iter().map(|(s, p)| format!("{s} {p}")).collect();
+    // How many findings each service's posture is computed from: a posture is not a count.
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for f in analysis.findings.iter().filter(|f| f.muted.is_none()) {
+        *counts.entry(f.category.service()).or_default() += 1;
+    }
+    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
     let regions: Vec<&str> = inv.scan.regions.iter().map(|r| r.region()).collect();
     vec![
         Line::from(vec![
             Span::raw("Posture "),
             Span::styled(format!("{}/100", analysis.posture.score), theme.posture(analysis.posture.score)),
-            Span::raw(format!("   regions {}", regions.join(", "))),
+            Span::raw(format!(" (higher is better; ? explains)   regions {}", regions.join(", "))),
         ]),
         Line::from(severities),
-        Line::from(format!("Services  {}", services.join(" · "))),
+        Line::from(format!("Posture by service (0–100)  {}", services.join(" · "))),
+        Line::from(format!("Findings by service  {}", counts.join(" · "))),
         Line::from(format!(
             "Inventory {}",
             inv.counts()
                 .iter()
                 .filter(|(_, n)| **n > 0)
-                .map(|(k, n)| format!("{k} {n}"))
+                .map(|(k, n)| format!("{} {n}", k.replace('_', " ")))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
