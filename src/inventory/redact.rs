@@ -33,8 +33,10 @@ impl Redactor {
         mac.update(&[0]);
         mac.update(value.as_bytes());
         let digest = mac.finalize().into_bytes();
+        let (kind, format) = classify(name, &value);
         SecretValue {
-            kind: classify(name, &value),
+            kind,
+            format: format.map(str::to_owned),
             hash: hex::encode(&digest[..8]),
             length: value.chars().count(),
             plaintext: Some(value),
@@ -63,6 +65,9 @@ pub enum ValueKind {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretValue {
     pub kind: ValueKind,
+    /// For a known secret format, which one ("Stripe live secret key", "credentials in a URL").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
     /// First 64 bits of HMAC-SHA256(key, name ‖ 0 ‖ value), hex.
     pub hash: String,
     pub length: usize,
@@ -113,28 +118,47 @@ const CONFIG_NAME_SUFFIXES: &[&str] = &[
     "_FILE",
 ];
 
-fn classify(name: &str, value: &str) -> ValueKind {
+/// Of those, the endings that promise a reference of some shape: a value without that shape under a secret
+/// name (`DB_PASSWORD_PARAM=hunter2`) is the secret itself, whatever the name promised.
+fn promised_reference(suffix: &str, value: &str) -> bool {
+    match suffix {
+        "_ARN" => value.starts_with("arn:"),
+        "_URL" => value.contains("://"),
+        "_PATH" | "_PARAM" | "_PARAMETER" | "_FILE" => is_reference(value) || value.contains('/'),
+        _ => true,
+    }
+}
+
+fn classify(name: &str, value: &str) -> (ValueKind, Option<&'static str>) {
     let value = value.trim();
     if value.is_empty() {
-        return ValueKind::Empty;
+        return (ValueKind::Empty, None);
+    }
+    // The value's format first: credentials in a `*_URL` are credentials.
+    if let Some(format) = secret_format(value) {
+        return (ValueKind::KnownSecretFormat, Some(format));
     }
     if is_reference(value) {
-        return ValueKind::Reference;
-    }
-    if has_known_secret_format(value) {
-        return ValueKind::KnownSecretFormat;
+        return (ValueKind::Reference, None);
     }
     let trivial = value.parse::<f64>().is_ok()
         || matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "none" | "null");
-    if names_a_secret(name) && !trivial { ValueKind::SecretByName } else { ValueKind::Plain }
+    let upper = upper_last_segment(name);
+    let secret_word = SECRET_NAME_WORDS.iter().any(|w| upper.contains(w));
+    let configures =
+        CONFIG_NAME_SUFFIXES.iter().find(|s| upper.ends_with(**s)).is_some_and(|s| promised_reference(s, value));
+    if secret_word && !configures && !trivial { (ValueKind::SecretByName, None) } else { (ValueKind::Plain, None) }
+}
+
+fn upper_last_segment(name: &str) -> String {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
 }
 
 /// Whether a name says it holds a secret (`DB_PASSWORD`, `stripe-api-key`, `/prod/db/password`) rather than
 /// configure one (`PASSWORD_MIN_LENGTH`, `DB_SECRET_ARN`, `token-ttl`). Of a path, the last segment counts.
 pub fn names_a_secret(name: &str) -> bool {
-    let last = name.rsplit('/').next().unwrap_or(name);
-    let upper: String =
-        last.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    let upper = upper_last_segment(name);
     SECRET_NAME_WORDS.iter().any(|w| upper.contains(w)) && !CONFIG_NAME_SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
 
@@ -148,32 +172,98 @@ fn is_reference(value: &str) -> bool {
             && value[1..].contains('/'))
 }
 
-fn has_known_secret_format(value: &str) -> bool {
-    let prefixes = [
-        "AKIA",
-        "ASIA", // AWS access key ids
-        "sk_live_",
-        "rk_live_", // Stripe
-        "xoxb-",
-        "xoxp-",
-        "xoxa-",
-        "xoxs-", // Slack
-        "ghp_",
-        "gho_",
-        "ghu_",
-        "ghs_",
-        "github_pat_", // GitHub
-        "glpat-",      // GitLab
-        "-----BEGIN",  // PEM private keys
-        "AIza",        // Google API keys
-        "SG.",         // SendGrid
-    ];
-    if prefixes.iter().any(|p| value.starts_with(p) && value.len() >= p.len() + 10) {
-        return true;
+/// Token prefixes of the credential formats the well-known secret scanners recognize: (prefix, what it is,
+/// the fewest characters that follow it in a real token).
+const TOKEN_PREFIXES: &[(&str, &str, usize)] = &[
+    ("AKIA", "AWS access key id", 16),
+    ("ASIA", "AWS temporary access key id", 16),
+    ("sk_live_", "Stripe live secret key", 16),
+    ("rk_live_", "Stripe live restricted key", 16),
+    ("xoxb-", "Slack bot token", 20),
+    ("xoxp-", "Slack user token", 20),
+    ("xoxa-", "Slack app token", 20),
+    ("xoxs-", "Slack session token", 20),
+    ("xapp-", "Slack app-level token", 20),
+    ("https://hooks.slack.com/services/", "Slack webhook URL", 20),
+    ("https://discord.com/api/webhooks/", "Discord webhook URL", 20),
+    ("ghp_", "GitHub personal access token", 20),
+    ("gho_", "GitHub OAuth token", 20),
+    ("ghu_", "GitHub user-to-server token", 20),
+    ("ghs_", "GitHub server-to-server token", 20),
+    ("ghr_", "GitHub refresh token", 20),
+    ("github_pat_", "GitHub fine-grained personal access token", 30),
+    ("glpat-", "GitLab personal access token", 20),
+    ("AIza", "Google API key", 30),
+    ("SG.", "SendGrid API key", 30),
+    ("sk-ant-", "Anthropic API key", 30),
+    ("sk-proj-", "OpenAI project API key", 30),
+    ("npm_", "npm access token", 30),
+    ("pypi-AgE", "PyPI API token", 30),
+    ("dckr_pat_", "Docker Hub personal access token", 20),
+    ("dop_v1_", "DigitalOcean personal access token", 40),
+    ("shpat_", "Shopify access token", 20),
+    ("shpss_", "Shopify shared secret", 20),
+    ("hf_", "Hugging Face token", 30),
+    ("sq0atp-", "Square access token", 20),
+    ("EAAA", "Square access token", 40),
+    ("dapi", "Databricks token", 32),
+    ("-----BEGIN", "private key (PEM)", 10),
+];
+
+/// Which credential format `value` has, if any: a known token prefix, a private key, a JSON web token, or a
+/// URL or connection string with a password in it. Look-alikes stay quiet: a commit SHA, a header name, a
+/// TTL, a URL whose password is empty or a placeholder.
+fn secret_format(value: &str) -> Option<&'static str> {
+    for (prefix, what, rest) in TOKEN_PREFIXES {
+        let Some(tail) = value.strip_prefix(prefix) else { continue };
+        // A token is one word of token characters (a PEM key spans lines).
+        let tokenlike =
+            *prefix == "-----BEGIN" || tail.chars().all(|c| c.is_ascii_alphanumeric() || "_-./+=".contains(c));
+        if tail.len() >= *rest && tokenlike {
+            return Some(what);
+        }
     }
-    // A JWT: three base64url segments, the first decoding to a JSON header.
+    // A JWT: three base64url segments, the first a JSON header (`{"` encodes as `eyJ`).
     let segments: Vec<&str> = value.split('.').collect();
-    segments.len() == 3 && value.starts_with("eyJ") && segments.iter().all(|s| s.len() > 4)
+    if segments.len() == 3 && value.starts_with("eyJ") && segments.iter().all(|s| s.len() > 4) {
+        return Some("JSON web token");
+    }
+    if url_password(value).is_some() {
+        return Some("credentials in a URL");
+    }
+    if connection_string_password(value) {
+        return Some("password in a connection string");
+    }
+    None
+}
+
+/// `scheme://user:password@host…` → the password, when it is one (not empty, not a placeholder).
+fn url_password(value: &str) -> Option<&str> {
+    let (_, rest) = value.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _host) = authority.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    (!is_placeholder(password)).then_some(password)
+}
+
+/// `Server=db;User Id=app;Password=…;` (ADO.NET, JDBC-style key=value lists).
+fn connection_string_password(value: &str) -> bool {
+    value.split(';').any(|part| {
+        let Some((key, secret)) = part.split_once('=') else { return false };
+        matches!(key.trim().to_ascii_lowercase().as_str(), "password" | "pwd") && !is_placeholder(secret.trim())
+    }) && value.contains(';')
+}
+
+/// Empty, masked or templated: `""`, `***`, `<password>`, `${DB_PASSWORD}`, `{{password}}`, `%s`.
+fn is_placeholder(secret: &str) -> bool {
+    let s = secret.trim();
+    s.is_empty()
+        || s.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+        || (s.starts_with('<') && s.ends_with('>'))
+        || s.starts_with("${")
+        || s.starts_with("{{")
+        || s.starts_with('%')
+        || s.starts_with('$')
 }
 
 #[cfg(test)]
@@ -213,6 +303,44 @@ mod tests {
         for (name, value, kind) in cases {
             assert_eq!(redactor().redact(name, value.into()).kind, kind, "{name}={value}");
         }
+    }
+
+    #[test]
+    fn credential_formats_are_named_and_look_alikes_stay_quiet() {
+        let format = |name: &str, value: &str| redactor().redact(name, value.into()).format;
+        let named = [
+            ("STRIPE", "sk_live_51HdemoNotARealKey0000", "Stripe live secret key"),
+            ("GH", "ghp_16C7e42F292c6912E7710c838347Ae178B4a", "GitHub personal access token"),
+            ("SLACK", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOp", "Slack bot token"),
+            ("HOOK", "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXX", "Slack webhook URL"),
+            ("KEY", "-----BEGIN RSA PRIVATE KEY-----\nMIIE...", "private key (PEM)"),
+            ("DATABASE_URL", "postgres://app:s3cr3t-Pr0d@db.internal:5432/orders", "credentials in a URL"),
+            ("REDIS_URL", "rediss://:hunter2hunter2@cache:6379", "credentials in a URL"),
+            ("CONN", "Server=db;User Id=app;Password=Pr0d-pass;", "password in a connection string"),
+            ("ANTHROPIC", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789", "Anthropic API key"),
+            ("AWS_KEY", "AKIAIOSFODNN7EXAMPLE", "AWS access key id"),
+        ];
+        for (name, value, what) in named {
+            assert_eq!(format(name, value).as_deref(), Some(what), "{name}");
+        }
+        let quiet = [
+            ("GIT_SHA", "3f786850e387550fdab836ed7e6dc881de23001b"),
+            ("TOKEN_HEADER", "Authorization"),
+            ("TOKEN_TTL", "3600"),
+            ("DATABASE_URL", "postgres://app@db.internal:5432/orders"),
+            ("DATABASE_URL", "postgres://app:${DB_PASSWORD}@db/orders"),
+            ("API_URL", "https://api.example.com/v1"),
+            ("ASIAN_MARKETS", "ASIA"),
+            ("DESCRIPTION", "AKIA is how access key ids start"),
+        ];
+        for (name, value) in quiet {
+            let redacted = redactor().redact(name, value.into());
+            assert_eq!((redacted.kind, redacted.format), (ValueKind::Plain, None), "{name}={value}");
+        }
+        // A name that promises a reference, on a value that is none, does not hide the secret.
+        assert_eq!(redactor().redact("DB_PASSWORD_PARAM", "hunter2-Pr0d".into()).kind, ValueKind::SecretByName);
+        assert_eq!(redactor().redact("DB_SECRET_ARN", "hunter2-Pr0d".into()).kind, ValueKind::SecretByName);
+        assert_eq!(redactor().redact("TOKEN_URL", "https://auth.example.com/token".into()).kind, ValueKind::Plain);
     }
 
     #[test]

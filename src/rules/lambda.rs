@@ -278,7 +278,7 @@ pub static SECRETS_IN_ENV: Rule = Rule {
     meta: RuleMeta {
         id: "lambda-secrets-in-env",
         title: "Lambda environment variable holds a plaintext secret",
-        rationale: "Environment variables are readable by anyone with lambda:GetFunctionConfiguration and appear in deployment tooling. A value that looks like a credential (a known token format, a PEM key) or sits under a secret-like name (PASSWORD, SECRET, TOKEN, API_KEY…) triggers it; a reference such as a Secrets Manager ARN or an SSM parameter name, and configuration like PASSWORD_MIN_LENGTH, do not. stance never stores the value: only its kind and a keyed hash.",
+        rationale: "Environment variables are readable by anyone with lambda:GetFunctionConfiguration and appear in deployment tooling. A value that looks like a credential (the token formats of the major providers that gitleaks and trufflehog know, a PEM key, a JWT, a password in a URL or connection string, whatever the variable is called) or sits under a secret-like name (PASSWORD, SECRET, TOKEN, API_KEY…) triggers it; a reference such as a Secrets Manager ARN or an SSM parameter name, and configuration like PASSWORD_MIN_LENGTH, do not (a name ending _ARN or _PARAM whose value is no reference does). stance never stores the value: only its kind, the format it matched, and a keyed hash.",
         remediation: "Store the secret in AWS Secrets Manager or SSM Parameter Store (SecureString), put its ARN or name in the variable, read it at run time, and rotate the exposed value.",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-encryption",
@@ -294,10 +294,14 @@ pub static SECRETS_IN_ENV: Rule = Rule {
                 let mut details = BTreeMap::new();
                 details.insert("variable".into(), json!(name));
                 details.insert("kind".into(), json!(value.kind));
+                if let Some(format) = &value.format {
+                    details.insert("format".into(), json!(format));
+                }
                 details.insert("value_hash".into(), json!(value.hash));
-                let why = match value.kind {
-                    ValueKind::KnownSecretFormat => "its value has the format of a credential",
-                    _ => "its name says it is a secret and its value is not a reference",
+                let why = match (&value.kind, &value.format) {
+                    (ValueKind::KnownSecretFormat, Some(format)) => format!("its value has the format of a {format}"),
+                    (ValueKind::KnownSecretFormat, None) => "its value has the format of a credential".to_owned(),
+                    _ => "its name says it is a secret and its value is not a reference".to_owned(),
                 };
                 let evidence = Evidence {
                     summary: format!(
