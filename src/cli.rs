@@ -32,7 +32,9 @@ pub enum Command {
     /// Exit status: 0; 4 when --fail-on-new finds a new unmuted finding at or above its severity;
     /// 5 when a snapshot cannot be read.
     Diff {
+        /// The earlier snapshot (`.json` or `.json.zst`).
         old: PathBuf,
+        /// The later snapshot.
         new: PathBuf,
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
@@ -42,6 +44,7 @@ pub enum Command {
     },
     /// Export a snapshot for other tools.
     Export {
+        /// The snapshot to export (`.json` or `.json.zst`).
         snapshot: PathBuf,
         #[arg(long, value_enum)]
         format: ExportFormat,
@@ -51,6 +54,7 @@ pub enum Command {
     },
     /// The snapshots of a directory in time order, with posture and finding counts.
     History {
+        /// A directory of snapshots (`.json`, `.json.zst`); unreadable files are listed as skipped.
         dir: PathBuf,
         /// Only this account.
         #[arg(long)]
@@ -60,6 +64,7 @@ pub enum Command {
     },
     /// Browse a snapshot in the TUI, or the comparison of two (`stance open OLD NEW`).
     Open {
+        /// The snapshot to browse (or the earlier one of a comparison).
         snapshot: PathBuf,
         /// A newer snapshot: opens the comparison of the two.
         new: Option<PathBuf>,
@@ -117,7 +122,7 @@ pub enum ExportFormat {
 pub enum ListFormat {
     Text,
     Json,
-    /// The rule reference (docs/rules.md is this output).
+    /// A Markdown table (`history`) or the rule reference (`rules`: docs/rules.md is this output).
     Markdown,
 }
 

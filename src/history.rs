@@ -87,6 +87,37 @@ pub fn text(history: &History) -> String {
     out
 }
 
+/// The history as a Markdown table, for a report or a pull-request comment.
+pub fn markdown(history: &History) -> String {
+    let mut out = String::from(
+        "| account | scanned | posture | findings | critical | high | medium | low | info | file |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+    );
+    for e in &history.entries {
+        let n = |s: Severity| e.by_severity.get(&s).copied().unwrap_or(0);
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | `{}` |\n",
+            e.account_id,
+            e.started_at,
+            e.posture,
+            e.findings,
+            n(Severity::Critical),
+            n(Severity::High),
+            n(Severity::Medium),
+            n(Severity::Low),
+            n(Severity::Info),
+            e.file.replace('|', "\\|").replace('`', "'")
+        ));
+    }
+    if !history.skipped.is_empty() {
+        out.push('\n');
+        for skipped in &history.skipped {
+            out.push_str(&format!("- skipped: {}\n", skipped.replace('|', "\\|")));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +147,10 @@ mod tests {
         assert_eq!(h.skipped.len(), 1);
         assert!(h.skipped[0].contains("broken.json") && h.skipped[0].contains("truncated"));
         assert!(text(&h).lines().count() == 5);
+        let table = markdown(&h);
+        assert!(table.starts_with("| account | scanned | posture |"), "{table}");
+        assert_eq!(table.lines().filter(|l| l.starts_with("| 123456789012 |")).count(), 3, "{table}");
+        assert!(table.contains("- skipped: ") && table.contains("broken.json"), "{table}");
         assert!(history(dir.path(), Some("999999999999")).unwrap().entries.is_empty());
     }
 }

@@ -344,9 +344,18 @@ fn export(path: &std::path::Path, format: ExportFormat, out: Option<&std::path::
 fn history(dir: &std::path::Path, account: Option<&str>, format: ListFormat) -> Result<ExitCode> {
     let history = stance::history::history(dir, account)
         .map_err(|e| BadInput(format!("{}: cannot list the directory: {e}", dir.display())))?;
+    if history.entries.is_empty() {
+        let whose = account.map(|a| format!(" of account {a}")).unwrap_or_default();
+        let skipped = match history.skipped.len() {
+            0 => String::new(),
+            n => format!(" ({n} file(s) skipped: {})", history.skipped.join("; ")),
+        };
+        return Err(BadInput(format!("{}: no snapshot{whose} to list{skipped}", dir.display())).into());
+    }
     match format {
         ListFormat::Json => println!("{}", serde_json::to_string_pretty(&history)?),
-        _ => print!("{}", stance::history::text(&history)),
+        ListFormat::Markdown => print!("{}", stance::history::markdown(&history)),
+        ListFormat::Text => print!("{}", stance::history::text(&history)),
     }
     Ok(ExitCode::SUCCESS)
 }

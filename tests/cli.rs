@@ -69,6 +69,16 @@ fn unreadable_snapshots_give_one_line_and_exit_5_writing_nothing() {
     }
     let missing_dir = stance_in(d, &["history", "no-such-dir"]);
     assert_eq!(missing_dir.status.code(), Some(5));
+    // A directory with nothing to list says so, in one line, with what it skipped.
+    std::fs::create_dir(d.join("empty")).unwrap();
+    let empty = stance_in(d, &["history", "empty"]);
+    let stderr = String::from_utf8_lossy(&empty.stderr);
+    assert_eq!(empty.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("empty: no snapshot to list") && stderr.lines().count() == 1, "{stderr}");
+    let only_broken = stance_in(d, &["history", "."]);
+    let stderr = String::from_utf8_lossy(&only_broken.stderr);
+    assert_eq!(only_broken.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("file(s) skipped"), "{stderr}");
 }
 
 #[test]

@@ -18,8 +18,22 @@ use crate::snapshot::Snapshot;
 pub struct Side {
     pub account_id: String,
     pub started_at: String,
+    /// The time the time-based rules were evaluated at (`--as-of`); the scan's start unless given.
+    #[serde(default)]
+    pub as_of: String,
     pub posture: u8,
     pub findings: usize,
+}
+
+impl Side {
+    /// When the snapshot describes: its scan time, and its evaluation date when that is another day (a
+    /// replay judged a month later reads "2026-12-01T18:00:00Z (as of 2026-12-31)").
+    pub fn when(&self) -> String {
+        match (self.started_at.get(..10), self.as_of.get(..10)) {
+            (Some(scanned), Some(as_of)) if scanned != as_of => format!("{} (as of {as_of})", self.started_at),
+            _ => self.started_at.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +101,7 @@ fn side(snapshot: &Snapshot) -> Side {
     Side {
         account_id: snapshot.inventory.account.account_id.clone(),
         started_at: snapshot.inventory.scan.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        as_of: snapshot.inventory.scan.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         posture: snapshot.analysis.posture.score,
         findings: snapshot.analysis.findings.iter().filter(|f| f.muted.is_none()).count(),
     }
@@ -247,6 +262,21 @@ mod tests {
         assert_eq!(rules(&back.new_findings), rules(&d.resolved_findings));
         assert_eq!(rules(&back.resolved_findings), rules(&d.new_findings));
         assert_eq!(back.posture_delta, -d.posture_delta);
+    }
+
+    #[test]
+    fn the_header_says_when_a_side_was_judged_at_another_day() {
+        let old = snapshot(account(false, false));
+        let mut new = old.clone();
+        new.inventory.scan.as_of = new.inventory.scan.started_at + chrono::Duration::days(30);
+        let header = render::text(&diff(&old, &new));
+        let first = header.lines().next().unwrap_or_default().to_owned();
+        let as_of = new.inventory.scan.as_of.format("%Y-%m-%d").to_string();
+        assert!(first.ends_with(&format!("(as of {as_of})")), "{first}");
+        assert!(
+            !first.split(" → ").next().unwrap_or_default().contains("as of"),
+            "the old side is as scanned: {first}"
+        );
     }
 
     #[test]

@@ -19,8 +19,8 @@ pub fn text(diff: &Diff) -> String {
         out,
         "Account {}: {} → {}\nPosture {} → {} ({})",
         diff.new.account_id,
-        diff.old.started_at,
-        diff.new.started_at,
+        diff.old.when(),
+        diff.new.when(),
         diff.old.posture,
         diff.new.posture,
         signed(diff.posture_delta)

@@ -13,9 +13,9 @@ pub fn report(snapshot: &Snapshot) -> String {
     let _ = writeln!(
         out,
         "Scanned {} ({}), evaluated at {}.\n",
-        inv.scan.started_at.to_rfc3339(),
+        inv.scan.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         inv.scan.regions.iter().map(|r| r.region()).collect::<Vec<_>>().join(", "),
-        inv.scan.as_of.to_rfc3339()
+        inv.scan.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
     let _ = writeln!(out, "**Posture {}/100**", analysis.posture.score);
     let counts: Vec<String> =

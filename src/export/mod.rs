@@ -91,5 +91,7 @@ pub(crate) mod tests {
         let md = String::from_utf8(export(&snapshot, Format::Markdown).unwrap()).unwrap();
         assert!(md.contains(&snapshot.analysis.findings[0].title));
         assert!(md.contains("accepted \\| for now"), "pipes are escaped in tables");
+        let scanned = snapshot.inventory.scan.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        assert!(md.contains(&format!("Scanned {scanned} (")), "whole seconds, not nanoseconds: {md}");
     }
 }
