@@ -355,7 +355,13 @@ mod tests {
         }
         assert_eq!(app.sort, super::app::SortKey::Age);
         assert!(app.shown()[0].title.contains("AKIAOLDKEY"), "the oldest credential first: {}", app.shown()[0].title);
+        let sorted_by_age = screen_text(&app, 120, 40);
+        assert!(
+            sorted_by_age.contains("  age") && sorted_by_age.contains(" 200d "),
+            "the age it is sorted by:\n{sorted_by_age}"
+        );
         app.handle(Action::CycleSort);
+        assert!(!screen_text(&app, 120, 40).contains(" 200d "), "other sorts have no age column");
 
         app.handle(Action::CycleSeverityFilter);
         assert!(app.shown().iter().all(|f| f.severity == crate::rules::Severity::Critical));

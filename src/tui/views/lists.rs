@@ -72,6 +72,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         title.push_str(&format!(" · /{}", app.search));
     }
     title.push(' ');
+    let by_age = app.sort == SortKey::Age;
     // Only the rows that fit are built: the list may hold 100,000 findings.
     let window = usize::from(area.height.saturating_sub(3)).max(1);
     let offset = (app.selected + 1).saturating_sub(window);
@@ -81,19 +82,32 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         .take(window)
         .map(|f| {
             let muted = if f.muted.is_some() { " (muted)" } else { "" };
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(format!("{:>3}", f.score)),
                 Cell::from(Span::styled(f.severity.as_str(), theme.severity(f.severity))),
-                Cell::from(f.category.service()),
-                Cell::from(format!("{}{muted}", f.title)),
-            ])
+            ];
+            // Sorted by age, the list shows the age it is sorted by.
+            if by_age {
+                let age = f.evidence.details.get("age_days").and_then(|v| v.as_i64());
+                cells.push(Cell::from(age.map_or_else(|| "—".to_owned(), |d| format!("{d:>4}d"))));
+            }
+            cells.push(Cell::from(f.category.service()));
+            cells.push(Cell::from(format!("{}{muted}", f.title)));
+            Row::new(cells)
         })
         .collect();
-    let table =
-        Table::new(rows, [Constraint::Length(3), Constraint::Length(8), Constraint::Length(12), Constraint::Min(20)])
-            .header(Row::new(["   ", "severity", "service", "finding"]).style(theme.dim()))
-            .block(Block::bordered().title(title))
-            .row_highlight_style(theme.selected());
+    let mut widths = vec![Constraint::Length(3), Constraint::Length(8)];
+    let mut header = vec!["   ", "severity"];
+    if by_age {
+        widths.push(Constraint::Length(5));
+        header.push("  age");
+    }
+    widths.extend([Constraint::Length(12), Constraint::Min(20)]);
+    header.extend(["service", "finding"]);
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim()))
+        .block(Block::bordered().title(title))
+        .row_highlight_style(theme.selected());
     let mut state = TableState::default().with_selected((!shown.is_empty()).then_some(app.selected - offset));
     StatefulWidget::render(table, area, buf, &mut state);
 }

@@ -32,7 +32,10 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             .map(|e| format!("{} ({})", e.posture, e.started_at.get(..10).unwrap_or_default()))
             .unwrap_or_default();
         ratatui::widgets::Sparkline::default()
-            .block(Block::bordered().title(format!(" Posture trend: {} scans, {first} → {last} ", app.trend.len())))
+            .block(
+                Block::bordered()
+                    .title(format!(" Posture trend (bar height 0–100): {} scans, {first} → {last} ", app.trend.len())),
+            )
             .data(&data)
             .max(100)
             .style(theme.title())
