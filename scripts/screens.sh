@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 cargo build --locked --quiet --bin stance
 work="$(mktemp -d)"
 trap 'tmux kill-session -t stance-screens 2>/dev/null || true; rm -rf "$work"' EXIT
-./target/debug/stance demo --out "$work/before.json" 2>/dev/null
-./target/debug/stance demo --month-later --out "$work/after.json" 2>/dev/null
+# Exit 3: the recording's coverage gaps (calls the emulator does not implement), as `stance scan` reports them.
+./target/debug/stance demo --out "$work/before.json" 2>/dev/null || [[ $? -eq 3 ]]
+./target/debug/stance demo --month-later --out "$work/after.json" 2>/dev/null || [[ $? -eq 3 ]]
 
 mkdir -p assets/screens
 shoot() { # name, command, keys...

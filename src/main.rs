@@ -487,7 +487,8 @@ fn demo(compare: bool, month_later: bool, out: Option<PathBuf>, runtime: &tokio:
         snapshot.write(&path)?;
         print_summary(&snapshot.inventory, Some(&path));
         print_findings(&snapshot.analysis);
-        return Ok(ExitCode::SUCCESS);
+        // As `scan` exits: the recording's coverage gaps (calls the emulator does not implement) are gaps.
+        return Ok(if snapshot.inventory.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) });
     }
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the demo's TUI needs a terminal (without one, use `stance demo --out FILE`)");

@@ -97,10 +97,12 @@ fn demo_out_works_in_an_empty_environment_without_a_network() {
     };
     let output = command.args(["demo", "--out"]).arg(&out).env_clear().output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let snapshot = Snapshot::read(&out).expect("the demo snapshot reads back");
+    // As `scan`: 3 when the recording holds coverage gaps (moto does not implement every call stance makes).
+    let expected = if snapshot.inventory.is_complete() { 0 } else { 3 };
+    assert_eq!(output.status.code(), Some(expected), "{stderr}");
     assert!(!stderr.contains("stale") && !stderr.contains("WARN") && !stderr.contains("ERROR"), "{stderr}");
     assert!(stderr.contains("Posture "), "{stderr}");
-    let snapshot = Snapshot::read(&out).expect("the demo snapshot reads back");
     assert!(categories(&snapshot).len() >= 15, "{:?}", categories(&snapshot));
     assert!(snapshot.analysis.findings.iter().any(|f| !f.path.is_empty()), "an attack path");
 }

@@ -59,6 +59,7 @@ pub fn help(view: View) -> Vec<(&'static str, String)> {
         ]),
         View::Progress => keys.truncate(0),
         View::Resources => keys.push(("Enter", "the resource's findings".into())),
+        View::Coverage => {}
         View::Findings | View::Paths => keys.extend([
             ("Enter", "finding detail".into()),
             ("/", "search title, ARN, rule".into()),

@@ -163,6 +163,33 @@ mod tests {
         for (w, h) in [(80, 24), (120, 40)] {
             insta::assert_snapshot!(format!("compare_{w}x{h}"), render(&compare, w, h).backend());
         }
+        let mut with_gaps = snapshot(true);
+        with_gaps.inventory.coverage = (0..3)
+            .map(|i| crate::inventory::CoverageRecord {
+                service: ["apigatewayv2", "lambda", "sns"][i].into(),
+                region: "us-east-1".into(),
+                operation: ["GetAuthorizers", "ListFunctionUrlConfigs", "GetTopicAttributes"][i].into(),
+                resource: (i == 2).then(|| "arn:aws:sns:us-east-1:123456789012:orders".into()),
+                error_kind: [
+                    crate::inventory::ErrorKind::ServiceError,
+                    crate::inventory::ErrorKind::Unsupported,
+                    crate::inventory::ErrorKind::AccessDenied,
+                ][i],
+                code: None,
+                message: ["HTTP 500", "HTTP 404; fell back to GetFunctionUrlConfig", "not authorized"][i].into(),
+            })
+            .collect();
+        let mut gaps = App::new(with_gaps, None);
+        for action in [Action::StartCommand, Action::Input('c'), Action::Input('o'), Action::Input('v'), Action::Submit]
+        {
+            gaps.handle(action);
+        }
+        assert_eq!(gaps.view, View::Coverage);
+        gaps.handle(Action::Bottom);
+        assert_eq!(gaps.selected, 2, "every gap is a row");
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("coverage_{w}x{h}"), render(&gaps, w, h).backend());
+        }
         let mut drift = compare;
         for _ in 0..3 {
             drift.handle(Action::NextTab);

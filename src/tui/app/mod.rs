@@ -70,6 +70,7 @@ views! {
     Detail => "detail", None;
     Paths => "attack paths", Some("paths");
     Resources => "resources", Some("resources");
+    Coverage => "coverage gaps", Some("coverage");
     Compare => "compare", Some("compare");
 }
 
@@ -550,6 +551,7 @@ impl App {
             View::Findings | View::Paths | View::Compare => lists::handle(self, &action),
             View::Detail => detail::handle(self, &action),
             View::Resources => resources::handle(self, &action),
+            View::Coverage => false,
         };
         if !handled {
             self.handle_shared(action);
@@ -558,7 +560,11 @@ impl App {
 
     /// Rows of the current view: what moving the selection is bounded by.
     fn rows(&self) -> usize {
-        if self.view == View::Resources { self.resources.len() } else { self.visible.len() }
+        match self.view {
+            View::Resources => self.resources.len(),
+            View::Coverage => self.snapshot.inventory.coverage.len(),
+            _ => self.visible.len(),
+        }
     }
 
     /// What every view but the detail's scrolling does alike: move the selection, search, switch views, sort

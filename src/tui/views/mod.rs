@@ -1,5 +1,6 @@
 //! Rendering: a pure function of [`App`] state into a buffer.
 
+mod coverage;
 mod detail;
 mod help;
 mod lists;
@@ -63,6 +64,7 @@ impl Widget for &Screen<'_> {
             View::Findings | View::Paths | View::Compare => lists::render(app, self.theme, body, buf),
             View::Detail => detail::render(app, self.theme, body, buf),
             View::Resources => resources::render(app, self.theme, body, buf),
+            View::Coverage => coverage::render(app, self.theme, body, buf),
         }
         let footer_line = if app.mode != Mode::Normal {
             let mut spans = vec![

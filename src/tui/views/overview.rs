@@ -74,7 +74,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             inv.coverage.first().map(|c| format!(" — {} {} {}", c.service, c.region, c.operation)).unwrap_or_default();
         Line::from(Span::styled(format!("{} coverage gap(s){first}", inv.coverage.len()), theme.highlight()))
     };
-    Paragraph::new(gap_line).block(Block::bordered().title(" Coverage ")).render(gaps, buf);
+    Paragraph::new(gap_line).block(Block::bordered().title(" Coverage (:coverage lists every gap) ")).render(gaps, buf);
 }
 
 /// The posture box: score and regions, severities, per-service posture, inventory counts.

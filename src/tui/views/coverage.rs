@@ -1,0 +1,46 @@
+//! Every coverage gap of the scan: what it could not see, and why.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Block, Row, StatefulWidget, Table, TableState};
+
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let gaps = &app.snapshot.inventory.coverage;
+    let window = usize::from(area.height.saturating_sub(3)).max(1);
+    let offset = (app.selected + 1).saturating_sub(window);
+    let rows: Vec<Row> = gaps
+        .iter()
+        .skip(offset)
+        .take(window)
+        .map(|g| {
+            let about = match &g.resource {
+                Some(resource) => format!("{} — {resource}", g.message),
+                None => g.message.clone(),
+            };
+            let kind =
+                serde_json::to_value(g.error_kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            Row::new(vec![g.service.clone(), g.region.clone(), g.operation.clone(), kind.replace('_', " "), about])
+        })
+        .collect();
+    let title = if gaps.is_empty() {
+        " Coverage complete: every call succeeded ".to_owned()
+    } else {
+        format!(" {} coverage gap(s): what the scan could not see ", gaps.len())
+    };
+    let widths = [
+        Constraint::Length(14),
+        Constraint::Length(12),
+        Constraint::Length(24),
+        Constraint::Length(14),
+        Constraint::Min(20),
+    ];
+    let table = Table::new(rows, widths)
+        .header(Row::new(["service", "region", "operation", "error", "what happened"]).style(theme.dim()))
+        .block(Block::bordered().title(title))
+        .row_highlight_style(theme.selected());
+    let mut state = TableState::default().with_selected((!gaps.is_empty()).then_some(app.selected - offset));
+    StatefulWidget::render(table, area, buf, &mut state);
+}
