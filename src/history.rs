@@ -60,25 +60,24 @@ pub fn history(dir: &Path, account: Option<&str>) -> std::io::Result<History> {
     Ok(out)
 }
 
+impl HistoryEntry {
+    /// Open findings per severity, critical to info: the columns both renderings show.
+    fn severity_counts(&self) -> [usize; 5] {
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
+            .map(|s| self.by_severity.get(&s).copied().unwrap_or(0))
+    }
+}
+
 pub fn text(history: &History) -> String {
     let mut out = format!(
         "{:<14} {:<21} {:>7} {:>8} {:>4} {:>4} {:>4} {:>4} {:>4}  FILE\n",
         "ACCOUNT", "SCANNED", "POSTURE", "FINDINGS", "CRIT", "HIGH", "MED", "LOW", "INFO"
     );
     for e in &history.entries {
-        let n = |s: Severity| e.by_severity.get(&s).copied().unwrap_or(0);
+        let [critical, high, medium, low, info] = e.severity_counts();
         out.push_str(&format!(
-            "{:<14} {:<21} {:>7} {:>8} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
-            e.account_id,
-            e.started_at,
-            e.posture,
-            e.findings,
-            n(Severity::Critical),
-            n(Severity::High),
-            n(Severity::Medium),
-            n(Severity::Low),
-            n(Severity::Info),
-            e.file
+            "{:<14} {:<21} {:>7} {:>8} {critical:>4} {high:>4} {medium:>4} {low:>4} {info:>4}  {}\n",
+            e.account_id, e.started_at, e.posture, e.findings, e.file
         ));
     }
     for skipped in &history.skipped {
@@ -89,30 +88,26 @@ pub fn text(history: &History) -> String {
 
 /// The history as a Markdown table, for a report or a pull-request comment.
 pub fn markdown(history: &History) -> String {
+    use crate::export::markdown_cell as cell;
     let mut out = String::from(
         "| account | scanned | posture | findings | critical | high | medium | low | info | file |\n\
          | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
     );
     for e in &history.entries {
-        let n = |s: Severity| e.by_severity.get(&s).copied().unwrap_or(0);
+        let [critical, high, medium, low, info] = e.severity_counts();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | `{}` |\n",
+            "| {} | {} | {} | {} | {critical} | {high} | {medium} | {low} | {info} | `{}` |\n",
             e.account_id,
             e.started_at,
             e.posture,
             e.findings,
-            n(Severity::Critical),
-            n(Severity::High),
-            n(Severity::Medium),
-            n(Severity::Low),
-            n(Severity::Info),
-            e.file.replace('|', "\\|").replace('`', "'")
+            cell(&e.file).replace('`', "'")
         ));
     }
     if !history.skipped.is_empty() {
         out.push('\n');
         for skipped in &history.skipped {
-            out.push_str(&format!("- skipped: {}\n", skipped.replace('|', "\\|")));
+            out.push_str(&format!("- skipped: {}\n", cell(skipped)));
         }
     }
     out

@@ -15,23 +15,29 @@ fn rows(lines: Vec<Line<'static>>, width: u16) -> usize {
 
 /// How far the detail can scroll in `area` (the body of the screen) before its last line leaves the top.
 pub fn max_scroll(app: &App, area: Rect) -> u16 {
-    let inner_height = usize::from(area.height.saturating_sub(2));
-    let (lines, _) = lines(app, Theme { color: false });
-    u16::try_from(rows(lines, area.width.saturating_sub(2).max(1)).saturating_sub(inner_height)).unwrap_or(u16::MAX)
+    scroll_bounds(app, area).0
 }
 
 /// The scroll the detail is shown at in `area`: the user's, within bounds, moved just enough to keep the
 /// chained finding Tab selected in sight.
 pub fn scroll(app: &App, area: Rect) -> u16 {
-    let mut scroll = app.detail_scroll.min(max_scroll(app, area));
+    let (max, selected_row) = scroll_bounds(app, area);
+    let scroll = app.detail_scroll.min(max);
+    let height = area.height.saturating_sub(2).max(1);
+    selected_row.map_or(scroll, |row| scroll.clamp(row.saturating_sub(height - 1), row))
+}
+
+/// The largest scroll in `area`, and the row the selected chained finding wraps to: the lines built once.
+fn scroll_bounds(app: &App, area: Rect) -> (u16, Option<u16>) {
+    let width = area.width.saturating_sub(2).max(1);
+    let inner_height = usize::from(area.height.saturating_sub(2));
     let (mut lines, selected) = lines(app, Theme { color: false });
-    if let Some(index) = selected {
+    let max = u16::try_from(rows(lines.clone(), width).saturating_sub(inner_height)).unwrap_or(u16::MAX);
+    let selected_row = selected.map(|index| {
         lines.truncate(index);
-        let row = u16::try_from(rows(lines, area.width.saturating_sub(2).max(1))).unwrap_or(u16::MAX);
-        let height = area.height.saturating_sub(2).max(1);
-        scroll = scroll.clamp(row.saturating_sub(height - 1), row);
-    }
-    scroll
+        u16::try_from(rows(lines, width)).unwrap_or(u16::MAX)
+    });
+    (max, selected_row)
 }
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
