@@ -49,7 +49,7 @@ fn main() {
     let mut keystrokes = Vec::new();
     for c in "f0001".chars().cycle().take(40) {
         let started = Instant::now();
-        if app.search.len() >= 5 {
+        if app.search().len() >= 5 {
             app.handle(Action::DeleteChar);
             app.handle(Action::DeleteChar);
         }

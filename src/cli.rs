@@ -86,6 +86,9 @@ pub enum Command {
         /// Write the snapshot to this file and print the summary, without the TUI.
         #[arg(long, value_name = "FILE", conflicts_with = "compare")]
         out: Option<PathBuf>,
+        /// Mutes file (accepted risks) [default: ./stance.toml if present]; the TUI's `m` writes to it.
+        #[arg(long, value_name = "FILE")]
+        mutes: Option<PathBuf>,
     },
     /// List the rules: id, category, severity, title.
     Rules {
@@ -132,7 +135,7 @@ pub struct ScanArgs {
     pub aws: AwsArgs,
 
     /// Region to scan (repeatable). Default: the profile's region.
-    #[arg(long = "region", value_name = "REGION", conflicts_with = "all_regions")]
+    #[arg(long = "region", value_name = "REGION", conflicts_with = "all_regions", value_parser = stance::aws::check_region_name)]
     pub regions: Vec<String>,
 
     /// Scan every standard commercial region; regions the account has not enabled are recorded as skipped.
@@ -278,5 +281,12 @@ mod tests {
         assert!(Cli::try_parse_from(["stance", "scan", "--region", "us-east-1", "--all-regions"]).is_err());
         assert!(Cli::try_parse_from(["stance", "scan", "--concurrency", "0"]).is_err());
         assert!(Cli::try_parse_from(["stance", "scan", "--fail-on", "severe"]).is_err());
+        for region in ["nowhere-1", "eu-west", "EU-WEST-1", "eu--1", "us-east-1a", ""] {
+            let error = Cli::try_parse_from(["stance", "scan", "--region", region]).unwrap_err().to_string();
+            assert!(error.contains("not an AWS region name"), "{region}: {error}");
+        }
+        for region in ["us-gov-west-1", "cn-north-1", "ap-southeast-7", "mx-central-1", "eusc-de-east-1"] {
+            assert!(Cli::try_parse_from(["stance", "scan", "--region", region]).is_ok(), "{region}");
+        }
     }
 }

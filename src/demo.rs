@@ -64,11 +64,16 @@ pub fn scanner(cassette: &Cassette, replay: &ReplayClient) -> Scanner {
     )
 }
 
-/// The snapshot of one demo state, and the replay that made it: its misses (requests the cassette could not
-/// answer) and unused recordings are empty unless the cassettes are stale.
-pub async fn snapshot(state: DemoState) -> Result<(Snapshot, ReplayClient), DemoError> {
+/// The snapshot of one demo state with `mutes` (from `mutes_file`) applied, and the replay that made it: its
+/// misses (requests the cassette could not answer) and unused recordings are empty unless the cassettes are
+/// stale.
+pub async fn snapshot(
+    state: DemoState,
+    mutes: &[crate::mutes::Mute],
+    mutes_file: Option<String>,
+) -> Result<(Snapshot, ReplayClient), DemoError> {
     let cassette = state.cassette()?;
     let replay = ReplayClient::new(&cassette);
     let inventory = scanner(&cassette, &replay).run().await?;
-    Ok((Snapshot::assemble(inventory, &[], None), replay))
+    Ok((Snapshot::assemble(inventory, mutes, mutes_file), replay))
 }

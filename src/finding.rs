@@ -140,6 +140,13 @@ pub struct Finding {
     pub muted: Option<Muted>,
 }
 
+impl Finding {
+    /// Whether the finding is about `arn` or its attack path passes through it.
+    pub fn touches(&self, arn: &str) -> bool {
+        self.resource_arn == arn || self.path.iter().any(|hop| hop == arn)
+    }
+}
+
 /// Rank order, as every list of findings is kept: highest score first, then by fingerprint (stable).
 pub fn rank(findings: &mut [Finding]) {
     findings.sort_by(by_rank);

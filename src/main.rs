@@ -58,7 +58,7 @@ fn main() -> ExitCode {
         Some(Command::Export { snapshot, format, out }) => export(&snapshot, format, out.as_deref()),
         Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
         Some(Command::Open { snapshot, new, history }) => open(&snapshot, new.as_deref(), history.as_deref()),
-        Some(Command::Demo { compare, month_later, out }) => demo(compare, month_later, out, &runtime),
+        Some(Command::Demo { compare, month_later, out, mutes }) => demo(compare, month_later, out, mutes, &runtime),
         Some(Command::Policy) => {
             println!(
                 "{}",
@@ -130,6 +130,11 @@ fn random_key() -> Result<[u8; 32]> {
     Ok(key)
 }
 
+/// Where the TUI writes mutes: the file they were read from, else `stance.toml` here.
+fn mutes_path(file: Option<&str>) -> PathBuf {
+    PathBuf::from(file.unwrap_or("stance.toml"))
+}
+
 /// The mutes to apply: `--mutes FILE`, else `stance.toml` here if it exists.
 fn load_mutes(explicit: Option<&std::path::Path>) -> Result<(Vec<stance::mutes::Mute>, Option<String>)> {
     let path = match explicit {
@@ -156,7 +161,15 @@ async fn build_scanner(args: &ScanArgs) -> Result<(Scanner, Option<Arc<Recorder>
         call_timeout: Duration::from_secs(args.aws.call_timeout.max(1)),
         http_client: recorder.as_ref().map(|r| recording_client(stance::aws::https_client(), r.clone())),
     };
+    // A typo in the profile or the region is one line before any call, not the credential chain's last error.
+    if let Some(profile) = &args.aws.profile {
+        stance::aws::check_profile(profile).await.map_err(anyhow::Error::msg)?;
+    }
     let config = load_config(&options).await;
+    if let Some(region) = config.region() {
+        stance::aws::check_region_name(region.as_ref())
+            .map_err(|e| anyhow::anyhow!("region `{region}` (from AWS_REGION or the profile): {e}"))?;
+    }
     let regions = if args.all_regions {
         RegionSelection::AllStandard
     } else if args.regions.is_empty() {
@@ -392,13 +405,15 @@ fn open(
 /// `stance` / `stance tui`: scan with the TUI showing progress, then the result; `--out` saves the snapshot.
 fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
     let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
-    if !std::io::stdout().is_terminal() {
-        anyhow::bail!("the TUI needs a terminal (without one, use `stance scan --out FILE`)");
-    }
     if args.record.is_some() {
         anyhow::bail!("--record works with `stance scan`");
     }
-    let (scanner, _) = runtime.block_on(build_scanner(&args))?;
+    let (mut scanner, _) = runtime.block_on(build_scanner(&args))?;
+    // Without credentials the TUI would open on a scan that cannot start: fail first, as `scan` does.
+    runtime.block_on(scanner.identify()).context("scan failed")?;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the TUI needs a terminal (without one, use `stance scan --out FILE`)");
+    }
     scan_in_tui(runtime, scanner, mutes, mutes_file, args.out)
 }
 
@@ -411,6 +426,7 @@ fn scan_in_tui(
     out: Option<PathBuf>,
 ) -> Result<ExitCode> {
     use stance::tui::Feed;
+    let mutes_path_of_scan = mutes_file.clone();
     let (feed, feed_rx) = std::sync::mpsc::channel();
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let scanner = scanner.with_events(events);
@@ -457,7 +473,9 @@ fn scan_in_tui(
             let _ = feed.send(Feed::Done(done));
         })
     })?;
-    let app = stance::tui::run(stance::tui::App::scanning(), Some(feed_rx)).context("the terminal UI failed")?;
+    let mut app = stance::tui::App::scanning();
+    app.mutes_path = mutes_path(mutes_path_of_scan.as_deref());
+    let app = stance::tui::run(app, Some(feed_rx)).context("the terminal UI failed")?;
     Ok(match app.progress.and_then(|p| p.error) {
         Some(error) => {
             eprintln!("error: {error}");
@@ -469,8 +487,16 @@ fn scan_in_tui(
 
 /// `stance demo`: the bundled account replayed offline — the TUI, its comparison a month later, or
 /// (`--out`) the snapshot and summary without a terminal.
-fn demo(compare: bool, month_later: bool, out: Option<PathBuf>, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
+fn demo(
+    compare: bool,
+    month_later: bool,
+    out: Option<PathBuf>,
+    mutes: Option<PathBuf>,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<ExitCode> {
     use stance::demo::{DemoState, snapshot};
+    // The demo reads the mutes file as a scan does, so a mute made in its TUI shows the next time too.
+    let (mutes, mutes_file) = load_mutes(mutes.as_deref())?;
     let state = if month_later { DemoState::MonthLater } else { DemoState::Now };
     let warn_stale = |misses: &[stance::aws::cassette::RequestKey]| {
         if let Some(first) = misses.first() {
@@ -482,7 +508,7 @@ fn demo(compare: bool, month_later: bool, out: Option<PathBuf>, runtime: &tokio:
         }
     };
     if let Some(path) = out {
-        let (snapshot, replay) = runtime.block_on(snapshot(state))?;
+        let (snapshot, replay) = runtime.block_on(snapshot(state, &mutes, mutes_file))?;
         warn_stale(&replay.misses());
         snapshot.write(&path)?;
         print_summary(&snapshot.inventory, Some(&path));
@@ -494,16 +520,18 @@ fn demo(compare: bool, month_later: bool, out: Option<PathBuf>, runtime: &tokio:
         anyhow::bail!("the demo's TUI needs a terminal (without one, use `stance demo --out FILE`)");
     }
     if compare {
-        let (old, old_replay) = runtime.block_on(snapshot(DemoState::Now))?;
-        let (new, new_replay) = runtime.block_on(snapshot(DemoState::MonthLater))?;
+        let (old, old_replay) = runtime.block_on(snapshot(DemoState::Now, &mutes, mutes_file.clone()))?;
+        let (new, new_replay) = runtime.block_on(snapshot(DemoState::MonthLater, &mutes, mutes_file.clone()))?;
         warn_stale(&[old_replay.misses(), new_replay.misses()].concat());
         let diff = stance::diff::diff(&old, &new);
-        stance::tui::run(stance::tui::App::new(new, Some(diff)), None).context("the terminal UI failed")?;
+        let mut app = stance::tui::App::new(new, Some(diff));
+        app.mutes_path = mutes_path(mutes_file.as_deref());
+        stance::tui::run(app, None).context("the terminal UI failed")?;
         return Ok(ExitCode::SUCCESS);
     }
     let cassette = state.cassette()?;
     let replay = stance::aws::cassette::ReplayClient::new(&cassette);
-    let code = scan_in_tui(runtime, stance::demo::scanner(&cassette, &replay), Vec::new(), None, None)?;
+    let code = scan_in_tui(runtime, stance::demo::scanner(&cassette, &replay), mutes, mutes_file, None)?;
     warn_stale(&replay.misses());
     Ok(code)
 }

@@ -209,6 +209,31 @@ pub fn append(path: &Path, finding: &Finding, reason: &str, expires: Option<Naiv
     })
 }
 
+/// Removes the `[[mute]]` entry that `line` of the mutes file belongs to (a mute's `source` line), checks
+/// that the rest still reads, and returns the mutes that remain.
+pub fn remove(path: &Path, line: usize) -> Result<Vec<Mute>, MuteError> {
+    let display = path.display().to_string();
+    let error = |line: usize, message: String| MuteError { path: display.clone(), line, message };
+    let text = std::fs::read_to_string(path).map_err(|e| error(0, format!("cannot read: {e}")))?;
+    let before = parse(&text, &display)?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let at = line.saturating_sub(1).min(lines.len().saturating_sub(1));
+    let header = (0..=at)
+        .rev()
+        .find(|&i| lines.get(i).is_some_and(|l| l.trim() == "[[mute]]"))
+        .ok_or_else(|| error(line, "no [[mute]] entry here: was the file edited?".into()))?;
+    let end = (header + 1..lines.len()).find(|&i| lines[i].trim_start().starts_with('[')).unwrap_or(lines.len());
+    // The blank line that separated the entry goes with it.
+    let start = if header > 0 && lines[header - 1].trim().is_empty() { header - 1 } else { header };
+    let remaining: String = lines[..start].iter().chain(&lines[end..]).copied().collect();
+    let after = parse(&remaining, &display)?;
+    if after.len() + 1 != before.len() {
+        return Err(error(line, "the entry could not be removed on its own: edit the file".into()));
+    }
+    std::fs::write(path, &remaining).map_err(|e| error(0, format!("cannot write: {e}")))?;
+    Ok(after)
+}
+
 pub fn load(path: &Path) -> Result<Vec<Mute>, MuteError> {
     let display = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| MuteError {
@@ -310,6 +335,29 @@ expires = "2026-01-01"
         let fresh = dir.path().join("new.toml");
         append(&fresh, &finding, "first", None).unwrap();
         assert_eq!(load(&fresh).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn removing_a_mute_takes_only_its_entry() {
+        use crate::rules::fixture::*;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stance.toml");
+        std::fs::write(&path, FILE).unwrap();
+        let fixture = Fixture::new().role("r", lambda_trust(), &[], &[]).function("f", "r", |f| f.tracing_mode = None);
+        let finding = crate::assess::analyze(&fixture.inventory, now()).findings.remove(0);
+        let added = append(&path, &finding, "accepted", None).unwrap();
+        let first = load(&path).unwrap().remove(0);
+        let line = |m: &Mute| m.source.rsplit(':').next().unwrap().parse::<usize>().unwrap();
+        // The first entry goes; the second and the appended one stay, and the comments above them too.
+        let remaining = remove(&path, line(&first)).unwrap();
+        assert_eq!(remaining.len(), 2);
+        assert!(remaining.iter().all(|m| m.reason != first.reason));
+        assert!(remaining.iter().any(|m| m.reason == added.reason));
+        assert_eq!(load(&path).unwrap().len(), 2, "the file reads");
+        let last = remaining.last().unwrap().clone();
+        assert_eq!(remove(&path, line(&last)).unwrap().len(), 1);
+        let error = remove(&path, 1).unwrap_err().to_string();
+        assert!(error.contains("stance.toml") && error.contains("no [[mute]] entry"), "{error}");
     }
 
     #[test]

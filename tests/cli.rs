@@ -113,3 +113,52 @@ fn policy_prints_a_read_only_iam_policy() {
     assert!(value_reads.is_empty(), "{value_reads:?}");
     assert_eq!(policy["Statement"][1]["Action"], "apigateway:GET");
 }
+
+/// A profile or region typo is one line that says what exists, before any AWS call (no endpoint is
+/// reachable here, so a call would end in a network error instead).
+#[test]
+fn an_unknown_profile_or_region_is_one_line_before_any_call() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile prod]\nregion = eu-west-1\n[default]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], envs: &[(&str, &str)]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_stance"))
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .envs(envs.iter().copied())
+            .current_dir(home.path())
+            .output()
+            .expect("run stance");
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (code, stderr) =
+        run(&["scan", "--profile", "doesnotexist", "--endpoint-url", "http://127.0.0.1:9", "--out", "x.json"], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("profile `doesnotexist` is not defined") && stderr.contains("(defined: default, prod)"),
+        "{stderr}"
+    );
+    // The bare TUI fails the same way before it opens (it would need a terminal after that).
+    let (code, stderr) = run(&["--profile", "doesnotexist"], &[]);
+    assert_eq!((code, stderr.lines().count()), (Some(1), 1), "{stderr}");
+    assert!(stderr.contains("profile `doesnotexist` is not defined"), "{stderr}");
+    let (code, stderr) = run(&["--endpoint-url", "http://127.0.0.1:9", "--max-attempts", "1"], &[]);
+    assert_eq!((code, stderr.lines().count()), (Some(1), 1), "{stderr}");
+    assert!(stderr.contains("no usable AWS credentials") && stderr.contains("aws sso login"), "{stderr}");
+
+    let (code, stderr) = run(&["scan", "--region", "nowhere-1"], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("not an AWS region name"), "{stderr}");
+    let (code, stderr) =
+        run(&["scan", "--endpoint-url", "http://127.0.0.1:9", "--out", "x.json"], &[("AWS_REGION", "moon")]);
+    assert_eq!((code, stderr.lines().count()), (Some(1), 1), "{stderr}");
+    assert!(stderr.contains("region `moon`"), "{stderr}");
+    assert!(!home.path().join("x.json").exists());
+}

@@ -17,7 +17,7 @@ const RERECORD: &str = "the demo cassettes are stale: run scripts/record-demo.sh
 
 fn replay(state: DemoState) -> (Snapshot, ReplayClient) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(stance::demo::snapshot(state)).expect("the bundled cassette replays")
+    runtime.block_on(stance::demo::snapshot(state, &[], None)).expect("the bundled cassette replays")
 }
 
 fn categories(snapshot: &Snapshot) -> BTreeSet<String> {

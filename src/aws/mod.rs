@@ -9,7 +9,7 @@ pub use guard::{
     CallCounters, NEVER_CALL, ReadOnlyGuard, THROTTLING_CODES, ThrottlingClassifier, is_permitted_operation,
     is_read_only_operation,
 };
-pub use regions::STANDARD_REGIONS;
+pub use regions::{STANDARD_REGIONS, check_region_name};
 
 use std::time::Duration;
 
@@ -64,6 +64,31 @@ pub fn https_client() -> SharedHttpClient {
 
 /// Loads the shared SDK configuration: the standard credential chain (environment, profiles, SSO, web
 /// identity, container and instance metadata), then, with `role_arn`, an assumed role on top of it.
+/// Checks that `profile` is defined in the AWS config or credentials file, so that a typo fails as one line
+/// naming the profiles that exist instead of ending in the instance-metadata provider's error.
+pub async fn check_profile(profile: &str) -> Result<(), String> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    // The default files honour AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, as the SDK does.
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None)
+        .await
+        .map_err(|e| format!("the AWS config files cannot be read: {e}"))?;
+    if set.get_profile(profile).is_some() {
+        return Ok(());
+    }
+    let mut defined: Vec<&str> = set.profiles().collect();
+    defined.sort_unstable();
+    Err(if defined.is_empty() {
+        format!(
+            "profile `{profile}` is not defined: no profile is in ~/.aws/config or ~/.aws/credentials (run `aws configure sso` or `aws configure`)"
+        )
+    } else {
+        format!(
+            "profile `{profile}` is not defined in ~/.aws/config or ~/.aws/credentials (defined: {})",
+            defined.join(", ")
+        )
+    })
+}
+
 pub async fn load_config(options: &AwsOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(options.http_client.clone().unwrap_or_else(https_client))

@@ -35,3 +35,19 @@ pub const STANDARD_REGIONS: &[&str] = &[
     "mx-central-1",
     "sa-east-1",
 ];
+
+/// Checks that `name` reads as an AWS region (`eu-west-1`, `us-gov-west-1`, `cn-north-1`): letters in
+/// groups joined by `-`, ending with a number. A typo is refused before any call; a well-formed region
+/// newer than [`STANDARD_REGIONS`] is scanned as named.
+pub fn check_region_name(name: &str) -> Result<String, String> {
+    let parts: Vec<&str> = name.split('-').collect();
+    let letters = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    let well_formed = parts.len() >= 3
+        && parts[..parts.len() - 1].iter().all(letters)
+        && parts.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if well_formed {
+        Ok(name.to_owned())
+    } else {
+        Err("not an AWS region name (such as us-east-1 or eu-west-1)".into())
+    }
+}

@@ -129,6 +129,25 @@ fn error_chain(error: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
+/// What to do about credentials that could not be loaded, in one line, from the SDK's error chain (which
+/// ends, when nothing was found, in the last provider tried: usually the instance metadata service).
+fn credentials_advice(chain: &str) -> String {
+    let lower = chain.to_lowercase();
+    if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
+        return "no usable AWS credentials: the SSO session is missing or has expired; run `aws sso login` \
+                (with --profile NAME for a named profile)"
+            .into();
+    }
+    if lower.contains("assume") || lower.contains("credential_process") || lower.contains("credential process") {
+        // A profile that names a role or a process: its own error says what failed.
+        let cause = chain.rsplit(": ").next().unwrap_or(chain);
+        return format!("no usable AWS credentials: the profile's credential source failed ({cause})");
+    }
+    "no usable AWS credentials were found (environment, profile files, SSO, container or instance metadata): \
+     pass --profile NAME, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        .into()
+}
+
 /// Whether the request failed because no credentials could be loaded (before anything was sent).
 fn is_credentials_error(error: &(dyn StdError + 'static)) -> bool {
     let mut current = Some(error);
@@ -178,11 +197,9 @@ where
         SdkError::TimeoutError(_) => failure(ErrorKind::Timeout, None, error_chain(error)),
         SdkError::DispatchFailure(dispatch) => {
             if is_credentials_error(error) {
-                let message = format!(
-                    "no usable AWS credentials ({}); set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-                    error_chain(error)
-                );
-                return failure(ErrorKind::AuthFailure, None, message);
+                let chain = error_chain(error);
+                tracing::debug!("loading credentials failed: {chain}");
+                return failure(ErrorKind::AuthFailure, None, credentials_advice(&chain));
             }
             let kind = if dispatch.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Network };
             failure(kind, None, error_chain(error))

@@ -82,7 +82,7 @@ pub enum ScanEvent {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("cannot identify the caller with sts:GetCallerIdentity ({kind:?}): {message}")]
+    #[error("cannot identify the caller with sts:GetCallerIdentity: {message}")]
     Identity { kind: ErrorKind, message: String },
     #[error("no region to scan: every requested region was skipped")]
     NoRegion,
@@ -190,11 +190,22 @@ pub struct Scanner {
     redactor: Redactor,
     events: Option<UnboundedSender<ScanEvent>>,
     counters: Arc<CallCounters>,
+    /// The caller, when [`Scanner::identify`] already asked.
+    identity: Option<AccountIdentity>,
 }
 
 impl Scanner {
     pub fn new(config: SdkConfig, options: ScanOptions, redactor: Redactor) -> Self {
-        Self { config, options, redactor, events: None, counters: Arc::default() }
+        Self { config, options, redactor, events: None, counters: Arc::default(), identity: None }
+    }
+
+    /// Asks who the credentials belong to, before the scan: a front end that must fail before it opens
+    /// (the TUI) calls this first. The scan then reuses the answer.
+    pub async fn identify(&mut self) -> Result<AccountIdentity, ScanError> {
+        let ctx = Ctx::new(1, self.redactor.clone(), None);
+        let account = sts::caller_identity(&ctx, &self.sts(&self.config)).await?;
+        self.identity = Some(account.clone());
+        Ok(account)
     }
 
     pub fn with_events(mut self, events: UnboundedSender<ScanEvent>) -> Self {
@@ -226,7 +237,10 @@ impl Scanner {
         let ctx =
             Ctx::new(self.options.concurrency, self.redactor.clone(), self.events.clone()).with_deadline(deadline);
 
-        let account = sts::caller_identity(&ctx, &self.sts(&self.config)).await?;
+        let account = match &self.identity {
+            Some(account) => account.clone(),
+            None => sts::caller_identity(&ctx, &self.sts(&self.config)).await?,
+        };
         self.emit(ScanEvent::Identity(account.clone()));
 
         let regions = self.resolve_regions(&ctx).await;

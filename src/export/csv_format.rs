@@ -1,8 +1,14 @@
 //! One CSV row per finding, for spreadsheets.
 
+use crate::finding::Finding;
 use crate::snapshot::Snapshot;
 
 pub fn table(snapshot: &Snapshot) -> Result<Vec<u8>, String> {
+    findings(&snapshot.analysis.findings)
+}
+
+/// The CSV of `findings`, in their order (a snapshot's, or a filtered list of the TUI).
+pub fn findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Result<Vec<u8>, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record([
@@ -19,7 +25,7 @@ pub fn table(snapshot: &Snapshot) -> Result<Vec<u8>, String> {
             "muted_reason",
         ])
         .map_err(|e| e.to_string())?;
-    for f in &snapshot.analysis.findings {
+    for f in findings {
         writer
             .write_record([
                 f.fingerprint.as_str(),

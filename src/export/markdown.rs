@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::finding::Finding;
 use crate::snapshot::Snapshot;
 
 pub fn report(snapshot: &Snapshot) -> String {
@@ -35,11 +36,21 @@ pub fn report(snapshot: &Snapshot) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "## Findings\n\n| score | severity | finding | resource | rule |\n| ---: | --- | --- | --- | --- |"
-    );
+    out.push_str("## Findings\n\n");
+    out.push_str(&findings_table(&analysis.findings));
+    let _ = writeln!(out, "\n## Details");
     for f in &analysis.findings {
+        out.push('\n');
+        out.push_str(&finding(f));
+    }
+    out
+}
+
+/// A Markdown table of `findings`, one row each, in their order.
+pub fn findings_table<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
+    let escape = crate::export::markdown_cell;
+    let mut out = String::from("| score | severity | finding | resource | rule |\n| ---: | --- | --- | --- | --- |\n");
+    for f in findings {
         let muted = f.muted.as_ref().map(|m| format!(" (muted: {})", escape(&m.reason))).unwrap_or_default();
         let _ = writeln!(
             out,
@@ -52,19 +63,26 @@ pub fn report(snapshot: &Snapshot) -> String {
             f.rule_id
         );
     }
-    let _ = writeln!(out, "\n## Details");
-    for f in &analysis.findings {
-        let _ = writeln!(out, "\n### {} ({}, {})\n\n{}\n", escape(&f.title), f.severity, f.score, f.evidence.summary);
-        if let Some(location) = &f.evidence.location {
-            let _ = writeln!(out, "Where: {location}\n");
-        }
-        if let Some(statement) = &f.evidence.statement {
-            let _ = writeln!(out, "```json\n{}\n```\n", serde_json::to_string_pretty(statement).unwrap_or_default());
-        }
-        if !f.path.is_empty() {
-            let _ = writeln!(out, "Path: {}\n", f.path.join(" → "));
-        }
-        let _ = writeln!(out, "Remediation: {}\n", f.remediation);
+    out
+}
+
+/// One finding as a Markdown section: what, where, the statement, the path and the remediation (a report's
+/// detail, or what the TUI copies for a ticket).
+pub fn finding(f: &Finding) -> String {
+    let escape = crate::export::markdown_cell;
+    let mut out = String::new();
+    let _ = writeln!(out, "### {} ({}, {})\n\n{}\n", escape(&f.title), f.severity, f.score, f.evidence.summary);
+    let _ = writeln!(out, "Resource: `{}` ({})\n", f.resource_arn, f.region);
+    if let Some(location) = &f.evidence.location {
+        let _ = writeln!(out, "Where: {location}\n");
     }
+    if let Some(statement) = &f.evidence.statement {
+        let _ = writeln!(out, "```json\n{}\n```\n", serde_json::to_string_pretty(statement).unwrap_or_default());
+    }
+    if !f.path.is_empty() {
+        let _ = writeln!(out, "Path: {}\n", f.path.join(" → "));
+    }
+    let _ = writeln!(out, "Remediation: {}\n", f.remediation);
+    let _ = writeln!(out, "Rule: `{}`", f.rule_id);
     out
 }

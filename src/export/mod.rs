@@ -1,8 +1,9 @@
 //! Exports of a snapshot for other tools: OCSF Detection Findings (what Security Hub and Prowler speak),
 //! SARIF 2.1.0 (GitHub code scanning), Markdown and CSV.
 
-mod csv_format;
-mod markdown;
+pub mod console;
+pub mod csv_format;
+pub mod markdown;
 mod ocsf;
 mod sarif;
 

@@ -42,6 +42,12 @@ pub fn run(mut app: App, feed: Option<std::sync::mpsc::Receiver<Feed>>) -> std::
                 app.status.clear();
                 app.handle(action);
             }
+            if let Some(text) = app.clipboard.take() {
+                use std::io::Write;
+                let backend = terminal.backend_mut();
+                backend.write_all(osc52(&text).as_bytes())?;
+                backend.flush()?;
+            }
             if app.quit {
                 return Ok(());
             }
@@ -49,6 +55,25 @@ pub fn run(mut app: App, feed: Option<std::sync::mpsc::Receiver<Feed>>) -> std::
     })();
     ratatui::restore();
     result.map(|()| app)
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard: it works over SSH and inside tmux
+/// (with `set-clipboard on`), where no clipboard program of this machine could reach the user's.
+pub fn osc52(text: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut encoded = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                encoded.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                encoded.push('=');
+            }
+        }
+    }
+    format!("\x1b]52;c;{encoded}\x07")
 }
 
 #[cfg(test)]
@@ -200,6 +225,15 @@ mod tests {
     }
 
     #[test]
+    fn osc52_is_base64_of_the_text() {
+        assert_eq!(osc52(""), "\x1b]52;c;\x07");
+        assert_eq!(osc52("f"), "\x1b]52;c;Zg==\x07");
+        assert_eq!(osc52("fo"), "\x1b]52;c;Zm8=\x07");
+        assert_eq!(osc52("foo"), "\x1b]52;c;Zm9v\x07");
+        assert_eq!(osc52("arn:aws:iam::1:role/r→"), "\x1b]52;c;YXJuOmF3czppYW06OjE6cm9sZS9y4oaS\x07");
+    }
+
+    #[test]
     fn the_header_says_when_findings_are_judged_at_another_day() {
         let mut later = snapshot(true);
         assert!(!screen_text(&App::new(later.clone(), None), 100, 24).contains("as of"), "the same day: no note");
@@ -248,16 +282,18 @@ mod tests {
         }
         app.handle(Action::Submit);
         assert!(app.status.contains("not a date"), "{}", app.status);
-        app.handle(Action::Mute);
-        for c in "accepted until the migration".chars() {
-            app.handle(Action::Input(c));
+        // Only the date is asked again: the reason stays, and the prompt still names the finding.
+        assert_eq!((app.mode, app.input.as_str()), (super::app::Mode::MuteExpiry, "soon"));
+        let title = app.shown()[app.selected].title.clone();
+        assert!(app.prompt().contains(&title[..20]), "{}", app.prompt());
+        for _ in 0..4 {
+            app.handle(Action::DeleteChar);
         }
-        app.handle(Action::Submit);
         for c in "2027-03-31".chars() {
             app.handle(Action::Input(c));
         }
         app.handle(Action::Submit);
-        assert!(app.status.starts_with("muted ("), "{}", app.status);
+        assert!(app.status.starts_with("muted: "), "{}", app.status);
         let muted = app.snapshot.analysis.findings.iter().find(|f| f.fingerprint == target).unwrap();
         assert_eq!(muted.muted.as_ref().map(|m| m.reason.as_str()), Some("accepted until the migration"));
         let written = crate::mutes::load(&app.mutes_path).unwrap();
@@ -265,6 +301,25 @@ mod tests {
         assert!(written[0].matches(muted));
         assert_eq!(written[0].expires, chrono::NaiveDate::from_ymd_opt(2027, 3, 31));
         assert!(screen_text(&app, 120, 40).contains("(muted)"));
+        let posture_muted = app.snapshot.analysis.posture.score;
+
+        // The detail says why and until when; u (confirmed) takes the entry out of the file again.
+        let at = app.shown().iter().position(|f| f.fingerprint == target).unwrap();
+        app.selected = at;
+        app.handle(Action::Open);
+        let detail = screen_text(&app, 120, 40);
+        assert!(
+            detail.contains("muted: accepted until the migration") && detail.contains("expires 2027-03-31"),
+            "{detail}"
+        );
+        app.handle(Action::Unmute);
+        assert!(app.prompt().contains("stance.toml:1"), "{}", app.prompt());
+        app.handle(Action::Input('y'));
+        assert!(app.status.starts_with("unmuted"), "{}", app.status);
+        assert!(crate::mutes::load(&app.mutes_path).unwrap().is_empty());
+        assert!(app.detail.as_ref().unwrap().muted.is_none());
+        assert!(app.snapshot.analysis.findings.iter().all(|f| f.muted.is_none()));
+        assert!(app.snapshot.analysis.posture.score < posture_muted, "the finding counts again");
     }
 
     #[test]
@@ -280,9 +335,8 @@ mod tests {
         typed.handle(Action::Input('o'));
         let mut fresh = App::new(snapshot(true), None);
         open_findings(&mut fresh);
-        fresh.search = "sho".into();
-        fresh.refresh();
-        assert_eq!(typed.search, "sho");
+        fresh.set_search("sho");
+        assert_eq!(typed.search(), "sho");
         assert_eq!(typed.visible, fresh.visible);
         assert!(!typed.visible.is_empty());
     }
@@ -343,10 +397,18 @@ mod tests {
         assert!(screen_text(&app, 120, 40).contains(&detail.remediation[..30]));
         app.handle(Action::Back);
         assert_eq!(app.view, View::Findings);
-        assert_eq!(app.search, "orders", "the search survives the round trip");
+        assert_eq!(app.search(), "orders", "the search survives the round trip");
+        // `/` starts a new search; Esc puts the last one back; x clears it.
         app.handle(Action::StartSearch);
+        assert_eq!((app.search(), app.shown().len()), ("", total), "a fresh search shows everything");
+        app.handle(Action::Input('z'));
+        app.handle(Action::Input('q'));
+        assert!(app.shown().is_empty());
+        assert!(screen_text(&app, 80, 24).contains("no matches"), "{}", screen_text(&app, 80, 24));
         app.handle(Action::Cancel);
-        assert_eq!(app.shown().len(), total);
+        assert_eq!(app.search(), "orders");
+        app.handle(Action::ClearFilter);
+        assert_eq!((app.search(), app.shown().len()), ("", total));
 
         // Resources: Enter shows the findings of the selected resource.
         app.handle(Action::StartCommand);
@@ -364,18 +426,21 @@ mod tests {
             || f.path.iter().any(|hop| hop.eq_ignore_ascii_case(&top.arn))
             || f.title.to_lowercase().contains(&top.arn.to_lowercase())));
         assert_eq!(app.shown().len(), top.findings, "the row counts what Enter lists");
-        app.handle(Action::StartSearch);
-        app.handle(Action::Cancel);
+        // The resource's findings are a level below resources: Esc goes back, and the list is whole again.
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Resources);
+        open_findings(&mut app);
+        assert_eq!(app.shown().len(), total, "the resource filter stayed with its level");
 
         app.handle(Action::CycleServiceFilter);
         app.handle(Action::CycleServiceFilter);
-        assert_eq!(app.service, Some("iam"));
+        assert_eq!(app.filter().service, Some("iam"));
         assert!(!app.shown().is_empty() && app.shown().iter().all(|f| f.category.service() == "iam"));
         // Past the last posture service the filter is off again.
         for _ in 2..=crate::score::posture_services().len() {
             app.handle(Action::CycleServiceFilter);
         }
-        assert_eq!(app.service, None);
+        assert_eq!(app.filter().service, None);
 
         for _ in 0..3 {
             app.handle(Action::CycleSort);
@@ -400,6 +465,112 @@ mod tests {
         assert!(app.status.contains("no view `nope`"));
         app.handle(Action::Quit);
         assert!(app.quit);
+    }
+
+    /// `:` and its view name, submitted.
+    fn switch_to(app: &mut App, view: &str) {
+        app.handle(Action::StartCommand);
+        for c in view.chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+    }
+
+    #[test]
+    fn filters_belong_to_their_view() {
+        let mut app = App::new(snapshot(true), None);
+        let all = app.snapshot.analysis.findings.len();
+        let paths = app.snapshot.analysis.findings.iter().filter(|f| f.category.is_path()).count();
+        // A resource's findings (Enter on resources) narrow that drill-down only.
+        switch_to(&mut app, "resources");
+        app.handle(Action::StartSearch);
+        for c in "bob".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        assert_eq!(app.view, View::Resources, "/ searches the resources themselves");
+        assert!(app.shown_resources().count() >= 1 && app.shown_resources().all(|r| r.arn.contains("bob")));
+        let resources = screen_text(&app, 120, 40);
+        assert!(resources.contains("/bob · x clears"), "{resources}");
+        app.handle(Action::Open);
+        assert_eq!(app.view, View::Findings);
+        let on_bob = app.shown().len();
+        assert!(on_bob >= 1 && on_bob < all);
+        assert!(screen_text(&app, 120, 40).contains(&format!("{on_bob} of {all} · sort score · on user bob")));
+        switch_to(&mut app, "paths");
+        assert_eq!(app.shown().len(), paths, "paths are not filtered by the resources' search");
+        assert!(screen_text(&app, 120, 40).contains(&format!("{paths} of {paths} ")));
+        switch_to(&mut app, "findings");
+        assert_eq!(app.shown().len(), all, "the resource drill-down stayed with its level");
+        switch_to(&mut app, "resources");
+        assert!(app.shown_resources().all(|r| r.arn.contains("bob")), "the resources keep their own search");
+        app.handle(Action::ClearFilter);
+        assert_eq!(app.shown_resources().count(), app.resources.len());
+        // `:` lists the views it accepts as the name is typed.
+        app.handle(Action::StartCommand);
+        app.handle(Action::Input('c'));
+        assert_eq!(app.prompt_hint().as_deref(), Some("views: coverage compare"));
+        app.handle(Action::Cancel);
+        // Keys that do nothing here say so.
+        app.handle(Action::CycleSort);
+        assert!(app.status.contains("filters a list of findings"), "{}", app.status);
+    }
+
+    #[test]
+    fn copy_the_console_url_and_export_what_is_shown() {
+        let mut app = App::new(snapshot(true), None);
+        open_findings(&mut app);
+        let arn = app.shown()[0].resource_arn.clone();
+        app.handle(Action::Copy);
+        app.handle(Action::Input('a'));
+        assert_eq!(app.clipboard.take(), Some(arn.clone()), "{}", app.status);
+        app.handle(Action::Copy);
+        app.handle(Action::Input('m'));
+        let markdown = app.clipboard.take().unwrap();
+        assert!(markdown.starts_with("### ") && markdown.contains(&arn) && markdown.contains("Remediation:"));
+        app.handle(Action::ConsoleUrl);
+        let url = app.clipboard.take().unwrap();
+        assert!(url.starts_with("https://") && app.status.contains(&url), "{url}");
+
+        let dir = tempfile::tempdir().unwrap();
+        app.handle(Action::CycleSeverityFilter);
+        app.handle(Action::CycleSeverityFilter);
+        let shown = app.shown().len();
+        for (name, rows) in [("high.csv", shown + 1), ("high.md", shown + 2)] {
+            let path = dir.path().join(name);
+            app.handle(Action::Export);
+            assert_eq!(app.input, "stance-findings.md", "a name is offered");
+            app.input.clear();
+            for c in path.display().to_string().chars() {
+                app.handle(Action::Input(c));
+            }
+            app.handle(Action::Submit);
+            assert!(app.status.starts_with(&format!("wrote {shown} row(s)")), "{}", app.status);
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(text.lines().count(), rows, "a header and the rows shown:\n{text}");
+        }
+        app.handle(Action::Export);
+        app.input = "list.txt".into();
+        app.handle(Action::Submit);
+        assert!(app.status.contains("name a .md or .csv file"), "{}", app.status);
+    }
+
+    #[test]
+    fn the_comparison_tabs_cycle_both_ways_and_unchanged_is_one() {
+        let old = snapshot(false);
+        let new = snapshot(true);
+        let diff = crate::diff::diff(&old, &new);
+        let unchanged = diff.unchanged;
+        let mut app = App::new(new, Some(diff));
+        app.handle(Action::PrevTab);
+        assert_eq!(app.compare_tab, super::app::CompareTab::Drift);
+        app.handle(Action::PrevTab);
+        assert_eq!(app.compare_tab, super::app::CompareTab::Unchanged);
+        assert_eq!(app.shown().len(), unchanged);
+        assert!(unchanged > 0);
+        app.handle(Action::NextTab);
+        app.handle(Action::NextTab);
+        assert_eq!(app.compare_tab, super::app::CompareTab::New);
     }
 
     #[test]

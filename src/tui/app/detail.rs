@@ -18,11 +18,19 @@ pub(super) fn handle(app: &mut App, action: &Action) -> bool {
             app.start_mute(finding);
             return true;
         }
-        Action::NextTab if !app.detail_parts.is_empty() => {
-            app.detail_part = match app.detail_part {
-                None => Some(0),
-                Some(i) if i + 1 < app.detail_parts.len() => Some(i + 1),
-                Some(_) => None,
+        Action::NextTab | Action::PrevTab if !app.detail_parts.is_empty() => {
+            // Round the parts and "none selected": Tab forward, Shift-Tab back.
+            let slots = app.detail_parts.len() + 1;
+            let at = app.detail_part.map_or(0, |i| i + 1);
+            let step = if *action == Action::NextTab { 1 } else { slots - 1 };
+            app.detail_part = ((at + step) % slots).checked_sub(1);
+            return true;
+        }
+        Action::Open if app.detail_part.is_none() => {
+            app.status = if app.detail_parts.is_empty() {
+                "Enter opens a list's row: Esc goes back to the list".into()
+            } else {
+                "Tab selects a chained finding for Enter to open".into()
             };
             return true;
         }

@@ -1,7 +1,7 @@
 //! The finding lists' own keys (findings, attack paths, the comparison's tabs): Enter opens the selected
-//! finding, Tab switches the comparison's tab, `m` mutes the selected finding.
+//! finding, Tab and Shift-Tab switch the comparison's tab, `m` mutes the selected finding.
 
-use super::{Action, App, CompareTab, View};
+use super::{Action, App, View};
 
 pub(super) fn handle(app: &mut App, action: &Action) -> bool {
     match action {
@@ -11,13 +11,8 @@ pub(super) fn handle(app: &mut App, action: &Action) -> bool {
             }
             true
         }
-        Action::NextTab if app.view == View::Compare => {
-            app.compare_tab = match app.compare_tab {
-                CompareTab::New => CompareTab::Resolved,
-                CompareTab::Resolved => CompareTab::Changed,
-                CompareTab::Changed => CompareTab::Drift,
-                CompareTab::Drift => CompareTab::New,
-            };
+        Action::NextTab | Action::PrevTab if app.view == View::Compare => {
+            app.compare_tab = app.compare_tab.cycled(if *action == Action::NextTab { 1 } else { -1 });
             app.selected = 0;
             app.refresh();
             true

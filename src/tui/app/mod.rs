@@ -5,6 +5,9 @@ mod input;
 mod lists;
 mod overview;
 mod resources;
+mod tools;
+
+pub use input::ellipsized;
 
 use crate::diff::Diff;
 use crate::finding::{Finding, Severity};
@@ -46,7 +49,7 @@ pub struct Progress {
 macro_rules! views {
     ($($variant:ident => $title:literal, $command:expr;)+) => {
         /// The views. Their titles (the header) and `:` names (the prompt and its help) come from this list.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum View { $($variant),+ }
 
         impl View {
@@ -90,24 +93,45 @@ impl View {
     }
 }
 
-/// A filter of the visible rows.
-#[derive(Debug, Clone, PartialEq)]
-struct Filter {
-    list: (ListKind, SortKey),
-    query: String,
-    min_severity: Option<Severity>,
-    service: Option<&'static str>,
+/// What a list is narrowed to. Each list view keeps its own (a search in resources leaves the findings
+/// alone), its title shows it, and `x` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListFilter {
+    pub search: String,
+    pub min_severity: Option<Severity>,
+    /// Only findings counted against this service (`iam`, `lambda`, `apigateway`, `attack_paths`).
+    pub service: Option<&'static str>,
+    /// Only the findings on this resource or on an attack path through it: what Enter on a resource lists.
+    pub resource: Option<String>,
 }
 
-impl Filter {
-    /// Whether `next` can only remove rows from what this filter showed: the same list and filters, and a
-    /// search that extends this one.
-    fn narrows_to(&self, next: &Filter) -> bool {
-        self.list == next.list
-            && self.min_severity == next.min_severity
-            && self.service == next.service
-            && next.query.starts_with(&self.query)
+impl ListFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == ListFilter::default()
     }
+
+    /// Whether `next` can only remove rows from what this filter showed: the same filters, and a search
+    /// that extends this one.
+    fn narrows_to(&self, next: &ListFilter) -> bool {
+        self.min_severity == next.min_severity
+            && self.service == next.service
+            && self.resource == next.resource
+            && next.search.starts_with(&self.search)
+    }
+
+    /// Whether `finding` passes every filter but the search.
+    fn admits(&self, finding: &Finding) -> bool {
+        self.min_severity.is_none_or(|s| finding.severity >= s)
+            && self.service.is_none_or(|s| finding.category.service() == s)
+            && self.resource.as_deref().is_none_or(|arn| finding.touches(arn))
+    }
+}
+
+/// What the visible rows were computed from: the list, its sort and its filter.
+#[derive(Debug, Clone, PartialEq)]
+struct Filtered {
+    list: (ListKind, SortKey),
+    filter: ListFilter,
 }
 
 /// Which list of findings a view shows.
@@ -116,6 +140,8 @@ pub enum ListKind {
     All,
     Paths,
     Compare(CompareTab),
+    /// Not findings: the resources and coverage views list their own rows.
+    Other,
 }
 
 /// A resource of the inventory with what was found on it.
@@ -123,6 +149,8 @@ pub enum ListKind {
 pub struct ResourceRow {
     pub kind: &'static str,
     pub arn: String,
+    /// What the resource is, in words ("function orders"), when its service inventoried it.
+    pub name: Option<String>,
     pub findings: usize,
     pub top_score: u8,
 }
@@ -138,6 +166,12 @@ pub enum Mode {
     MuteReason,
     /// Typing a mute's expiry date (or nothing).
     MuteExpiry,
+    /// `y`: one more key says what to copy.
+    Copy,
+    /// Typing the file the current list is exported to.
+    Export,
+    /// `u`: y removes the mute from the mutes file.
+    ConfirmUnmute,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,8 +189,21 @@ pub enum CompareTab {
     New,
     Resolved,
     Changed,
+    /// Findings in both snapshots, alike.
+    Unchanged,
     /// Inventory drift: resources added, removed, changed.
     Drift,
+}
+
+impl CompareTab {
+    pub const ALL: [CompareTab; 5] =
+        [CompareTab::New, CompareTab::Resolved, CompareTab::Changed, CompareTab::Unchanged, CompareTab::Drift];
+
+    /// The tab `step` places along (Tab: +1, Shift-Tab: −1), round the end.
+    fn cycled(self, step: isize) -> CompareTab {
+        let at = CompareTab::ALL.iter().position(|t| *t == self).unwrap_or(0) as isize;
+        CompareTab::ALL[(at + step).rem_euclid(CompareTab::ALL.len() as isize) as usize]
+    }
 }
 
 /// Everything the user can do, independent of which key does it.
@@ -171,6 +218,7 @@ pub enum Action {
     Open,
     Back,
     NextTab,
+    PrevTab,
     StartSearch,
     StartCommand,
     Input(char),
@@ -180,9 +228,19 @@ pub enum Action {
     CycleSort,
     CycleSeverityFilter,
     CycleServiceFilter,
+    /// Clears the current list's filters.
+    ClearFilter,
     ToggleHelp,
     /// Mute the selected finding: asks for a reason and an optional expiry, then writes the mutes file.
     Mute,
+    /// Remove the mute of the selected finding from the mutes file, once confirmed.
+    Unmute,
+    /// Copy the ARN, the finding as Markdown, the remediation or the console URL (OSC 52).
+    Copy,
+    /// Show the AWS console URL of the selected resource, and copy it.
+    ConsoleUrl,
+    /// Write the current list, filtered as shown, to a Markdown or CSV file.
+    Export,
     Quit,
 }
 
@@ -191,17 +249,18 @@ pub struct App {
     /// The comparison, when two snapshots were opened (the second is `snapshot`).
     pub diff: Option<Diff>,
     pub view: View,
-    /// The levels above the current view, the nearest last: where `Back` goes up to. A drill-down (Enter)
-    /// adds a level; switching views with `:` starts again from the overview.
-    pub previous: Vec<View>,
+    /// The levels above the current view with their selection, the nearest last: where `Back` goes up to.
+    /// A drill-down (Enter) adds a level; switching views with `:` starts again from the overview.
+    pub previous: Vec<(View, usize)>,
     pub mode: Mode,
     pub input: String,
-    pub search: String,
     pub sort: SortKey,
-    pub min_severity: Option<Severity>,
-    /// Only findings counted against this service (`iam`, `lambda`, `apigateway`, `attack_paths`).
-    pub service: Option<&'static str>,
-    /// Indices into the shown list (findings, paths or the comparison tab), filtered and sorted.
+    /// Each list view's own filters.
+    filters: std::collections::HashMap<View, ListFilter>,
+    /// The search as it was before `/` started a new one: Esc puts it back.
+    search_before: String,
+    /// Indices into the current view's rows (findings, paths, a comparison tab, resources or gaps), filtered
+    /// and sorted.
     pub visible: Vec<usize>,
     pub selected: usize,
     pub detail: Option<Finding>,
@@ -213,6 +272,8 @@ pub struct App {
     /// The details a chained finding was opened from, with their scroll and selection: Esc returns to them.
     pub detail_stack: Vec<(Finding, u16, Option<usize>)>,
     pub compare_tab: CompareTab,
+    /// The comparison's findings in both snapshots alike, as indices into `snapshot`'s findings.
+    unchanged: Vec<usize>,
     pub help: bool,
     pub status: String,
     pub quit: bool,
@@ -226,17 +287,22 @@ pub struct App {
     haystacks: Vec<String>,
     /// Every resource, most at risk first.
     pub resources: Vec<ResourceRow>,
-    /// Where `m` writes mutes.
+    /// Where `m` writes mutes and `u` removes them.
     pub mutes_path: std::path::PathBuf,
     /// The finding being muted and the reason typed so far.
     muting: Option<(Finding, String)>,
+    /// Text for the terminal's clipboard: the event loop sends it as OSC 52 and clears it.
+    pub clipboard: Option<String>,
     /// What the visible rows were filtered with.
-    filtered: Option<Filter>,
+    filtered: Option<Filtered>,
     /// The sorted order of the current list, and which list and sort it is for.
     order: Option<((ListKind, SortKey), Vec<usize>)>,
     /// Posture of earlier scans of the account (oldest first), when a history directory was given.
     pub trend: Vec<crate::history::HistoryEntry>,
 }
+
+/// No filter: what views without a list of their own read.
+static NO_FILTER: ListFilter = ListFilter { search: String::new(), min_severity: None, service: None, resource: None };
 
 fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
     let mut by_arn: std::collections::HashMap<&str, (usize, u8)> = std::collections::HashMap::new();
@@ -257,18 +323,22 @@ fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
     let unindexed: Vec<ResourceRow> = by_arn
         .iter()
         .filter(|(arn, _)| !index.contains_key(**arn))
-        .map(|(arn, (findings, top_score))| ResourceRow {
-            kind: if arn.ends_with(":root") { "account" } else { "resource" },
-            arn: (*arn).to_owned(),
-            findings: *findings,
-            top_score: *top_score,
+        .map(|(arn, (findings, top_score))| {
+            let account = arn.ends_with(":root");
+            ResourceRow {
+                kind: if account { "account" } else { "resource" },
+                arn: (*arn).to_owned(),
+                name: account.then(|| format!("account {}", arn.split(':').nth(4).unwrap_or_default())),
+                findings: *findings,
+                top_score: *top_score,
+            }
         })
         .collect();
     let mut rows: Vec<ResourceRow> = index
         .into_iter()
         .map(|(arn, (kind, _))| {
             let (findings, top_score) = by_arn.get(arn.as_str()).copied().unwrap_or_default();
-            ResourceRow { kind, arn, findings, top_score }
+            ResourceRow { kind, name: snapshot.inventory.describe(&arn), arn, findings, top_score }
         })
         .chain(unindexed)
         .collect();
@@ -282,20 +352,34 @@ fn haystack(finding: &Finding) -> String {
     format!("{}\n{}\n{}\n{path}", finding.title, finding.resource_arn, finding.rule_id).to_lowercase()
 }
 
+/// The comparison's unchanged findings: in the new snapshot, neither new nor changed.
+fn unchanged(snapshot: &Snapshot, diff: Option<&Diff>) -> Vec<usize> {
+    let Some(diff) = diff else { return Vec::new() };
+    let moved: std::collections::HashSet<&str> = diff
+        .new_findings
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .chain(diff.changed_findings.iter().map(|c| c.new.fingerprint.as_str()))
+        .collect();
+    (0..snapshot.analysis.findings.len())
+        .filter(|&i| !moved.contains(snapshot.analysis.findings[i].fingerprint.as_str()))
+        .collect()
+}
+
 impl App {
     pub fn new(snapshot: Snapshot, diff: Option<Diff>) -> App {
         let view = if diff.is_some() { View::Compare } else { View::Overview };
         let mut app = App {
+            unchanged: unchanged(&snapshot, diff.as_ref()),
             snapshot,
             diff,
             view,
             previous: Vec::new(),
             mode: Mode::Normal,
             input: String::new(),
-            search: String::new(),
             sort: SortKey::Score,
-            min_severity: None,
-            service: None,
+            filters: Default::default(),
+            search_before: String::new(),
             visible: Vec::new(),
             selected: 0,
             detail: None,
@@ -314,6 +398,7 @@ impl App {
             resources: Vec::new(),
             mutes_path: std::path::PathBuf::from("stance.toml"),
             muting: None,
+            clipboard: None,
             trend: Vec::new(),
             order: None,
             filtered: None,
@@ -352,10 +437,7 @@ impl App {
             Feed::Gap => progress.gaps += 1,
             Feed::Done(Ok(snapshot)) => {
                 self.snapshot = *snapshot;
-                self.resources = resource_rows(&self.snapshot);
-                self.order = None;
-                self.filtered = None;
-                self.haystacks.clear();
+                self.findings_changed();
                 self.progress = None;
                 self.view = View::Overview;
                 self.previous.clear();
@@ -365,18 +447,49 @@ impl App {
         }
     }
 
+    /// After the findings changed (a new snapshot, a mute): the caches built from them are rebuilt.
+    fn findings_changed(&mut self) {
+        self.resources = resource_rows(&self.snapshot);
+        self.unchanged = unchanged(&self.snapshot, self.diff.as_ref());
+        self.order = None;
+        self.filtered = None;
+        self.haystacks.clear();
+    }
+
+    /// The current view's filters (none for a view without a list).
+    pub fn filter(&self) -> &ListFilter {
+        self.filters.get(&self.view).unwrap_or(&NO_FILTER)
+    }
+
+    fn filter_mut(&mut self) -> &mut ListFilter {
+        self.filters.entry(self.view).or_default()
+    }
+
+    /// The current view's search.
+    pub fn search(&self) -> &str {
+        &self.filter().search
+    }
+
+    /// Searches the current list for `text`, as typing it after `/` does.
+    pub fn set_search(&mut self, text: &str) {
+        self.filter_mut().search = text.to_owned();
+        self.refresh();
+    }
+
     /// The findings of the current list (all findings, attack paths, or a comparison tab).
     pub fn source(&self) -> Vec<&Finding> {
+        let findings = &self.snapshot.analysis.findings;
         match self.view {
-            View::Paths => self.snapshot.analysis.findings.iter().filter(|f| f.category.is_path()).collect(),
+            View::Paths => findings.iter().filter(|f| f.category.is_path()).collect(),
             View::Compare => match (&self.diff, self.compare_tab) {
                 (Some(d), CompareTab::New) => d.new_findings.iter().collect(),
                 (Some(d), CompareTab::Resolved) => d.resolved_findings.iter().collect(),
                 (Some(d), CompareTab::Changed) => d.changed_findings.iter().map(|c| &c.new).collect(),
+                (Some(_), CompareTab::Unchanged) => self.unchanged.iter().filter_map(|&i| findings.get(i)).collect(),
                 (Some(_), CompareTab::Drift) => Vec::new(),
                 (None, _) => Vec::new(),
             },
-            _ => self.snapshot.analysis.findings.iter().collect(),
+            _ => findings.iter().collect(),
         }
     }
 
@@ -386,34 +499,50 @@ impl App {
         self.visible.iter().filter_map(|&i| source.get(i).copied()).collect()
     }
 
-    /// Recomputes the visible list after a filter, sort or list change, keeping the selection in range.
+    /// The resources shown, in order.
+    pub fn shown_resources(&self) -> impl Iterator<Item = &ResourceRow> {
+        self.visible.iter().filter_map(|&i| self.resources.get(i))
+    }
+
+    /// The coverage gaps shown, in order.
+    pub fn shown_gaps(&self) -> impl Iterator<Item = &crate::inventory::CoverageRecord> {
+        self.visible.iter().filter_map(|&i| self.snapshot.inventory.coverage.get(i))
+    }
+
+    /// Recomputes the visible rows after a filter, sort or list change, keeping the selection in range.
     pub fn refresh(&mut self) {
         if self.haystacks.len() != self.snapshot.analysis.findings.len() {
             self.haystacks = self.snapshot.analysis.findings.iter().map(haystack).collect();
             self.order = None;
             self.filtered = None;
         }
+        let filter = self.filter().clone();
+        let query = filter.search.to_lowercase();
+        let list = (self.view_list(), self.sort);
+        if list.0 == ListKind::Other {
+            self.visible = self.other_rows(&query);
+            self.filtered = None;
+            self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+            return;
+        }
         // The sorted order of the current list is kept until the list or the sort changes, so a search
         // keystroke only filters it.
-        let list = (self.view_list(), self.sort);
         if self.order.as_ref().is_none_or(|(key, _)| *key != list) {
             let order = self.sorted();
             self.order = Some((list, order));
         }
         let source = self.source();
-        let query = self.search.to_lowercase();
         // The full list searches precomputed lower-case text: a keystroke over 100,000 findings stays fast.
         let full_list = list.0 == ListKind::All;
         let matches = |i: usize, f: &Finding| {
             let text_matches = query.is_empty()
                 || if full_list { self.haystacks[i].contains(&query) } else { haystack(f).contains(&query) };
-            text_matches
-                && self.min_severity.is_none_or(|s| f.severity >= s)
-                && self.service.is_none_or(|s| f.category.service() == s)
+            text_matches && filter.admits(f)
         };
         // Typing more of the same search narrows the rows already shown instead of searching everything.
-        let filter = Filter { list, query: query.clone(), min_severity: self.min_severity, service: self.service };
-        let narrowing = self.filtered.as_ref().is_some_and(|last| last.narrows_to(&filter));
+        let next = Filtered { list, filter: ListFilter { search: query.clone(), ..filter.clone() } };
+        let narrowing =
+            self.filtered.as_ref().is_some_and(|last| last.list == list && last.filter.narrows_to(&next.filter));
         let candidates: &[usize] = if narrowing {
             &self.visible
         } else {
@@ -421,14 +550,32 @@ impl App {
         };
         let visible: Vec<usize> = candidates.iter().copied().filter(|&i| matches(i, source[i])).collect();
         self.visible = visible;
-        self.filtered = Some(filter);
+        self.filtered = Some(next);
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// The rows of the resources or coverage view that match `query` (lower-case).
+    fn other_rows(&self, query: &str) -> Vec<usize> {
+        let contains = |text: &str| query.is_empty() || text.to_lowercase().contains(query);
+        match self.view {
+            View::Resources => (0..self.resources.len())
+                .filter(|&i| {
+                    let r = &self.resources[i];
+                    contains(&r.arn) || contains(r.kind) || r.name.as_deref().is_some_and(contains)
+                })
+                .collect(),
+            View::Coverage => (0..self.snapshot.inventory.coverage.len())
+                .filter(|&i| contains(&self.snapshot.inventory.coverage[i].to_string()))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn view_list(&self) -> ListKind {
         match self.view {
             View::Paths => ListKind::Paths,
             View::Compare => ListKind::Compare(self.compare_tab),
+            View::Resources | View::Coverage => ListKind::Other,
             _ => ListKind::All,
         }
     }
@@ -454,9 +601,10 @@ impl App {
         order
     }
 
+    /// Drills down to `view`, one level below the current one.
     pub(super) fn go(&mut self, view: View) {
         if view != self.view {
-            self.previous.push(self.view);
+            self.previous.push((self.view, self.selected));
             self.view = view;
             self.selected = 0;
             self.refresh();
@@ -468,10 +616,29 @@ impl App {
         if view == self.view {
             return;
         }
-        self.previous = if view == View::Overview { Vec::new() } else { vec![View::Overview] };
+        self.leave_level();
+        self.previous = if view == View::Overview { Vec::new() } else { vec![(View::Overview, 0)] };
         self.view = view;
         self.selected = 0;
         self.refresh();
+    }
+
+    /// Up one level, to the selection it was left at.
+    fn back(&mut self) {
+        if let Some((view, selected)) = self.previous.pop() {
+            self.leave_level();
+            self.view = view;
+            self.selected = selected;
+            self.refresh();
+        }
+    }
+
+    /// Leaving the current level: a resource's findings were a drill-down, so the list they narrowed is
+    /// whole again the next time it is visited.
+    fn leave_level(&mut self) {
+        if let Some(filter) = self.filters.get_mut(&self.view) {
+            filter.resource = None;
+        }
     }
 
     /// Shows `finding` in the detail, with the findings it chains when it is an attack path.
@@ -514,8 +681,27 @@ impl App {
         self.snapshot.analysis.findings.iter().filter(|f| f.muted.is_none())
     }
 
+    /// The finding the keys act on: the detail's, the selected row's, or the overview's selected risk.
+    pub fn current_finding(&self) -> Option<&Finding> {
+        match self.view {
+            View::Detail => self.detail.as_ref(),
+            View::Overview => self.top_risks().nth(self.selected),
+            View::Findings | View::Paths | View::Compare => self.shown().get(self.selected).copied(),
+            _ => None,
+        }
+    }
+
+    /// The resource the keys act on: the current finding's, or the selected resource.
+    pub fn current_arn(&self) -> Option<&str> {
+        match self.view {
+            View::Resources => self.shown_resources().nth(self.selected).map(|r| r.arn.as_str()),
+            View::Coverage => self.shown_gaps().nth(self.selected).and_then(|g| g.resource.as_deref()),
+            _ => self.current_finding().map(|f| f.resource_arn.as_str()),
+        }
+    }
+
     fn lists(&self) -> bool {
-        matches!(self.view, View::Findings | View::Paths | View::Compare)
+        matches!(self.view, View::Findings | View::Paths | View::Compare | View::Resources | View::Coverage)
     }
 
     /// Applies an action: an input prompt takes it first, then what every view shares (quit, help, back),
@@ -536,13 +722,11 @@ impl App {
                 }
                 return;
             }
-            Action::Back => {
-                if let Some(view) = self.previous.pop() {
-                    self.view = view;
-                    self.refresh();
-                }
-                return;
-            }
+            Action::Back => return self.back(),
+            Action::Copy => return tools::start_copy(self),
+            Action::ConsoleUrl => return tools::console_url(self),
+            Action::Export => return tools::start_export(self),
+            Action::Unmute => return tools::start_unmute(self),
             _ => {}
         }
         let handled = match self.view {
@@ -558,19 +742,11 @@ impl App {
         }
     }
 
-    /// Rows of the current view: what moving the selection is bounded by.
-    fn rows(&self) -> usize {
-        match self.view {
-            View::Resources => self.resources.len(),
-            View::Coverage => self.snapshot.inventory.coverage.len(),
-            _ => self.visible.len(),
-        }
-    }
-
     /// What every view but the detail's scrolling does alike: move the selection, search, switch views, sort
     /// and filter.
     fn handle_shared(&mut self, action: Action) {
-        let last = self.rows().saturating_sub(1);
+        let last = self.visible.len().saturating_sub(1);
+        let finding_list = matches!(self.view, View::Findings | View::Paths | View::Compare);
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(last),
@@ -579,17 +755,34 @@ impl App {
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = last,
             Action::StartSearch => {
+                if self.view == View::Detail {
+                    self.status = "/ searches a list: Esc goes back to it".into();
+                    return;
+                }
                 if !self.lists() {
                     self.go(View::Findings);
                 }
+                // A new search starts from nothing; Esc puts the old one back.
+                self.search_before = self.search().to_owned();
+                self.filter_mut().search.clear();
+                self.selected = 0;
+                self.refresh();
                 self.mode = Mode::Search;
-                self.input = self.search.clone();
+                self.input.clear();
             }
             Action::StartCommand => {
                 self.mode = Mode::Command;
                 self.input.clear();
             }
-            Action::CycleSort => {
+            Action::ClearFilter if self.lists() => {
+                if self.filter().is_empty() {
+                    self.status = "no filter to clear".into();
+                } else {
+                    self.filters.remove(&self.view);
+                    self.refresh();
+                }
+            }
+            Action::CycleSort if finding_list => {
                 self.sort = match self.sort {
                     SortKey::Score => SortKey::Severity,
                     SortKey::Severity => SortKey::Service,
@@ -598,16 +791,18 @@ impl App {
                 };
                 self.refresh();
             }
-            Action::CycleServiceFilter => {
+            Action::CycleServiceFilter if finding_list => {
                 let services = crate::score::posture_services();
-                self.service = match self.service.and_then(|s| services.iter().position(|x| *x == s)) {
+                let filter = self.filter_mut();
+                filter.service = match filter.service.and_then(|s| services.iter().position(|x| *x == s)) {
                     None => services.first().copied(),
                     Some(i) => services.get(i + 1).copied(),
                 };
                 self.refresh();
             }
-            Action::CycleSeverityFilter => {
-                self.min_severity = match self.min_severity {
+            Action::CycleSeverityFilter if finding_list => {
+                let filter = self.filter_mut();
+                filter.min_severity = match filter.min_severity {
                     None => Some(Severity::Critical),
                     Some(Severity::Critical) => Some(Severity::High),
                     Some(Severity::High) => Some(Severity::Medium),
@@ -616,10 +811,19 @@ impl App {
                 };
                 self.refresh();
             }
-            Action::Open
-            | Action::Back
+            Action::Open | Action::Mute => {
+                self.status = format!("{} does nothing here (? lists this view's keys)", key_of(&action))
+            }
+            Action::CycleSort | Action::CycleServiceFilter | Action::CycleSeverityFilter | Action::ClearFilter => {
+                self.status = format!("{} filters a list of findings (? lists this view's keys)", key_of(&action))
+            }
+            Action::Back
             | Action::NextTab
-            | Action::Mute
+            | Action::PrevTab
+            | Action::Unmute
+            | Action::Copy
+            | Action::ConsoleUrl
+            | Action::Export
             | Action::Quit
             | Action::ToggleHelp
             | Action::Input(_)
@@ -633,14 +837,28 @@ impl App {
     fn start_mute(&mut self, finding: Option<Finding>) {
         match finding {
             Some(finding) if finding.muted.is_some() => {
-                self.status = format!("already muted: {}", finding.muted.map(|m| m.reason).unwrap_or_default())
+                self.status =
+                    format!("already muted: {} (u unmutes)", finding.muted.map(|m| m.reason).unwrap_or_default())
             }
             Some(finding) => {
                 self.muting = Some((finding, String::new()));
                 self.mode = Mode::MuteReason;
                 self.input.clear();
             }
-            None => {}
+            None => self.status = "no finding selected to mute".into(),
         }
+    }
+}
+
+/// The key an action is bound to, for a status line.
+fn key_of(action: &Action) -> &'static str {
+    match action {
+        Action::Open => "Enter",
+        Action::Mute => "m",
+        Action::CycleSort => "s",
+        Action::CycleSeverityFilter => "f",
+        Action::CycleServiceFilter => "v",
+        Action::ClearFilter => "x",
+        _ => "that key",
     }
 }

@@ -1,4 +1,4 @@
-//! The overview's own keys: the movement keys select a top risk, Enter opens it.
+//! The overview's own keys: the movement keys select a top risk, Enter opens it, `m` mutes it.
 
 use super::{Action, App};
 
@@ -10,6 +10,10 @@ pub(super) fn handle(app: &mut App, action: &Action) -> bool {
             if let Some(finding) = finding {
                 app.open_detail(finding);
             }
+        }
+        Action::Mute => {
+            let finding = app.top_risks().nth(app.selected).cloned();
+            app.start_mute(finding);
         }
         Action::Down => app.selected = (app.selected + 1).min(last),
         Action::PageDown => app.selected = (app.selected + app.page).min(last),

@@ -8,7 +8,8 @@ use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let gaps = &app.snapshot.inventory.coverage;
+    let gaps: Vec<&crate::inventory::CoverageRecord> = app.shown_gaps().collect();
+    let total = app.snapshot.inventory.coverage.len();
     let window = usize::from(area.height.saturating_sub(3)).max(1);
     let offset = (app.selected + 1).saturating_sub(window);
     let rows: Vec<Row> = gaps
@@ -25,10 +26,14 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             Row::new(vec![g.service.clone(), g.region.clone(), g.operation.clone(), kind.replace('_', " "), about])
         })
         .collect();
-    let title = if gaps.is_empty() {
+    let title = if total == 0 {
         " Coverage complete: every call succeeded ".to_owned()
     } else {
-        format!(" {} coverage gap(s): what the scan could not see ", gaps.len())
+        format!(
+            " {} of {total} coverage gap(s): what the scan could not see{} ",
+            gaps.len(),
+            super::lists::filter_words(app)
+        )
     };
     let widths = [
         Constraint::Length(14),
@@ -43,4 +48,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         .row_highlight_style(theme.selected());
     let mut state = TableState::default().with_selected((!gaps.is_empty()).then_some(app.selected - offset));
     StatefulWidget::render(table, area, buf, &mut state);
+    if gaps.is_empty() && total > 0 {
+        super::lists::no_rows(app, theme, area, buf);
+    }
 }

@@ -59,7 +59,11 @@ fn lines(app: &App, theme: Theme) -> (Vec<Line<'static>>, Option<usize>) {
         Line::from(Span::styled(f.resource_arn.clone(), theme.dim())),
     ];
     if let Some(muted) = &f.muted {
-        lines.push(Line::from(Span::styled(format!("muted: {} ({})", muted.reason, muted.source), theme.dim())));
+        let expires = muted.expires.map_or_else(|| "no expiry".to_owned(), |d| format!("expires {d}"));
+        lines.push(Line::from(Span::styled(
+            format!("muted: {} ({}, {expires}; u unmutes)", muted.reason, muted.source),
+            theme.highlight(),
+        )));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("Why this score", theme.title())));

@@ -3,9 +3,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
 
-use crate::tui::app::{App, CompareTab, SortKey, View};
+use crate::tui::app::{App, CompareTab, SortKey, View, ellipsized};
 use crate::tui::theme::Theme;
 
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
@@ -29,6 +29,8 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                     Span::raw(" "),
                     tab(format!("changed {}", diff.changed_findings.len()), CompareTab::Changed),
                     Span::raw(" "),
+                    tab(format!("unchanged {}", diff.unchanged), CompareTab::Unchanged),
+                    Span::raw(" "),
                     tab(
                         format!(
                             "drift {}",
@@ -36,7 +38,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                         ),
                         CompareTab::Drift,
                     ),
-                    Span::raw(format!("  unchanged {}", diff.unchanged)),
+                    Span::styled("  Tab/S-Tab", theme.dim()),
                 ]),
                 Line::from(format!(
                     "posture {} → {} ({:+}) · drift: +{} −{} ~{}",
@@ -61,20 +63,48 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         SortKey::Service => "service",
         SortKey::Age => "age",
     };
-    let mut title = format!(" {} of {} · sort {sort}", shown.len(), app.source().len());
-    if let Some(service) = app.service {
-        title.push_str(&format!(" · {service}"));
-    }
-    if let Some(min) = app.min_severity {
-        title.push_str(&format!(" · ≥ {min}"));
-    }
-    if !app.search.is_empty() {
-        title.push_str(&format!(" · /{}", app.search));
-    }
-    title.push(' ');
+    let title = format!(" {} of {} · sort {sort}{} ", shown.len(), app.source().len(), filter_words(app));
+    let selected = shown.get(app.selected).copied();
+    // The selected finding in full below the table: titles are cut to the column, paths are hops.
+    let preview = selected.map(|f| preview_lines(app, f, theme)).unwrap_or_default();
+    let inner_width = area.width.saturating_sub(2).max(1);
+    let preview_rows = Paragraph::new(preview.clone()).wrap(Wrap { trim: false }).line_count(inner_width);
+    let preview_height = u16::try_from(preview_rows + 1).unwrap_or(u16::MAX).min(area.height / 2);
+    // A short list takes the rows it needs, not the whole screen.
+    let table_height = u16::try_from(shown.len() + 3).unwrap_or(u16::MAX).max(4);
+    let [table_area, preview_area, _] = if preview.is_empty() {
+        [area, Rect::default(), Rect::default()]
+    } else if table_height + preview_height <= area.height {
+        Layout::vertical([Constraint::Length(table_height), Constraint::Length(preview_height), Constraint::Min(0)])
+            .areas(area)
+    } else {
+        Layout::vertical([Constraint::Min(4), Constraint::Length(preview_height), Constraint::Length(0)]).areas(area)
+    };
     let by_age = app.sort == SortKey::Age;
+    let mut widths = vec![Constraint::Length(3), Constraint::Length(8)];
+    let mut header = vec!["   ", "severity"];
+    if by_age {
+        widths.push(Constraint::Length(5));
+        header.push("  age");
+    }
+    // Attack paths read alike from their start ("Internet → …"): their list names where each starts and what
+    // it reaches instead of the title, and every row is the same service.
+    let paths = app.view == View::Paths;
+    let fixed: u16 = 3 + 8 + if by_age { 5 } else { 0 };
+    let spare = inner_width.saturating_sub(fixed + 4);
+    if paths {
+        widths.extend([Constraint::Length(spare * 3 / 5), Constraint::Min(10)]);
+        header.extend(["entry point", "reaches"]);
+    } else {
+        widths.extend([Constraint::Length(12), Constraint::Min(20)]);
+        header.extend(["service", "finding"]);
+    }
+    // What the title column is left with: the fixed columns and one space between each.
+    let title_width = usize::from(spare.saturating_sub(12));
+    let hop_width = usize::from(spare * 3 / 5);
+    let name = |arn: &str| app.snapshot.inventory.describe(arn).unwrap_or_else(|| arn.to_owned());
     // Only the rows that fit are built: the list may hold 100,000 findings.
-    let window = usize::from(area.height.saturating_sub(3)).max(1);
+    let window = usize::from(table_area.height.saturating_sub(3)).max(1);
     let offset = (app.selected + 1).saturating_sub(window);
     let rows: Vec<Row> = shown
         .iter()
@@ -91,25 +121,80 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                 let age = f.evidence.details.get("age_days").and_then(|v| v.as_i64());
                 cells.push(Cell::from(age.map_or_else(|| "—".to_owned(), |d| format!("{d:>4}d"))));
             }
-            cells.push(Cell::from(f.category.service()));
-            cells.push(Cell::from(format!("{}{muted}", f.title)));
+            if let (true, Some(entry), Some(reaches)) = (paths, f.path.first(), f.path.last()) {
+                cells.push(Cell::from(ellipsized(&name(entry), hop_width)));
+                cells.push(Cell::from(ellipsized(&format!("{}{muted}", name(reaches)), hop_width)));
+            } else {
+                cells.push(Cell::from(f.category.service()));
+                cells.push(Cell::from(ellipsized(&format!("{}{muted}", f.title), title_width)));
+            }
             Row::new(cells)
         })
         .collect();
-    let mut widths = vec![Constraint::Length(3), Constraint::Length(8)];
-    let mut header = vec!["   ", "severity"];
-    if by_age {
-        widths.push(Constraint::Length(5));
-        header.push("  age");
-    }
-    widths.extend([Constraint::Length(12), Constraint::Min(20)]);
-    header.extend(["service", "finding"]);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.dim()))
         .block(Block::bordered().title(title))
         .row_highlight_style(theme.selected());
     let mut state = TableState::default().with_selected((!shown.is_empty()).then_some(app.selected - offset));
-    StatefulWidget::render(table, area, buf, &mut state);
+    StatefulWidget::render(table, table_area, buf, &mut state);
+    if shown.is_empty() {
+        no_rows(app, theme, table_area, buf);
+    }
+    if !preview.is_empty() {
+        Paragraph::new(preview)
+            .wrap(Wrap { trim: false })
+            .block(Block::new().borders(Borders::TOP).title(" Selected (Enter: detail) "))
+            .render(preview_area, buf);
+    }
+}
+
+/// The current list's filters in words, for its title, with the key that clears them.
+pub fn filter_words(app: &App) -> String {
+    let filter = app.filter();
+    let mut words = Vec::new();
+    if let Some(arn) = &filter.resource {
+        words.push(format!("on {}", app.snapshot.inventory.describe(arn).unwrap_or_else(|| arn.clone())));
+    }
+    if let Some(service) = filter.service {
+        words.push(service.to_owned());
+    }
+    if let Some(min) = filter.min_severity {
+        words.push(format!("≥ {min}"));
+    }
+    if !filter.search.is_empty() {
+        words.push(format!("/{}", filter.search));
+    }
+    if words.is_empty() { String::new() } else { format!(" · {} · x clears", words.join(" · ")) }
+}
+
+/// Inside an empty list: why it is empty, and what brings rows back.
+pub fn no_rows(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let message = if app.filter().is_empty() {
+        "nothing here".to_owned()
+    } else {
+        "no matches · x clears the filters".to_owned()
+    };
+    let inner = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
+    if area.height > 3 {
+        Paragraph::new(Span::styled(message, theme.dim())).render(inner, buf);
+    }
+}
+
+/// The selected finding in full: its title, what it is on, and an attack path's hops by name.
+fn preview_lines(app: &App, f: &crate::finding::Finding, theme: Theme) -> Vec<Line<'static>> {
+    let inventory = &app.snapshot.inventory;
+    let name = |arn: &str| inventory.describe(arn).unwrap_or_else(|| arn.to_owned());
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:>3} {} ", f.score, f.severity.as_str()), theme.severity(f.severity)),
+        Span::raw(f.title.clone()),
+    ])];
+    if f.path.is_empty() {
+        lines.push(Line::from(Span::styled(format!("on {} · {}", name(&f.resource_arn), f.resource_arn), theme.dim())));
+    } else {
+        let hops: Vec<String> = f.path.iter().map(|arn| name(arn)).collect();
+        lines.push(Line::from(format!("path: {}", hops.join(" → "))));
+    }
+    lines
 }
 
 /// The comparison's inventory drift, one resource (or attribute) per row.

@@ -72,6 +72,9 @@ impl Widget for &Screen<'_> {
                 Span::raw(app.input.clone()),
                 Span::styled("▏", self.theme.dim()),
             ];
+            if let Some(hint) = app.prompt_hint() {
+                spans.push(Span::styled(format!("  {hint}"), self.theme.dim()));
+            }
             if !app.status.is_empty() {
                 spans.push(Span::styled(format!("  {}", app.status), self.theme.highlight()));
             }
@@ -79,14 +82,25 @@ impl Widget for &Screen<'_> {
         } else if !app.status.is_empty() {
             Line::from(Span::styled(app.status.clone(), self.theme.highlight()))
         } else {
-            Line::from(Span::styled(
-                " ? help · Enter open · Esc back · / search · : view · m mute · q quit",
-                self.theme.dim(),
-            ))
+            Line::from(Span::styled(hints_line(app.view, usize::from(footer.width)), self.theme.dim()))
         };
         Paragraph::new(footer_line).render(footer, buf);
         if app.help {
             help::render(app, self.theme, body, buf);
         }
     }
+}
+
+/// The current view's key hints, as many as fit in `width`, always ending with `?` for the rest.
+fn hints_line(view: View, width: usize) -> String {
+    let mut line = String::from(" ? keys");
+    let room = width.saturating_sub(1);
+    for (key, what) in super::keys::hints(view) {
+        let hint = format!(" · {key} {what}");
+        if line.chars().count() + hint.chars().count() > room {
+            break;
+        }
+        line.push_str(&hint);
+    }
+    line
 }

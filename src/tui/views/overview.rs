@@ -10,11 +10,20 @@ use crate::tui::theme::Theme;
 pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let inv = &app.snapshot.inventory;
     let trend_height = if app.trend.len() > 1 { 4 } else { 0 };
-    let summary_lines = summary_lines(app, theme);
-    // As tall as its lines wrap to at this width (every service and every resource kind shown), within reason.
+    // As tall as its lines wrap to at this width, within half the screen: when every service and resource
+    // kind do not fit, the box says less, never cuts a line off.
     let inner_width = area.width.saturating_sub(2).max(1);
-    let wrapped = Paragraph::new(summary_lines.clone()).wrap(Wrap { trim: true }).line_count(inner_width);
-    let summary_height = u16::try_from(wrapped + 2).unwrap_or(u16::MAX).min(area.height / 2).max(3);
+    let cap = usize::from(area.height / 2).saturating_sub(2);
+    let rows =
+        |lines: &Vec<Line<'static>>| Paragraph::new(lines.clone()).wrap(Wrap { trim: true }).line_count(inner_width);
+    let mut summary_lines = summary_lines(app, theme, Detail::Full);
+    for detail in [Detail::Merged, Detail::Brief] {
+        if rows(&summary_lines) <= cap {
+            break;
+        }
+        summary_lines = self::summary_lines(app, theme, detail);
+    }
+    let summary_height = u16::try_from(rows(&summary_lines) + 2).unwrap_or(u16::MAX).min(area.height / 2).max(3);
     let [summary, trend, top, gaps] = Layout::vertical([
         Constraint::Length(summary_height),
         Constraint::Length(trend_height),
@@ -50,6 +59,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let rows = top.height.saturating_sub(2) as usize;
     // The selected risk stays in sight: the list scrolls once the selection passes its last row.
     let offset = (app.selected + 1).saturating_sub(rows);
+    let title_width = usize::from(top.width.saturating_sub(2 + 13));
     let lines: Vec<Line> = app
         .top_risks()
         .enumerate()
@@ -58,7 +68,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         .map(|(i, f)| {
             let line = Line::from(vec![
                 Span::styled(format!("{:>3} {:<8} ", f.score, f.severity.as_str()), theme.severity(f.severity)),
-                Span::raw(f.title.clone()),
+                Span::raw(crate::tui::app::ellipsized(&f.title, title_width)),
             ]);
             if i == app.selected { line.style(theme.selected()) } else { line }
         })
@@ -77,8 +87,17 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(gap_line).block(Block::bordered().title(" Coverage (:coverage lists every gap) ")).render(gaps, buf);
 }
 
+/// How much the posture box says: everything, the per-service posture and counts on one line, or also the
+/// inventory as one total.
+#[derive(Clone, Copy, PartialEq)]
+enum Detail {
+    Full,
+    Merged,
+    Brief,
+}
+
 /// The posture box: score and regions, severities, per-service posture, inventory counts.
-fn summary_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+fn summary_lines(app: &App, theme: Theme, detail: Detail) -> Vec<Line<'static>> {
     let analysis = &app.snapshot.analysis;
     let inv = &app.snapshot.inventory;
     let count = |s: Severity| analysis.posture.findings_by_severity.get(&s).copied().unwrap_or(0);
@@ -91,31 +110,41 @@ fn summary_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     if muted > 0 {
         severities.push(Span::styled(format!("muted {muted}"), theme.dim()));
     }
-    let services: Vec<String> = analysis.posture.by_service.iter().map(|(s, p)| format!("{s} {p}")).collect();
     // How many findings each service's posture is computed from: a posture is not a count.
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for f in analysis.findings.iter().filter(|f| f.muted.is_none()) {
         *counts.entry(f.category.service()).or_default() += 1;
     }
-    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
     let regions: Vec<&str> = inv.scan.regions.iter().map(|r| r.region()).collect();
-    vec![
+    let mut lines = vec![
         Line::from(vec![
             Span::raw("Posture "),
             Span::styled(format!("{}/100", analysis.posture.score), theme.posture(analysis.posture.score)),
             Span::raw(format!(" (higher is better; ? explains)   regions {}", regions.join(", "))),
         ]),
         Line::from(severities),
-        Line::from(format!("Posture by service (0–100)  {}", services.join(" · "))),
-        Line::from(format!("Findings by service  {}", counts.join(" · "))),
-        Line::from(format!(
-            "Inventory {}",
-            inv.counts()
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(k, n)| format!("{} {n}", k.replace('_', " ")))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    ]
+    ];
+    if detail == Detail::Full {
+        let services: Vec<String> = analysis.posture.by_service.iter().map(|(s, p)| format!("{s} {p}")).collect();
+        let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        lines.push(Line::from(format!("Posture by service (0–100)  {}", services.join(" · "))));
+        lines.push(Line::from(format!("Findings by service  {}", counts.join(" · "))));
+    } else {
+        let services: Vec<String> = analysis
+            .posture
+            .by_service
+            .iter()
+            .map(|(s, p)| format!("{s} {p} ({})", counts.get(s.as_str()).copied().unwrap_or(0)))
+            .collect();
+        lines.push(Line::from(format!("Posture by service, 0–100 (findings)  {}", services.join(" · "))));
+    }
+    let kinds: Vec<String> =
+        inv.counts().iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{} {n}", k.replace('_', " "))).collect();
+    lines.push(Line::from(if detail == Detail::Brief {
+        let total: usize = inv.counts().values().sum();
+        format!("Inventory {total} resources of {} kinds (:resources lists them)", kinds.len())
+    } else {
+        format!("Inventory {}", kinds.join(", "))
+    }));
+    lines
 }
