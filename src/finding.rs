@@ -2,7 +2,9 @@
 //! and the TUI read. A leaf of the pipeline: `Category` is generated from the taxonomy's table
 //! (`src/taxonomy.rs`), the one place a rule's category, service and severity are declared.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -108,11 +110,123 @@ pub struct Evidence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The exact policy statement, as written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "compact_statement")]
     pub statement: Option<serde_json::Value>,
     /// Further facts (key id and age, route key, runtime and its deprecation date …).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub details: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Details::is_empty")]
+    pub details: Details,
+}
+
+/// A finding's further facts, by name, kept in name order (as written and compared). A sorted vector of
+/// exactly its size: a snapshot holds one per finding, and a tree's node (room for eleven) per finding
+/// was a quarter of the memory of an open 100,000-finding snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Details(Vec<(String, serde_json::Value)>);
+
+impl Details {
+    pub fn new() -> Details {
+        Details(Vec::new())
+    }
+
+    /// Sets `key` to `value`, returning the value it replaced.
+    pub fn insert(&mut self, key: String, value: serde_json::Value) -> Option<serde_json::Value> {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            Ok(at) => Some(std::mem::replace(&mut self.0[at].1, value)),
+            Err(at) => {
+                self.0.insert(at, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok().map(|at| &self.0[at].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The facts in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &serde_json::Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl std::ops::Index<&str> for Details {
+    type Output = serde_json::Value;
+
+    fn index(&self, key: &str) -> &serde_json::Value {
+        static NULL: serde_json::Value = serde_json::Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl<const N: usize> From<[(String, serde_json::Value); N]> for Details {
+    fn from(entries: [(String, serde_json::Value); N]) -> Details {
+        entries.into_iter().collect()
+    }
+}
+
+impl FromIterator<(String, serde_json::Value)> for Details {
+    fn from_iter<I: IntoIterator<Item = (String, serde_json::Value)>>(entries: I) -> Details {
+        let mut details = Details::new();
+        details.extend(entries);
+        details
+    }
+}
+
+impl Extend<(String, serde_json::Value)> for Details {
+    fn extend<I: IntoIterator<Item = (String, serde_json::Value)>>(&mut self, entries: I) {
+        for (key, value) in entries {
+            self.insert(key, value);
+        }
+    }
+}
+
+impl Serialize for Details {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Details {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Details, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = Details;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of facts")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Details, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
+                    entries.push(entry);
+                }
+                // Written in name order, so this is a sort of sorted input; a hand-edited file is sorted here,
+                // the last of a repeated name winning as in a map.
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                entries.dedup_by(|later, earlier| {
+                    let same = later.0 == earlier.0;
+                    if same {
+                        std::mem::swap(later, earlier);
+                    }
+                    same
+                });
+                entries.shrink_to_fit();
+                Ok(Details(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,8 +242,11 @@ pub struct Finding {
     pub region: String,
     pub title: String,
     pub evidence: Evidence,
-    pub remediation: String,
-    pub references: Vec<String>,
+    /// The rule's remediation: read from a snapshot, the catalogue's own copy (see [`catalogue_text`]).
+    #[serde(deserialize_with = "catalogue_text")]
+    pub remediation: Cow<'static, str>,
+    #[serde(deserialize_with = "catalogue_texts")]
+    pub references: Vec<Cow<'static, str>>,
     /// Stable across scans: rule id, resource ARN and a discriminator, never a time or a score.
     pub fingerprint: String,
     /// For attack paths: the ARNs from the entry point to what the attacker gains, in order.
@@ -144,6 +261,50 @@ impl Finding {
     /// Whether the finding is about `arn` or its attack path passes through it.
     pub fn touches(&self, arn: &str) -> bool {
         self.resource_arn == arn || self.path.iter().any(|hop| hop == arn)
+    }
+}
+
+/// A statement read from a snapshot, its objects and arrays rebuilt at exactly their size: a reader grows
+/// them as it goes, to twice what they hold, and a snapshot holds one statement per finding.
+fn compact_statement<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
+    fn compact(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Array(items) => serde_json::Value::Array(
+                items.into_iter().map(compact).collect::<Vec<_>>().into_boxed_slice().into_vec(),
+            ),
+            serde_json::Value::Object(map) => {
+                let mut exact = serde_json::Map::with_capacity(map.len());
+                exact.extend(map.into_iter().map(|(k, v)| (k, compact(v))));
+                serde_json::Value::Object(exact)
+            }
+            other => other,
+        }
+    }
+    Option::<serde_json::Value>::deserialize(deserializer).map(|statement| statement.map(compact))
+}
+
+/// A remediation or reference read from a snapshot: when it is one of the rule catalogue's texts (as it is
+/// unless the catalogue changed since), the catalogue's static copy, so that 100,000 findings do not hold
+/// 100,000 copies of a few dozen paragraphs.
+fn catalogue_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Cow<'static, str>, D::Error> {
+    String::deserialize(deserializer).map(interned)
+}
+
+fn catalogue_texts<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Cow<'static, str>>, D::Error> {
+    Vec::<String>::deserialize(deserializer).map(|texts| texts.into_iter().map(interned).collect())
+}
+
+fn interned(text: String) -> Cow<'static, str> {
+    static CATALOGUE: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let catalogue = CATALOGUE.get_or_init(|| {
+        crate::rules::RULES
+            .iter()
+            .flat_map(|rule| std::iter::once(rule.meta.remediation).chain(rule.meta.references.iter().copied()))
+            .collect()
+    });
+    match catalogue.get(text.as_str()) {
+        Some(&known) => Cow::Borrowed(known),
+        None => Cow::Owned(text),
     }
 }
 

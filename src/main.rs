@@ -378,16 +378,23 @@ fn open(
     newer: Option<&std::path::Path>,
     history: Option<&std::path::Path>,
 ) -> Result<ExitCode> {
-    let snapshot = read_snapshot(path)?;
-    let account = snapshot.inventory.account.account_id.clone();
-    let mut app = match newer {
-        None => stance::tui::App::new(snapshot, None),
+    // One snapshot opens from its first part while the rest is read; a comparison needs both whole.
+    let (mut app, rest) = match newer {
+        None => {
+            let (snapshot, rest) = stance::snapshot::open_progressive(path).map_err(|e| BadInput(e.to_string()))?;
+            match rest {
+                Some(rest) => (stance::tui::App::loading(snapshot), Some(rest)),
+                None => (stance::tui::App::new(snapshot, None), None),
+            }
+        }
         Some(newer) => {
+            let snapshot = read_snapshot(path)?;
             let newer = read_snapshot(newer)?;
             let diff = stance::diff::diff(&snapshot, &newer);
-            stance::tui::App::new(newer, Some(diff))
+            (stance::tui::App::new(newer, Some(diff)), None)
         }
     };
+    let account = app.snapshot.inventory.account.account_id.clone();
     if let Some(dir) = history {
         let history = stance::history::history(dir, Some(&account))
             .map_err(|e| BadInput(format!("{}: cannot list the directory: {e}", dir.display())))?;
@@ -398,7 +405,21 @@ fn open(
             "`stance open` needs a terminal (for a report without one, use `stance export` or `stance diff`)"
         );
     }
-    stance::tui::run(app, None).context("the terminal UI failed")?;
+    let feed = rest.map(|rest| {
+        let (feed, feed_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for part in rest {
+                if feed.send(stance::tui::Feed::Snapshot(part)).is_err() {
+                    break;
+                }
+            }
+        });
+        feed_rx
+    });
+    let app = stance::tui::run(app, feed).context("the terminal UI failed")?;
+    if let Some(error) = app.load_error {
+        return Err(BadInput(error).into());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -562,6 +583,12 @@ fn list_rules(format: ListFormat) -> Result<ExitCode> {
 }
 
 fn explain(rule_id: &str) -> Result<ExitCode> {
+    // An escalation method's id (findings name them) explains that method.
+    if let Some((id, actions, how)) = stance::rules::escalation_methods().into_iter().find(|(id, ..)| *id == rule_id) {
+        println!("{id} — a privilege-escalation method (rule iam-privilege-escalation)\n");
+        println!("Needs, on all resources: {actions}\n\nAbuse: {how}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(rule) = find_rule(rule_id) else {
         eprintln!("error: no rule `{rule_id}`; `stance rules` lists them");
         return Ok(ExitCode::from(2));
@@ -574,6 +601,9 @@ fn explain(rule_id: &str) -> Result<ExitCode> {
     println!("References:");
     for reference in m.references {
         println!("  - {reference}");
+    }
+    for line in stance::rules::explain_more(m.id) {
+        println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -162,3 +162,20 @@ fn an_unknown_profile_or_region_is_one_line_before_any_call() {
     assert!(stderr.contains("region `moon`"), "{stderr}");
     assert!(!home.path().join("x.json").exists());
 }
+
+#[test]
+fn explain_lists_the_escalation_methods_and_explains_each() {
+    let output = stance(&["explain", "iam-privilege-escalation"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let methods = stance::rules::escalation_methods();
+    assert!(text.contains(&format!("Escalation methods ({}):", methods.len())), "{text}");
+    for (id, actions, _) in &methods {
+        assert!(text.contains(&format!("- {id}: {actions}: ")), "{id} is listed:\n{text}");
+    }
+    let one = stance(&["explain", "passrole-lambda-create-invoke"]);
+    assert!(one.status.success());
+    let text = String::from_utf8_lossy(&one.stdout);
+    assert!(text.contains("iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction"), "{text}");
+    assert!(text.contains("create a function with a privileged role and invoke it"), "{text}");
+}

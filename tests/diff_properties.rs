@@ -47,7 +47,7 @@ fn finding(i: usize, score_shift: u8) -> Finding {
         region: "global".into(),
         title: format!("finding {i}"),
         evidence: Evidence { summary: format!("evidence {i}"), ..Evidence::default() },
-        remediation: String::new(),
+        remediation: String::new().into(),
         references: Vec::new(),
         path: Vec::new(),
         muted: None,

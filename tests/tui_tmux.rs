@@ -12,34 +12,57 @@ struct Tmux {
     session: String,
 }
 
+/// A tmux command on this test process's own server (`-L`), so that no option set here reaches the
+/// user's tmux, and OSC 52 can be accepted into a buffer (`set-clipboard on`).
+fn tmux() -> Command {
+    let mut command = Command::new("tmux");
+    command.args(["-L", &format!("stance-test-{}", std::process::id())]);
+    command
+}
+
 impl Tmux {
     fn start(command: &str, width: u16, height: u16) -> Tmux {
+        Tmux::start_in(command, width, height, None)
+    }
+
+    fn start_in(command: &str, width: u16, height: u16, dir: Option<&std::path::Path>) -> Tmux {
         static SESSIONS: AtomicUsize = AtomicUsize::new(0);
         let session = format!("stance-test-{}-{}", std::process::id(), SESSIONS.fetch_add(1, Ordering::Relaxed));
-        let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), command])
+        let mut new_session = tmux();
+        new_session.args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string()]);
+        if let Some(dir) = dir {
+            new_session.arg("-c").arg(dir);
+        }
+        let status = new_session
+            .arg(command)
             .env("NO_COLOR", "1")
             .status()
             .expect("tmux is needed for this test (apt-get install tmux; .ci/run installs it)");
         assert!(status.success());
+        tmux().args(["set-option", "-s", "set-clipboard", "on"]).status().expect("set-option");
         Tmux { session }
     }
 
     fn keys(&self, keys: &[&str]) {
         for key in keys {
-            Command::new("tmux").args(["send-keys", "-t", &self.session, key]).status().expect("send-keys");
+            tmux().args(["send-keys", "-t", &self.session, key]).status().expect("send-keys");
             std::thread::sleep(Duration::from_millis(150));
         }
     }
 
     fn text(&self, text: &str) {
-        Command::new("tmux").args(["send-keys", "-t", &self.session, "-l", text]).status().expect("send-keys");
+        tmux().args(["send-keys", "-t", &self.session, "-l", text]).status().expect("send-keys");
         std::thread::sleep(Duration::from_millis(300));
     }
 
     fn screen(&self) -> String {
-        let output =
-            Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture-pane");
+        let output = tmux().args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture-pane");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The newest tmux paste buffer: where an application's OSC 52 copy lands.
+    fn clipboard(&self) -> String {
+        let output = tmux().args(["show-buffer"]).output().expect("show-buffer");
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
@@ -58,7 +81,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = tmux().args(["kill-session", "-t", &self.session]).status();
     }
 }
 
@@ -135,4 +158,100 @@ fn the_demo_in_tmux() {
     let compare = Tmux::start(&format!("{} demo --compare; sleep 30", env!("CARGO_BIN_EXE_stance")), 100, 30);
     let screen = compare.wait_for("Resolved");
     assert!(screen.contains("Function URL of orders-api"), "the new finding a month later:\n{screen}");
+}
+
+/// The daily loop on the demo: search from resources and come back with every count right, Esc one level
+/// up, copy over OSC 52, and a mute that shows at once and the next time.
+#[test]
+fn search_copy_and_mute_in_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("demo.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["demo", "--out"])
+        .arg(&exported)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&out.stderr));
+    let snapshot = stance::snapshot::Snapshot::read(&exported).unwrap();
+    let all = snapshot.analysis.findings.len();
+    let paths = snapshot.analysis.findings.iter().filter(|f| f.category.is_path()).count();
+    let top = snapshot.analysis.findings[0].clone();
+
+    let command = format!("{} demo; echo \"exit=$?\"; sleep 30", env!("CARGO_BIN_EXE_stance"));
+    let tmux = Tmux::start_in(&command, 120, 40, Some(dir.path()));
+    tmux.wait_for("Top risks");
+    tmux.keys(&[":"]);
+    tmux.text("resources");
+    tmux.keys(&["Enter", "/"]);
+    tmux.text("reports-generator-role");
+    tmux.keys(&["Enter"]);
+    let resources = tmux.wait_for("/reports-generator-role · x clears");
+    assert!(resources.contains("· resources") && resources.contains("role reports-generator-role"), "{resources}");
+    tmux.keys(&["Enter"]);
+    let findings = tmux.wait_for("on role reports-generator-role");
+    let on_role = snapshot.analysis.findings.iter().filter(|f| f.touches(&role_arn(&snapshot))).count();
+    assert!(findings.contains(&format!("{on_role} of {all} · sort score · on role")), "{findings}");
+    tmux.keys(&["Escape"]);
+    assert!(tmux.wait_for("· resources").contains("· resources"), "Esc goes up one level: back to resources");
+    tmux.keys(&[":"]);
+    tmux.text("paths");
+    tmux.keys(&["Enter"]);
+    let path_list = tmux.wait_for("· attack paths");
+    assert!(path_list.contains(&format!("{paths} of {paths} ")), "the resources' search stays there:\n{path_list}");
+    tmux.keys(&[":"]);
+    tmux.text("findings");
+    tmux.keys(&["Enter"]);
+    let list = tmux.wait_for(&format!("{all} of {all} "));
+    assert!(list.contains(&format!("{all} of {all} ")), "the resource drill-down left no filter:\n{list}");
+    tmux.keys(&["Escape"]);
+    let overview = tmux.wait_for("Top risks");
+    assert!(overview.contains("· overview"), "up one level from a view is the overview:\n{overview}");
+
+    // Copy the top risk's ARN: an OSC 52 sequence that tmux takes into its buffer.
+    tmux.keys(&["y", "a"]);
+    assert!(tmux.wait_for("copied the ARN").contains("copied the ARN"));
+    assert_eq!(tmux.clipboard(), top.resource_arn);
+
+    // Mute it: the prompt names it, the overview counts it muted at once, and stance.toml has it.
+    tmux.keys(&["m"]);
+    let prompt = tmux.wait_for("reason (required)");
+    assert!(prompt.contains(&top.title[..30]), "the prompt names the finding:\n{prompt}");
+    tmux.text("accepted for the demo");
+    tmux.keys(&["Enter", "Enter"]);
+    let muted = tmux.wait_for("muted 1");
+    assert!(muted.contains("muted: stance.toml:"), "{muted}");
+    assert!(std::fs::read_to_string(dir.path().join("stance.toml")).unwrap().contains(&top.rule_id));
+    tmux.keys(&["q"]);
+    assert!(tmux.wait_for("exit=").contains("exit=0"));
+
+    // The next demo reads the mutes file.
+    let again = Tmux::start_in(&command, 120, 40, Some(dir.path()));
+    assert!(again.wait_for("muted 1").contains("muted 1"), "{}", again.screen());
+}
+
+fn role_arn(snapshot: &stance::snapshot::Snapshot) -> String {
+    snapshot
+        .inventory
+        .iam
+        .roles
+        .values()
+        .find(|r| r.name == "reports-generator-role")
+        .map(|r| r.arn.clone())
+        .expect("the demo has reports-generator-role")
+}
+
+/// Without credentials, the bare TUI says so in one line before it opens.
+#[test]
+fn the_bare_tui_without_credentials_fails_before_it_opens() {
+    let home = tempfile::tempdir().unwrap();
+    let command = format!(
+        "env -i HOME={} AWS_EC2_METADATA_DISABLED=true {} --endpoint-url http://127.0.0.1:9; echo \"exit=$?\"; sleep 30",
+        home.path().display(),
+        env!("CARGO_BIN_EXE_stance")
+    );
+    let tmux = Tmux::start(&command, 120, 20);
+    let screen = tmux.wait_for("exit=");
+    assert!(screen.contains("exit=1") && screen.contains("no usable AWS credentials"), "{screen}");
+    assert!(!screen.contains("Scanning"), "no TUI was opened:\n{screen}");
 }

@@ -257,7 +257,7 @@ pub fn finding(i: usize, generation: u8) -> Finding {
     let rule = RULES[i % RULES.len()];
     let resource = format!("arn:aws:lambda:us-east-1:{}:function:f{:06}", ACCOUNT, i / RULES.len());
     let discriminator = format!("d{i}");
-    let mut details = BTreeMap::new();
+    let mut details = stance::finding::Details::new();
     details.insert("age_days".to_owned(), json!(i % 400));
     Finding {
         rule_id: rule.meta.id.to_owned(),
@@ -283,8 +283,8 @@ pub fn finding(i: usize, generation: u8) -> Finding {
             ),
             details,
         },
-        remediation: rule.meta.remediation.to_owned(),
-        references: rule.meta.references.iter().map(|r| (*r).to_owned()).collect(),
+        remediation: rule.meta.remediation.into(),
+        references: rule.meta.references.iter().map(|r| (*r).into()).collect(),
         path: if rule.category.is_path() { vec!["a".into(), "b".into()] } else { Vec::new() },
         muted: None,
     }
@@ -304,10 +304,19 @@ pub fn snapshots() -> (Snapshot, Snapshot) {
 }
 
 pub fn peak_rss_mib() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// The resident memory now.
+pub fn rss_mib() -> f64 {
+    status_mib("VmRSS:")
+}
+
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
 }

@@ -2,6 +2,7 @@
 //! (resources added and removed, security-relevant attributes changed), and the posture delta.
 
 mod render;
+pub mod words;
 
 pub use render::{markdown, text};
 
@@ -40,7 +41,8 @@ impl Side {
 pub struct FindingChange {
     pub old: Finding,
     pub new: Finding,
-    /// What changed: `severity`, `score`, `title`, `evidence`, `muted`.
+    /// What changed, in words ("score 78 → 85", "runtime nodejs16.x → nodejs20.x"); a fact that moves with
+    /// the clock alone (an age) is not a change.
     pub changes: Vec<String>,
 }
 
@@ -107,26 +109,6 @@ fn side(snapshot: &Snapshot) -> Side {
     }
 }
 
-fn finding_changes(old: &Finding, new: &Finding) -> Vec<String> {
-    let mut changes = Vec::new();
-    if old.severity != new.severity {
-        changes.push("severity".to_owned());
-    }
-    if old.score != new.score {
-        changes.push("score".to_owned());
-    }
-    if old.title != new.title {
-        changes.push("title".to_owned());
-    }
-    if old.evidence != new.evidence {
-        changes.push("evidence".to_owned());
-    }
-    if old.muted.is_some() != new.muted.is_some() {
-        changes.push("muted".to_owned());
-    }
-    changes
-}
-
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
     // Borrowed indexes: only what ends up in the result is cloned (snapshots may hold 100,000 findings).
     let mut before: std::collections::HashMap<&str, &Finding> =
@@ -138,7 +120,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
         match before.remove(finding.fingerprint.as_str()) {
             None => new_findings.push(finding.clone()),
             Some(previous) => {
-                let changes = finding_changes(previous, finding);
+                let changes = words::finding(previous, finding);
                 if changes.is_empty() {
                     unchanged += 1;
                 } else {

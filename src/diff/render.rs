@@ -41,19 +41,9 @@ pub fn text(diff: &Diff) -> String {
     section(&mut out, "Resolved findings", &diff.resolved_findings);
     if !diff.changed_findings.is_empty() {
         let _ = writeln!(out, "\nChanged findings ({}):", diff.changed_findings.len());
-        for FindingChange { old, new, changes } in &diff.changed_findings {
-            let _ = writeln!(
-                out,
-                "  {:>3} {:<8} {} [{}: score {} → {}, {} → {}]",
-                new.score,
-                new.severity.as_str(),
-                new.title,
-                changes.join(", "),
-                old.score,
-                new.score,
-                old.severity,
-                new.severity
-            );
+        for FindingChange { new, changes, .. } in &diff.changed_findings {
+            let _ =
+                writeln!(out, "  {:>3} {:<8} {} [{}]", new.score, new.severity.as_str(), new.title, changes.join("; "));
         }
     }
     let _ = writeln!(out, "\nUnchanged findings: {}", diff.unchanged);
@@ -67,7 +57,7 @@ pub fn text(diff: &Diff) -> String {
             let _ = writeln!(out, "  - {} {}", r.kind, r.arn);
         }
         for c in &drift.changed {
-            let _ = writeln!(out, "  ~ {} {} {}: {} → {}", c.kind, c.arn, c.attribute, c.old, c.new);
+            let _ = writeln!(out, "  ~ {} {}: {}", c.kind, c.arn, super::words::drift(c));
         }
     }
     let deltas: Vec<String> =
@@ -131,7 +121,7 @@ pub fn markdown(diff: &Diff) -> String {
                 c.old.score,
                 c.new.score,
                 escape(&c.new.title),
-                c.changes.join(", ")
+                escape(&c.changes.join("; "))
             );
         }
         out.push('\n');
@@ -141,7 +131,7 @@ pub fn markdown(diff: &Diff) -> String {
     if drift_rows > 0 {
         let _ = writeln!(
             out,
-            "<details><summary>Inventory drift ({drift_rows})</summary>\n\n| change | kind | resource | attribute |\n| --- | --- | --- | --- |"
+            "<details><summary>Inventory drift ({drift_rows})</summary>\n\n| change | kind | resource | what |\n| --- | --- | --- | --- |"
         );
         for r in drift.added.iter().take(ROWS) {
             let _ = writeln!(out, "| added | {} | `{}` | |", r.kind, escape(&r.arn));
@@ -150,7 +140,8 @@ pub fn markdown(diff: &Diff) -> String {
             let _ = writeln!(out, "| removed | {} | `{}` | |", r.kind, escape(&r.arn));
         }
         for c in drift.changed.iter().take(ROWS) {
-            let _ = writeln!(out, "| changed | {} | `{}` | {} |", c.kind, escape(&c.arn), c.attribute);
+            let _ =
+                writeln!(out, "| changed | {} | `{}` | {} |", c.kind, escape(&c.arn), escape(&super::words::drift(c)));
         }
         let _ = writeln!(out, "\n</details>");
     }

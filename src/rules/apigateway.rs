@@ -1,6 +1,6 @@
 //! API Gateway: open routes, stages without logs, old API keys, open resource policies.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::json;
 
@@ -33,7 +33,7 @@ pub static UNAUTHENTICATED_ROUTE: Rule = Rule {
             if entry.kind == EntryKind::WebSocketRoute && !entry.label.starts_with("$connect ") {
                 continue; // the open $connect is the finding
             }
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("authorization".into(), json!(entry.authorization));
             details.insert("api_key_required".into(), json!(entry.api_key_required));
             details.insert("integration".into(), json!(entry.integration_type));
@@ -84,7 +84,7 @@ fn stage_draft(
         summary,
         location: Some(stage_arn.to_owned()),
         statement: None,
-        details: BTreeMap::from([("api".to_owned(), json!(api_arn))]),
+        details: Details::from([("api".to_owned(), json!(api_arn))]),
     };
     Draft::new(stage_arn, region, discriminator, title).evidence(evidence)
 }
@@ -153,7 +153,7 @@ pub static API_KEY_NOT_ROTATED: Rule = Rule {
                 summary: format!("API key {name} is enabled and {age} days old"),
                 location: Some(key.arn.clone()),
                 statement: None,
-                details: BTreeMap::from([
+                details: Details::from([
                     ("key_id".to_owned(), json!(key.id)),
                     ("created".to_owned(), json!(created.to_rfc3339())),
                     ("age_days".to_owned(), json!(age)),
@@ -253,7 +253,7 @@ pub static DOMAIN_WEAK_TLS: Rule = Rule {
                 summary: format!("custom domain {} has the security policy TLS_1_0", domain.name),
                 location: Some(domain.arn.clone()),
                 statement: None,
-                details: BTreeMap::from([("security_policies".to_owned(), json!(domain.security_policies))]),
+                details: Details::from([("security_policies".to_owned(), json!(domain.security_policies))]),
             };
             out.emit(
                 Draft::new(&domain.arn, &domain.region, "", format!("Custom domain {} accepts TLS 1.0", domain.name))

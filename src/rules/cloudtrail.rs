@@ -1,7 +1,7 @@
 //! CloudTrail: whether the account has an audit trail at all, whether each trail logs, can be trusted and
 //! is encrypted, whether it feeds CloudWatch Logs, and whether Lambda invocations are recorded.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ fn own_trails<'a>(cx: &'a Context<'_>) -> impl Iterator<Item = &'a Trail> + 'a {
 
 /// A finding on one trail: its evidence carries the trail's home region, scope and `extra` details.
 fn trail_finding(trail: &Trail, title: String, summary: String, extra: &[(&str, Value)]) -> Draft {
-    let mut details = BTreeMap::new();
+    let mut details = Details::new();
     details.insert("home_region".into(), json!(trail.home_region));
     details.insert("multi_region".into(), json!(trail.multi_region));
     details.insert("organization_trail".into(), json!(trail.organization));
@@ -62,7 +62,7 @@ pub static NO_MULTIREGION_TRAIL: Rule = Rule {
         } else {
             format!("no trail is multi-region, logging and recording every management event: {}", shortfalls.join("; "))
         };
-        let mut details = BTreeMap::new();
+        let mut details = Details::new();
         details.insert("trails".into(), json!(trails.trails.keys().collect::<Vec<_>>()));
         details.insert("regions_without_any_trail".into(), json!(uncovered));
         let evidence = Evidence { summary, location: None, statement: None, details };
@@ -202,7 +202,7 @@ pub static NO_LAMBDA_DATA_EVENTS: Rule = Rule {
         }
         let total = cx.inventory.lambda.functions.len();
         let names: Vec<&str> = unaudited.iter().map(|f| f.name.as_str()).collect();
-        let mut details = BTreeMap::new();
+        let mut details = Details::new();
         details.insert("functions_not_recorded".into(), json!(unaudited.iter().map(|f| &f.arn).collect::<Vec<_>>()));
         details.insert("trails".into(), json!(trails.trails.keys().collect::<Vec<_>>()));
         let evidence = Evidence {

@@ -1,7 +1,7 @@
 //! Credentials over time: unused roles, old and duplicate access keys, console users without MFA.
 //! Every age is measured at the scan's `--as-of` time, so results are reproducible.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::json;
 
@@ -15,8 +15,8 @@ pub const MAX_AGE_DAYS: i64 = 90;
 /// A second key younger than this is a rotation in progress, not a forgotten key.
 pub const ROTATION_GRACE_DAYS: i64 = 14;
 
-fn key_details(cx: &Context<'_>, key: &AccessKey) -> BTreeMap<String, serde_json::Value> {
-    let mut details = BTreeMap::new();
+fn key_details(cx: &Context<'_>, key: &AccessKey) -> Details {
+    let mut details = Details::new();
     details.insert("access_key_id".into(), json!(key.id));
     details.insert("status".into(), json!(key.status));
     if let Some(created) = key.create_date {
@@ -64,7 +64,7 @@ pub static ROLE_UNUSED: Rule = Rule {
             if idle.is_some_and(|days| days <= MAX_AGE_DAYS) {
                 continue;
             }
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("created".into(), json!(created.to_rfc3339()));
             details.insert("age_days".into(), json!(age));
             details.insert("last_used".into(), json!(last_used.date.map(|d| d.to_rfc3339())));
@@ -144,7 +144,7 @@ pub static USER_MULTIPLE_ACTIVE_KEYS: Rule = Rule {
             if newest.is_some_and(|d| cx.age_days(d) < ROTATION_GRACE_DAYS) {
                 continue;
             }
-            let details = BTreeMap::from([(
+            let details = Details::from([(
                 "keys".to_owned(),
                 json!(keys.iter().map(|k| key_details(cx, k)).collect::<Vec<_>>()),
             )]);
@@ -201,7 +201,7 @@ pub static USER_CONSOLE_NO_MFA: Rule = Rule {
                 summary: format!("{} has a console password and no MFA device", user.name),
                 location: Some(user.arn.clone()),
                 statement: None,
-                details: BTreeMap::from([(
+                details: Details::from([(
                     "password_created".to_owned(),
                     json!(user.console_access.present().and_then(|p| p.create_date).map(|d| d.to_rfc3339())),
                 )]),

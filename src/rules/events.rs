@@ -2,7 +2,7 @@
 //! Their policies go through the shared resource-policy check; what a public one sets off downstream comes
 //! from the graph's event chains.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::json;
 
@@ -172,7 +172,7 @@ pub static BUS_PUBLIC_POLICY: Rule = Rule {
 
 /// An encryption finding on a topic or queue: the resource is its own evidence.
 fn unencrypted(arn: &str, region: &str, summary: String, title: String) -> Draft {
-    let evidence = Evidence { summary, location: Some(arn.to_owned()), statement: None, details: BTreeMap::new() };
+    let evidence = Evidence { summary, location: Some(arn.to_owned()), statement: None, details: Details::new() };
     Draft::new(arn, region, "", title).evidence(evidence)
 }
 

@@ -187,14 +187,9 @@ pub static PRIVILEGE_ESCALATION: Rule = Rule {
             }
             let ids: Vec<&str> = c.escalations.iter().map(|e| e.id).collect();
             out.emit(
-                Draft::new(
-                    &view.arn,
-                    "global",
-                    ids.join(","),
-                    format!("{} can escalate privileges ({})", view.name, ids[0]),
-                )
-                .evidence(evidence)
-                .risk(risk(cx, view)),
+                Draft::new(&view.arn, "global", ids.join(","), escalation_title(&view.name, &c.escalations))
+                    .evidence(evidence)
+                    .risk(risk(cx, view)),
             );
         }
     },
@@ -321,6 +316,23 @@ pub static SECRET_READ_ALL: Rule = Rule {
         }
     },
 };
+
+/// "builder can escalate privileges: create a function with a privileged role and invoke it (and 2 other
+/// ways)": the first method in words, not its id.
+fn escalation_title(name: &str, methods: &[&crate::analyze::policy::escalation::Escalation]) -> String {
+    let Some(first) = methods.first() else { return format!("{name} can escalate privileges") };
+    let more = match methods.len() - 1 {
+        0 => String::new(),
+        1 => " (and 1 other way)".to_owned(),
+        n => format!(" (and {n} other ways)"),
+    };
+    format!("{name} can escalate privileges: {}{more}", first.how)
+}
+
+/// Every escalation method the rule knows, for `stance explain`: id, the actions it needs, how it is abused.
+pub fn escalation_methods() -> Vec<(&'static str, String, &'static str)> {
+    crate::analyze::policy::escalation::ESCALATIONS.iter().map(|e| (e.id, e.actions.join(" + "), e.how)).collect()
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! KMS keys: rotation, who their key policy admits, and keys that stop working while data depends on them.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::json;
 
@@ -44,7 +44,7 @@ pub static KEY_ROTATION_DISABLED: Rule = Rule {
             if key.rotation_enabled != Observed::Present(false) {
                 continue;
             }
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("aliases".into(), json!(key.aliases));
             details.insert("created".into(), json!(key.created));
             details.insert("can_decrypt".into(), json!(cx.key_decrypters(key)));
@@ -132,7 +132,7 @@ pub static KEY_PENDING_DELETION_IN_USE: Rule = Rule {
         for key in cx.inventory.kms.keys.values().filter(|k| k.is_unusable()) {
             let Some(users) = cx.key_users.get(&key.arn).filter(|u| !u.is_empty()) else { continue };
             let state = key.state.as_deref().unwrap_or_default();
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("state".into(), json!(state));
             details.insert("deletion_date".into(), json!(key.deletion_date));
             details.insert("used_by".into(), json!(users));

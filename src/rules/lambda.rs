@@ -1,7 +1,7 @@
 //! Lambda functions: who may invoke them, how they are reached, what they run on, what they hold and
 //! what they may do.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::json;
 
@@ -111,7 +111,7 @@ pub static PUBLIC_EVENT_SOURCE: Rule = Rule {
     check: |cx, _, out| {
         for (source, route) in cx.graph.public_event_routes() {
             let Some(function) = cx.inventory.lambda.functions.get(route.function_arn()) else { continue };
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("source".into(), json!(source.hop.label));
             details.insert("chain".into(), json!(route.hops.iter().map(|h| &h.label).collect::<Vec<_>>()));
             let evidence = Evidence {
@@ -189,7 +189,7 @@ pub static FUNCTION_URL_NO_AUTH: Rule = Rule {
     check: |cx, _, out| {
         for function in cx.inventory.lambda.functions.values() {
             for url in function.function_urls.iter().flatten().filter(|u| u.auth_type == "NONE") {
-                let mut details = BTreeMap::new();
+                let mut details = Details::new();
                 details.insert("url".into(), json!(url.url));
                 details.insert("auth_type".into(), json!(url.auth_type));
                 if let Some(cors) = &url.cors {
@@ -247,7 +247,7 @@ pub static DEPRECATED_RUNTIME: Rule = Rule {
                 continue;
             }
             let days = (today - date).num_days();
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("runtime".into(), json!(runtime));
             details.insert("deprecated_on".into(), json!(date.to_string()));
             details.insert("days_since_deprecation".into(), json!(days));
@@ -291,7 +291,7 @@ pub static SECRETS_IN_ENV: Rule = Rule {
                 if !matches!(value.kind, ValueKind::KnownSecretFormat | ValueKind::SecretByName) {
                     continue;
                 }
-                let mut details = BTreeMap::new();
+                let mut details = Details::new();
                 details.insert("variable".into(), json!(name));
                 details.insert("kind".into(), json!(value.kind));
                 if let Some(format) = &value.format {
@@ -350,7 +350,7 @@ pub static TRACING_DISABLED: Rule = Rule {
                 summary: format!("{} has tracing mode {mode}", function.name),
                 location: Some(function.arn.clone()),
                 statement: None,
-                details: BTreeMap::from([("tracing_mode".to_owned(), json!(mode))]),
+                details: Details::from([("tracing_mode".to_owned(), json!(mode))]),
             };
             out.emit(
                 Draft::new(&function.arn, &function.region, "tracing", format!("{} is not traced", function.name))

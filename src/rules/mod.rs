@@ -8,6 +8,7 @@ mod events;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod iam_permissions;
+pub use iam_permissions::escalation_methods;
 mod iam_trust;
 mod kms;
 mod lambda;
@@ -119,8 +120,8 @@ fn finish(rule: &Registered, draft: Draft) -> Finding {
         region: draft.region,
         title: draft.title,
         evidence: draft.evidence,
-        remediation: meta.remediation.to_owned(),
-        references: meta.references.iter().map(|r| (*r).to_owned()).collect(),
+        remediation: meta.remediation.into(),
+        references: meta.references.iter().map(|r| (*r).into()).collect(),
         path: draft.path,
         muted: None,
     }
@@ -171,4 +172,15 @@ pub fn grant_discriminator(grant: &Grant) -> String {
         grant.source.arn.as_deref().unwrap_or(&grant.source.name),
         grant.statement.label()
     )
+}
+
+/// What `stance explain RULE` adds after a rule's own text: for the privilege-escalation rule, every method
+/// it knows (id, actions, how it is abused), which its findings name.
+pub fn explain_more(rule_id: &str) -> Vec<String> {
+    if rule_id != iam_permissions::PRIVILEGE_ESCALATION.meta.id {
+        return Vec::new();
+    }
+    let mut lines = vec![format!("Escalation methods ({}):", escalation_methods().len())];
+    lines.extend(escalation_methods().into_iter().map(|(id, actions, how)| format!("  - {id}: {actions}: {how}")));
+    lines
 }

@@ -1,7 +1,7 @@
 //! Monitoring: log groups that keep what functions write forever, and the CIS section 4 metric filters and
 //! alarms that tell someone when the audit trail shows an attack.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::json;
 
@@ -29,7 +29,7 @@ pub static LOGS_RETENTION_UNSET: Rule = Rule {
         for group in unbounded {
             let Some(writers) = writers.get(&group.arn) else { continue };
             let names: Vec<String> = writers.iter().map(|w| format!("{} {}", w.kind, short_name(&w.arn))).collect();
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("written_by".into(), json!(writers));
             details.insert("created".into(), json!(group.created));
             let evidence = Evidence {
@@ -71,7 +71,7 @@ pub static MISSING_SECURITY_ALARM: Rule = Rule {
     check: |cx, _, out| {
         for (control, verdict) in cis_verdicts(cx.inventory) {
             let ControlVerdict::Missing(gap) = verdict else { continue };
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("control".into(), json!(format!("CIS {}", control.id)));
             details.insert("required_pattern".into(), json!(control.text));
             details.insert("trail_log_groups".into(), json!(gap.log_groups));

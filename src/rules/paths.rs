@@ -2,7 +2,7 @@
 //! write to, that reaches a Lambda function whose role is an administrator, can escalate, or reads secrets.
 //! Each chain is a finding of its own and outranks its parts.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::json;
 
@@ -133,7 +133,7 @@ fn privileged_chain(
     let parts: Vec<&Finding> =
         earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
     let (blast, what) = role.blast_radius();
-    let mut details = BTreeMap::new();
+    let mut details = Details::new();
     details.insert("entry_point".into(), json!(chain.entry_label));
     if !chain.hop_labels.is_empty() {
         details.insert("hops".into(), json!(chain.hop_labels));

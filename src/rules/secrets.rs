@@ -1,7 +1,7 @@
 //! Where secrets live: Secrets Manager secrets (rotation, use, who their resource policy admits) and SSM
 //! parameters that hold a secret in plain text.
 
-use std::collections::BTreeMap;
+use crate::finding::Details;
 
 use serde_json::json;
 
@@ -21,7 +21,7 @@ fn live_secrets<'c>(cx: &'c Context<'_>) -> impl Iterator<Item = &'c Secret> {
     cx.inventory.secretsmanager.secrets.values().filter(|s| s.deletion_date.is_none())
 }
 
-fn secret_evidence(summary: String, secret: &Secret, details: BTreeMap<String, serde_json::Value>) -> Evidence {
+fn secret_evidence(summary: String, secret: &Secret, details: Details) -> Evidence {
     Evidence { summary, location: Some(secret.arn.clone()), statement: None, details }
 }
 
@@ -39,7 +39,7 @@ pub static ROTATION_DISABLED: Rule = Rule {
     check: |cx, _, out| {
         for secret in live_secrets(cx).filter(|s| !s.rotation_enabled && s.owning_service.is_none()) {
             let changed = secret.last_changed.or(secret.created);
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("created".into(), json!(secret.created));
             if let Some(changed) = changed {
                 details.insert("age_days".into(), json!(cx.age_days(changed)));
@@ -80,7 +80,7 @@ pub static ROTATION_OVERDUE: Rule = Rule {
             if age <= allowed {
                 continue;
             }
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("last_rotated".into(), json!(secret.last_rotated));
             details.insert("rotation_interval_days".into(), json!(interval));
             details.insert("age_days".into(), json!(age));
@@ -118,7 +118,7 @@ pub static SECRET_UNUSED: Rule = Rule {
             {
                 continue;
             }
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("created".into(), json!(created));
             details.insert("last_accessed".into(), json!(secret.last_accessed));
             details.insert("age_days".into(), json!(cx.age_days(created)));
@@ -196,7 +196,7 @@ pub static PARAMETER_PLAINTEXT_SECRET: Rule = Rule {
     check: |cx, _, out| {
         let parameters = cx.inventory.ssm.parameters.values();
         for parameter in parameters.filter(|p| !p.is_secure() && names_a_secret(&p.name)) {
-            let mut details = BTreeMap::new();
+            let mut details = Details::new();
             details.insert("type".into(), json!(parameter.parameter_type));
             details.insert("tier".into(), json!(parameter.tier));
             let evidence = Evidence {

@@ -12,6 +12,9 @@ use crate::assess::Analysis;
 use crate::inventory::Inventory;
 use crate::mutes::MuteReport;
 
+mod progressive;
+pub use progressive::{Part, open_progressive};
+
 /// The `format` every snapshot names.
 pub const FORMAT: &str = "stance-snapshot";
 /// The schema this build writes. Readers accept every version up to it and migrate older ones.
@@ -24,12 +27,13 @@ pub struct Snapshot {
     /// Account, scan metadata (times, regions, `as_of`, requests), the redacted inventory and coverage.
     #[serde(flatten)]
     pub inventory: Inventory,
-    /// Findings (muted ones included, marked), posture and per-service scores, policy problems.
-    #[serde(flatten)]
-    pub analysis: Analysis,
     /// The mutes that were applied, and those that had expired.
     #[serde(default)]
     pub mutes: MuteReport,
+    /// Posture and per-service scores, policy problems, then the findings (muted ones included, marked):
+    /// last in the file, so that a reader can show the rest and the first findings before it has them all.
+    #[serde(flatten)]
+    pub analysis: Analysis,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +58,7 @@ pub enum SnapshotError {
     Write { path: String, message: String },
 }
 
-fn is_compressed(path: &Path) -> bool {
+pub(crate) fn is_compressed(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "zst")
 }
 

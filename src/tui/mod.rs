@@ -216,9 +216,8 @@ mod tests {
             insta::assert_snapshot!(format!("coverage_{w}x{h}"), render(&gaps, w, h).backend());
         }
         let mut drift = compare;
-        for _ in 0..3 {
-            drift.handle(Action::NextTab);
-        }
+        drift.handle(Action::PrevTab);
+        assert_eq!(drift.compare_tab, super::app::CompareTab::Drift, "Shift-Tab from the first tab is the last");
         for (w, h) in [(80, 24), (120, 40)] {
             insta::assert_snapshot!(format!("compare_drift_{w}x{h}"), render(&drift, w, h).backend());
         }
@@ -631,7 +630,7 @@ mod tests {
             // The body's lines joined as the wrap split them, so a wrapped URL reads whole.
             let body: String = text.lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ')).collect();
             let last_reference = app.detail.as_ref().and_then(|d| d.references.last()).unwrap().clone();
-            assert!(body.contains(&last_reference), "{w}×{h}: the last reference is on screen:\n{text}");
+            assert!(body.contains(last_reference.as_ref()), "{w}×{h}: the last reference is on screen:\n{text}");
         }
     }
 

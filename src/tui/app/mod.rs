@@ -5,6 +5,7 @@ mod input;
 mod lists;
 mod overview;
 mod resources;
+mod search;
 mod tools;
 
 pub use input::ellipsized;
@@ -32,6 +33,8 @@ pub enum Feed {
     Gap,
     /// The scan's end: its snapshot (and where it was saved), or why it failed.
     Done(Result<Box<Snapshot>, String>),
+    /// More of a snapshot being opened progressively ([`crate::snapshot::open_progressive`]).
+    Snapshot(crate::snapshot::Part),
 }
 
 /// A live scan's progress.
@@ -284,9 +287,11 @@ pub struct App {
     /// While a live scan runs.
     pub progress: Option<Progress>,
     /// Lower-case title, ARN and rule of each finding, for search.
-    haystacks: Vec<String>,
-    /// Every resource, most at risk first.
+    haystacks: search::SearchIndex,
+    /// Every resource, most at risk first: built when the resources view is first shown after the
+    /// findings changed (naming every resource is too slow for the first frame of a large snapshot).
     pub resources: Vec<ResourceRow>,
+    resources_stale: bool,
     /// Where `m` writes mutes and `u` removes them.
     pub mutes_path: std::path::PathBuf,
     /// The finding being muted and the reason typed so far.
@@ -299,6 +304,10 @@ pub struct App {
     order: Option<((ListKind, SortKey), Vec<usize>)>,
     /// Posture of earlier scans of the account (oldest first), when a history directory was given.
     pub trend: Vec<crate::history::HistoryEntry>,
+    /// While the findings of the snapshot are still being read (a progressive open).
+    pub loading: bool,
+    /// Why the rest of the snapshot could not be read: the TUI closes and says so.
+    pub load_error: Option<String>,
 }
 
 /// No filter: what views without a list of their own read.
@@ -346,11 +355,7 @@ fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
     rows
 }
 
-/// What `/` searches: title, resource ARN, rule id and the ARNs an attack path passes through, lower-cased.
-fn haystack(finding: &Finding) -> String {
-    let path = finding.path.join("\n");
-    format!("{}\n{}\n{}\n{path}", finding.title, finding.resource_arn, finding.rule_id).to_lowercase()
-}
+use search::haystack;
 
 /// The comparison's unchanged findings: in the new snapshot, neither new nor changed.
 fn unchanged(snapshot: &Snapshot, diff: Option<&Diff>) -> Vec<usize> {
@@ -394,16 +399,18 @@ impl App {
             page: 10,
             detail_max_scroll: u16::MAX,
             progress: None,
-            haystacks: Vec::new(),
+            haystacks: Default::default(),
             resources: Vec::new(),
+            resources_stale: true,
             mutes_path: std::path::PathBuf::from("stance.toml"),
             muting: None,
             clipboard: None,
             trend: Vec::new(),
             order: None,
             filtered: None,
+            loading: false,
+            load_error: None,
         };
-        app.resources = resource_rows(&app.snapshot);
         app.refresh();
         app
     }
@@ -423,6 +430,9 @@ impl App {
     }
 
     pub fn feed(&mut self, feed: Feed) {
+        if let Feed::Snapshot(part) = feed {
+            return self.load(part);
+        }
         let Some(progress) = self.progress.as_mut() else { return };
         match feed {
             Feed::Line(line) => progress.lines.push(line),
@@ -444,12 +454,51 @@ impl App {
                 self.refresh();
             }
             Feed::Done(Err(error)) => progress.error = Some(error),
+            Feed::Snapshot(_) => {}
+        }
+    }
+
+    /// A snapshot opened from its first part (see [`crate::snapshot::open_progressive`]): still reading.
+    pub fn loading(snapshot: Snapshot) -> App {
+        let mut app = App::new(snapshot, None);
+        app.loading = true;
+        // The header says how many findings follow (those the posture counts and those mutes covered):
+        // room for exactly them, instead of a list that doubles as it grows.
+        let unmuted: usize = app.snapshot.analysis.posture.findings_by_severity.values().sum();
+        let muted: usize = app.snapshot.mutes.applied.iter().map(|m| m.findings).sum();
+        let findings = &mut app.snapshot.analysis.findings;
+        findings.reserve_exact((unmuted + muted).saturating_sub(findings.len()));
+        app
+    }
+
+    /// The next part of a snapshot being read: more findings (appended, in rank order), the end, or why
+    /// the rest of the file is unreadable (the TUI then closes with that error).
+    fn load(&mut self, part: crate::snapshot::Part) {
+        use crate::snapshot::Part;
+        match part {
+            Part::Findings(more) => {
+                self.snapshot.analysis.findings.extend(more);
+                // Searchable text is appended as it comes (`refresh`); the sort of the list is redone.
+                self.order = None;
+                self.filtered = None;
+                self.refresh();
+            }
+            Part::Done => {
+                self.loading = false;
+                self.findings_changed();
+                self.refresh();
+            }
+            Part::Failed(error) => {
+                self.loading = false;
+                self.load_error = Some(error.to_string());
+                self.quit = true;
+            }
         }
     }
 
     /// After the findings changed (a new snapshot, a mute): the caches built from them are rebuilt.
     fn findings_changed(&mut self) {
-        self.resources = resource_rows(&self.snapshot);
+        self.resources_stale = true;
         self.unchanged = unchanged(&self.snapshot, self.diff.as_ref());
         self.order = None;
         self.filtered = None;
@@ -511,10 +560,20 @@ impl App {
 
     /// Recomputes the visible rows after a filter, sort or list change, keeping the selection in range.
     pub fn refresh(&mut self) {
-        if self.haystacks.len() != self.snapshot.analysis.findings.len() {
-            self.haystacks = self.snapshot.analysis.findings.iter().map(haystack).collect();
+        let findings = &self.snapshot.analysis.findings;
+        if self.haystacks.len() < findings.len() {
+            // Findings are only ever appended (a progressive open) or replaced (which clears this).
+            let known = self.haystacks.len();
+            self.haystacks.extend(&findings[known..]);
             self.order = None;
             self.filtered = None;
+        } else if self.haystacks.len() > findings.len() {
+            self.haystacks.clear();
+            self.haystacks.extend(findings);
+        }
+        if self.view == View::Resources && self.resources_stale {
+            self.resources = resource_rows(&self.snapshot);
+            self.resources_stale = false;
         }
         let filter = self.filter().clone();
         let query = filter.search.to_lowercase();
@@ -532,11 +591,13 @@ impl App {
             self.order = Some((list, order));
         }
         let source = self.source();
-        // The full list searches precomputed lower-case text: a keystroke over 100,000 findings stays fast.
-        let full_list = list.0 == ListKind::All;
+        // The full list searches its index at once: a keystroke over 100,000 findings stays fast.
+        let indexed = (list.0 == ListKind::All && !query.is_empty()).then(|| self.haystacks.matches(&query));
         let matches = |i: usize, f: &Finding| {
-            let text_matches = query.is_empty()
-                || if full_list { self.haystacks[i].contains(&query) } else { haystack(f).contains(&query) };
+            let text_matches = match &indexed {
+                Some(found) => found.get(i).copied().unwrap_or(false),
+                None => query.is_empty() || haystack(f).contains(&query),
+            };
             text_matches && filter.admits(f)
         };
         // Typing more of the same search narrows the rows already shown instead of searching everything.

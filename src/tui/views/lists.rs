@@ -204,9 +204,11 @@ fn drift(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let mut rows: Vec<Row> = Vec::new();
     rows.extend(d.added.iter().map(|r| Row::new(vec!["+".to_owned(), r.kind.clone(), r.arn.clone(), String::new()])));
     rows.extend(d.removed.iter().map(|r| Row::new(vec!["−".to_owned(), r.kind.clone(), r.arn.clone(), String::new()])));
-    rows.extend(d.changed.iter().map(|c| {
-        Row::new(vec!["~".to_owned(), c.kind.clone(), c.arn.clone(), format!("{}: {} → {}", c.attribute, c.old, c.new)])
-    }));
+    rows.extend(
+        d.changed
+            .iter()
+            .map(|c| Row::new(vec!["~".to_owned(), c.kind.clone(), c.arn.clone(), crate::diff::words::drift(c)])),
+    );
     let window = usize::from(area.height.saturating_sub(3)).max(1);
     let offset = (app.selected + 1).saturating_sub(window);
     let total = rows.len();

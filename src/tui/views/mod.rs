@@ -56,6 +56,14 @@ impl Widget for &Screen<'_> {
                 )
             }),
             Span::styled(view, self.theme.title()),
+            Span::styled(
+                if app.loading {
+                    format!(" · reading findings: {} so far", app.snapshot.analysis.findings.len())
+                } else {
+                    String::new()
+                },
+                self.theme.dim(),
+            ),
         ]))
         .render(header, buf);
         match app.view {
