@@ -435,7 +435,7 @@ fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the TUI needs a terminal (without one, use `stance scan --out FILE`)");
     }
-    scan_in_tui(runtime, scanner, mutes, mutes_file, args.out)
+    scan_in_tui(runtime, scanner, mutes, mutes_file, args.out, |_| {})
 }
 
 /// Runs `scanner` with the TUI showing its progress, then browses the result; `out` saves the snapshot.
@@ -445,6 +445,7 @@ fn scan_in_tui(
     mutes: Vec<stance::mutes::Mute>,
     mutes_file: Option<String>,
     out: Option<PathBuf>,
+    annotate: fn(&mut Inventory),
 ) -> Result<ExitCode> {
     use stance::tui::Feed;
     let mutes_path_of_scan = mutes_file.clone();
@@ -482,7 +483,8 @@ fn scan_in_tui(
             let result = scanner.run().await;
             drop(scanner);
             let done = match result {
-                Ok(inventory) => {
+                Ok(mut inventory) => {
+                    annotate(&mut inventory);
                     let snapshot = Snapshot::assemble(inventory, &mutes, mutes_file);
                     match out.as_deref().map(|path| snapshot.write(path)) {
                         Some(Err(error)) => Err(error.to_string()),
@@ -552,7 +554,8 @@ fn demo(
     }
     let cassette = state.cassette()?;
     let replay = stance::aws::cassette::ReplayClient::new(&cassette);
-    let code = scan_in_tui(runtime, stance::demo::scanner(&cassette, &replay), mutes, mutes_file, None)?;
+    let scanner = stance::demo::scanner(&cassette, &replay);
+    let code = scan_in_tui(runtime, scanner, mutes, mutes_file, None, stance::demo::explain_emulator_gaps)?;
     warn_stale(&replay.misses());
     Ok(code)
 }

@@ -38,6 +38,10 @@ fn every_request_is_answered_and_every_recording_is_used() {
             unused.join("\n")
         );
         assert_eq!(snapshot.inventory.account.account_id, "123456789012");
+        // Every gap the demo shows is one of its recording, and says so.
+        for gap in &snapshot.inventory.coverage {
+            assert!(gap.message.contains("a gap of the demo's recording"), "unexplained gap in the demo: {gap}");
+        }
     }
 }
 

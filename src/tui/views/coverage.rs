@@ -1,13 +1,23 @@
 //! Every coverage gap of the scan: what it could not see, and why.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Block, Row, StatefulWidget, Table, TableState};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
 
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
-pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+pub fn render(app: &App, theme: Theme, full: Rect, buf: &mut Buffer) {
+    // The selected gap in full below the table: what happened is often longer than its column.
+    let selected = app.shown_gaps().nth(app.selected).map(|g| g.to_string());
+    let preview_rows = selected
+        .as_ref()
+        .map_or(0, |text| Paragraph::new(text.clone()).wrap(Wrap { trim: true }).line_count(full.width.max(1)));
+    let preview_height = u16::try_from(preview_rows + 1).unwrap_or(u16::MAX).min(full.height / 3);
+    let [area, preview] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(if selected.is_some() { preview_height } else { 0 })])
+            .areas(full);
     let gaps: Vec<&crate::inventory::CoverageRecord> = app.shown_gaps().collect();
     let total = app.snapshot.inventory.coverage.len();
     let window = usize::from(area.height.saturating_sub(3)).max(1);
@@ -50,5 +60,11 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     StatefulWidget::render(table, area, buf, &mut state);
     if gaps.is_empty() && total > 0 {
         super::lists::no_rows(app, theme, area, buf);
+    }
+    if let Some(text) = selected {
+        Paragraph::new(Span::styled(text, theme.dim()))
+            .wrap(Wrap { trim: true })
+            .block(Block::new().borders(Borders::TOP).title(" Selected "))
+            .render(preview, buf);
     }
 }
