@@ -447,7 +447,7 @@ impl App {
             Feed::Gap => progress.gaps += 1,
             Feed::Done(Ok(snapshot)) => {
                 self.snapshot = *snapshot;
-                self.findings_changed();
+                self.findings_replaced();
                 self.progress = None;
                 self.view = View::Overview;
                 self.previous.clear();
@@ -496,13 +496,19 @@ impl App {
         }
     }
 
-    /// After the findings changed (a new snapshot, a mute): the caches built from them are rebuilt.
+    /// After the findings changed (more of them, a mute): the caches built from them are rebuilt. The
+    /// search index only grows with them (`refresh`): what it holds of a finding does not change.
     fn findings_changed(&mut self) {
         self.resources_stale = true;
         self.unchanged = unchanged(&self.snapshot, self.diff.as_ref());
         self.order = None;
         self.filtered = None;
+    }
+
+    /// After the findings were replaced (a live scan's snapshot arrived): the search index too.
+    fn findings_replaced(&mut self) {
         self.haystacks.clear();
+        self.findings_changed();
     }
 
     /// The current view's filters (none for a view without a list).
