@@ -48,10 +48,14 @@ impl SearchIndex {
         }
         let finder = memchr::memmem::Finder::new(query.as_bytes());
         let bytes = self.text.as_bytes();
-        let mut from = 0;
+        let (mut from, mut index) = (0, 0);
         while let Some(at) = finder.find(&bytes[from..]) {
-            // The finding the match is in; the scan goes on from the next one.
-            let index = self.starts.partition_point(|&start| start <= from + at) - 1;
+            // The finding the match is in (matches only move forward, so the walk is short); the scan goes on
+            // from the next one.
+            let position = from + at;
+            while self.starts.get(index + 1).is_some_and(|&next| next <= position) {
+                index += 1;
+            }
             found[index] = true;
             match self.starts.get(index + 1) {
                 Some(&next) => from = next,
