@@ -1,8 +1,8 @@
 //! Opening a large snapshot progressively: everything but the findings, and the first (highest ranked)
 //! findings, as soon as they are read; the rest in batches from a reader thread. The file is decoded as a
-//! stream, never held whole. A snapshot whose findings do not come last (written before they did), one of
-//! an older schema, and any error take the whole-file path instead, so its messages stay exactly those of
-//! [`Snapshot::read`].
+//! stream, never held whole, and read once: a snapshot with fewer findings than a batch comes back whole.
+//! A snapshot whose findings do not come last (written before they did), one of an older schema, and any
+//! error take the whole-file path instead, so its messages stay exactly those of [`Snapshot::read`].
 
 use std::fmt;
 use std::io::Read;
@@ -57,19 +57,24 @@ pub fn open_progressive(path: &Path) -> Result<(Snapshot, Option<Receiver<Part>>
 
 /// The reader thread: streams the file, sending the first part, then the findings in batches.
 fn read_in_parts(path: &Path, first: &SyncSender<Opening>, rest: &Sender<Part>) {
-    let mut state = Reading { first: Some(first.clone()), rest: rest.clone() };
+    let mut state = Reading { first: Some(first.clone()), rest: rest.clone(), whole: None };
     let streamed = stream(path, &mut state);
-    match (streamed, state.first.take()) {
-        // Read whole while the first part was never sent: the file holds fewer findings than a batch, or
-        // its findings do not come last. Either way the whole-file path answers.
-        (_, Some(first)) => {
+    match (streamed, state.first.take(), state.whole.take()) {
+        // Fewer findings than a first batch, and the file read to its end without a problem: that is the
+        // whole snapshot, read once.
+        (Ok(()), Some(first), Some(whole)) => {
+            let _ = first.send(Opening::Whole(Ok(whole)));
+        }
+        // The first part was never sent and the stream did not give the whole: the findings do not come
+        // last, the schema is older, or the file is bad. The whole-file path answers, with its messages.
+        (_, Some(first), _) => {
             let _ = first.send(Opening::Whole(Snapshot::read(path).map(Box::new)));
         }
-        (Ok(()), None) => {
+        (Ok(()), None, _) => {
             let _ = rest.send(Part::Done);
         }
         // The first part was shown, then the file turned out bad: say so as a whole-file read would.
-        (Err(()), None) => {
+        (Err(()), None, _) => {
             let error = match Snapshot::read(path) {
                 Err(error) => error,
                 Ok(_) => SnapshotError::Io {
@@ -86,6 +91,8 @@ struct Reading {
     /// Until the first part is sent.
     first: Option<SyncSender<Opening>>,
     rest: Sender<Part>,
+    /// A snapshot whose findings all fit in the first batch, once its findings are read.
+    whole: Option<Box<Snapshot>>,
 }
 
 fn stream(path: &Path, state: &mut Reading) -> Result<(), ()> {
@@ -185,8 +192,13 @@ impl<'de> Visitor<'de> for Findings<'_> {
             limit = BATCH;
         }
         match self.header.take() {
-            // Fewer findings than a first batch: the whole-file path is as quick, so the first part is not sent.
-            Some(_) => Ok(()),
+            // Fewer findings than a first batch: this is the whole snapshot, sent once the file has been read
+            // to its end.
+            Some(mut header) => {
+                header.analysis.findings = batch;
+                self.state.whole = Some(header);
+                Ok(())
+            }
             None => {
                 if !batch.is_empty() {
                     let _ = self.state.rest.send(Part::Findings(batch));

@@ -30,7 +30,7 @@ impl SearchIndex {
     pub fn extend<'a>(&mut self, findings: impl IntoIterator<Item = &'a Finding>) {
         for finding in findings {
             self.starts.push(self.text.len());
-            self.text.push_str(&haystack(finding).replace(SEPARATOR, " "));
+            self.text.extend(haystack(finding).chars().map(|c| if c == SEPARATOR { ' ' } else { c }));
             self.text.push(SEPARATOR);
         }
     }

@@ -20,8 +20,7 @@ pub fn render(app: &App, theme: Theme, full: Rect, buf: &mut Buffer) {
             .areas(full);
     let gaps: Vec<&crate::inventory::CoverageRecord> = app.shown_gaps().collect();
     let total = app.snapshot.inventory.coverage.len();
-    let window = usize::from(area.height.saturating_sub(3)).max(1);
-    let offset = (app.selected + 1).saturating_sub(window);
+    let (offset, window) = super::table_window(area, app.selected);
     let rows: Vec<Row> = gaps
         .iter()
         .skip(offset)

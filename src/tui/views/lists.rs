@@ -103,9 +103,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let title_width = usize::from(spare.saturating_sub(12));
     let hop_width = usize::from(spare * 3 / 5);
     let name = |arn: &str| app.snapshot.inventory.describe(arn).unwrap_or_else(|| arn.to_owned());
-    // Only the rows that fit are built: the list may hold 100,000 findings.
-    let window = usize::from(table_area.height.saturating_sub(3)).max(1);
-    let offset = (app.selected + 1).saturating_sub(window);
+    let (offset, window) = super::table_window(table_area, app.selected);
     let rows: Vec<Row> = shown
         .iter()
         .skip(offset)
@@ -209,8 +207,7 @@ fn drift(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             .iter()
             .map(|c| Row::new(vec!["~".to_owned(), c.kind.clone(), c.arn.clone(), crate::diff::words::drift(c)])),
     );
-    let window = usize::from(area.height.saturating_sub(3)).max(1);
-    let offset = (app.selected + 1).saturating_sub(window);
+    let (offset, window) = super::table_window(area, app.selected);
     let total = rows.len();
     let rows: Vec<Row> = rows.into_iter().skip(offset).take(window).collect();
     let table = Table::new(

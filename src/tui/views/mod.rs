@@ -24,6 +24,13 @@ pub fn body(area: Rect) -> Rect {
 
 pub use detail::{max_scroll, scroll as detail_scroll};
 
+/// The rows a bordered table with a header shows in `area`, and the first of them, so that the `selected`
+/// row stays in sight: `(offset, rows)`. Only those rows are built; a list may hold 100,000.
+fn table_window(area: Rect, selected: usize) -> (usize, usize) {
+    let rows = usize::from(area.height.saturating_sub(3)).max(1);
+    ((selected + 1).saturating_sub(rows), rows)
+}
+
 pub struct Screen<'a> {
     pub app: &'a App,
     pub theme: Theme,

@@ -15,8 +15,7 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     // Score, findings, then the name and the ARN share what is left (one space between columns).
     let name_width = (inner_width.saturating_sub(5 + 8 + 3) * 2 / 5).max(12);
     let arn_width = inner_width.saturating_sub(5 + 8 + 3 + name_width).max(10);
-    let window = usize::from(table_area.height.saturating_sub(3)).max(1);
-    let offset = (app.selected + 1).saturating_sub(window);
+    let (offset, window) = super::table_window(table_area, app.selected);
     let rows: Vec<Row> = app
         .shown_resources()
         .skip(offset)
