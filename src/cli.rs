@@ -52,6 +52,32 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Each compliance framework's controls (CIS AWS Foundations 3.0, AWS FSBP, GDPR) with their status in a
+    /// snapshot, and the findings and resources that fail them.
+    ///
+    /// A control passes when its resources were inventoried and no unmuted finding of its rules exists (with
+    /// exceptions when only muted ones do), fails when one exists, is not evaluated when a coverage gap, a
+    /// service stance does not scan or a missing rule stops it, and is manual when no API can check it.
+    /// Score: evaluated controls passing ÷ evaluated.
+    ///
+    /// Exit status: 0; 4 when a framework scores under --fail-under or a --fail-on-control control fails;
+    /// 5 when the snapshot cannot be read; 2 for an unknown framework or control.
+    Compliance {
+        /// The snapshot (`.json` or `.json.zst`).
+        snapshot: PathBuf,
+        /// Only this framework (repeatable): cis-aws-3.0, aws-fsbp, gdpr.
+        #[arg(long, value_name = "ID", value_parser = check_framework)]
+        framework: Vec<String>,
+        #[arg(long, value_enum, default_value_t = ComplianceFormat::Text)]
+        format: ComplianceFormat,
+        /// Exit with status 4 when a reported framework's score is under this percentage.
+        #[arg(long, value_name = "PCT", value_parser = parse_percentage)]
+        fail_under: Option<f64>,
+        /// Exit with status 4 when one of these controls fails: `1.10`, or `cis-aws-3.0:1.10` where ids repeat
+        /// across frameworks (comma-separated or repeated).
+        #[arg(long, value_name = "ID", value_delimiter = ',')]
+        fail_on_control: Vec<String>,
+    },
     /// The snapshots of a directory in time order, with posture and finding counts.
     History {
         /// A directory of snapshots (`.json`, `.json.zst`); unreadable files are listed as skipped.
@@ -119,6 +145,30 @@ pub enum ExportFormat {
     Sarif,
     Markdown,
     Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ComplianceFormat {
+    Text,
+    Json,
+    Markdown,
+    Csv,
+}
+
+fn check_framework(id: &str) -> Result<String, String> {
+    let known: Vec<&str> = stance::compliance::frameworks().iter().map(|f| f.id.as_str()).collect();
+    if known.contains(&id) {
+        Ok(id.to_owned())
+    } else {
+        Err(format!("unknown framework `{id}` (expected one of {})", known.join(", ")))
+    }
+}
+
+fn parse_percentage(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(pct) if (0.0..=100.0).contains(&pct) => Ok(pct),
+        _ => Err(format!("`{text}` is not a percentage from 0 to 100")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

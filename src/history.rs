@@ -18,6 +18,9 @@ pub struct HistoryEntry {
     pub findings: usize,
     pub by_severity: BTreeMap<Severity, usize>,
     pub coverage_gaps: usize,
+    /// Framework id → its score in percent (`None`: nothing could be evaluated).
+    #[serde(default)]
+    pub compliance: BTreeMap<String, Option<f64>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -42,6 +45,7 @@ pub fn entry(path: &Path, snapshot: &Snapshot) -> HistoryEntry {
         findings: open.len(),
         by_severity,
         coverage_gaps: snapshot.inventory.coverage.len(),
+        compliance: snapshot.compliance().iter().map(|c| (c.framework.clone(), c.score)).collect(),
     }
 }
 
@@ -60,7 +64,31 @@ pub fn history(dir: &Path, account: Option<&str>) -> std::io::Result<History> {
     Ok(out)
 }
 
+impl History {
+    /// The frameworks any entry was scored against, one column each.
+    fn frameworks(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for id in self.entries.iter().flat_map(|e| e.compliance.keys()) {
+            if !ids.contains(&id.as_str()) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+}
+
 impl HistoryEntry {
+    /// The entry's score for each of `frameworks` ("–" when it has none).
+    fn scores(&self, frameworks: &[&str]) -> Vec<String> {
+        frameworks
+            .iter()
+            .map(|id| match self.compliance.get(*id) {
+                Some(Some(score)) => format!("{score}%"),
+                _ => "–".into(),
+            })
+            .collect()
+    }
+
     /// Open findings per severity, critical to info: the columns both renderings show.
     fn severity_counts(&self) -> [usize; 5] {
         [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
@@ -69,15 +97,35 @@ impl HistoryEntry {
 }
 
 pub fn text(history: &History) -> String {
+    let frameworks = history.frameworks();
+    let widths: Vec<usize> = frameworks.iter().map(|id| id.len().max(6)).collect();
+    let columns = |cells: &[String]| -> String {
+        cells.iter().zip(&widths).map(|(cell, width)| format!(" {cell:>width$}")).collect()
+    };
+    let headers: Vec<String> = frameworks.iter().map(|id| id.to_uppercase()).collect();
     let mut out = format!(
-        "{:<14} {:<21} {:>7} {:>8} {:>4} {:>4} {:>4} {:>4} {:>4}  FILE\n",
-        "ACCOUNT", "SCANNED", "POSTURE", "FINDINGS", "CRIT", "HIGH", "MED", "LOW", "INFO"
+        "{:<14} {:<21} {:>7} {:>8} {:>4} {:>4} {:>4} {:>4} {:>4}{}  FILE\n",
+        "ACCOUNT",
+        "SCANNED",
+        "POSTURE",
+        "FINDINGS",
+        "CRIT",
+        "HIGH",
+        "MED",
+        "LOW",
+        "INFO",
+        columns(&headers)
     );
     for e in &history.entries {
         let [critical, high, medium, low, info] = e.severity_counts();
         out.push_str(&format!(
-            "{:<14} {:<21} {:>7} {:>8} {critical:>4} {high:>4} {medium:>4} {low:>4} {info:>4}  {}\n",
-            e.account_id, e.started_at, e.posture, e.findings, e.file
+            "{:<14} {:<21} {:>7} {:>8} {critical:>4} {high:>4} {medium:>4} {low:>4} {info:>4}{}  {}\n",
+            e.account_id,
+            e.started_at,
+            e.posture,
+            e.findings,
+            columns(&e.scores(&frameworks)),
+            e.file
         ));
     }
     for skipped in &history.skipped {
@@ -89,14 +137,18 @@ pub fn text(history: &History) -> String {
 /// The history as a Markdown table, for a report or a pull-request comment.
 pub fn markdown(history: &History) -> String {
     use crate::export::markdown_cell as cell;
-    let mut out = String::from(
-        "| account | scanned | posture | findings | critical | high | medium | low | info | file |\n\
-         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+    let frameworks = history.frameworks();
+    let headers: String = frameworks.iter().map(|id| format!(" {id} |")).collect();
+    let aligns: String = frameworks.iter().map(|_| " ---: |").collect();
+    let mut out = format!(
+        "| account | scanned | posture | findings | critical | high | medium | low | info |{headers} file |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |{aligns} --- |\n",
     );
     for e in &history.entries {
         let [critical, high, medium, low, info] = e.severity_counts();
+        let scores: String = e.scores(&frameworks).iter().map(|s| format!(" {s} |")).collect();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {critical} | {high} | {medium} | {low} | {info} | `{}` |\n",
+            "| {} | {} | {} | {} | {critical} | {high} | {medium} | {low} | {info} |{scores} `{}` |\n",
             e.account_id,
             e.started_at,
             e.posture,

@@ -9,6 +9,7 @@ pub mod assess;
 pub mod aws;
 #[cfg(feature = "aws")]
 pub mod collect;
+pub mod compliance;
 #[cfg(feature = "aws")]
 pub mod demo;
 pub mod diff;

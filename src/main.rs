@@ -14,7 +14,7 @@ use stance::aws::{AwsOptions, load_config};
 use stance::collect::{RegionSelection, ScanEvent, ScanOptions, Scanner};
 use stance::inventory::{Inventory, Redactor, RegionStatus};
 
-use cli::{Cli, Command, DiffFormat, ExportFormat, ListFormat, ScanArgs};
+use cli::{Cli, Command, ComplianceFormat, DiffFormat, ExportFormat, ListFormat, ScanArgs};
 use stance::rules::{RULES, find_rule};
 use stance::snapshot::Snapshot;
 
@@ -56,6 +56,9 @@ fn main() -> ExitCode {
         Some(Command::Scan(args)) => runtime.block_on(scan(args)),
         Some(Command::Diff { old, new, format, fail_on_new }) => diff(&old, &new, format, fail_on_new),
         Some(Command::Export { snapshot, format, out }) => export(&snapshot, format, out.as_deref()),
+        Some(Command::Compliance { snapshot, framework, format, fail_under, fail_on_control }) => {
+            compliance(&snapshot, &framework, format, fail_under, &fail_on_control)
+        }
         Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
         Some(Command::Open { snapshot, new, history }) => open(&snapshot, new.as_deref(), history.as_deref()),
         Some(Command::Demo { compare, month_later, out, mutes }) => demo(compare, month_later, out, mutes, &runtime),
@@ -352,6 +355,80 @@ fn export(path: &std::path::Path, format: ExportFormat, out: Option<&std::path::
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn compliance(
+    path: &std::path::Path,
+    only: &[String],
+    format: ComplianceFormat,
+    fail_under: Option<f64>,
+    fail_on_control: &[String],
+) -> Result<ExitCode> {
+    use stance::compliance::Status;
+    use stance::export::compliance as report;
+    let snapshot = read_snapshot(path)?;
+    let mut results = stance::compliance::evaluate(&snapshot.analysis.findings, &snapshot.inventory.coverage);
+    if !only.is_empty() {
+        results.retain(|r| only.contains(&r.framework.id));
+    }
+    // Every gated control must exist: a typo would otherwise make the gate pass for ever.
+    let mut gated = Vec::new();
+    for wanted in fail_on_control {
+        let (framework, id) = match wanted.split_once(':') {
+            Some((framework, id)) => (Some(framework), id),
+            None => (None, wanted.as_str()),
+        };
+        let matching: Vec<_> = results
+            .iter()
+            .filter(|r| framework.is_none_or(|f| f == r.framework.id))
+            .filter_map(|r| r.control(id).map(|c| (r.framework.id.as_str(), c)))
+            .collect();
+        if matching.is_empty() {
+            eprintln!("error: --fail-on-control {wanted}: no such control in the frameworks reported");
+            return Ok(ExitCode::from(2));
+        }
+        gated.extend(matching);
+    }
+    match format {
+        ComplianceFormat::Text => print!("{}", report::text(&results)),
+        ComplianceFormat::Json => println!("{}", serde_json::to_string_pretty(&report::json(&results))?),
+        ComplianceFormat::Markdown => print!("{}", report::markdown(&results)),
+        ComplianceFormat::Csv => {
+            use std::io::Write;
+            std::io::stdout().write_all(&report::csv(&results).map_err(anyhow::Error::msg)?)?;
+        }
+    }
+    let mut failed = false;
+    if let Some(threshold) = fail_under {
+        for result in &results {
+            match result.score() {
+                Some(score) if score < threshold => {
+                    eprintln!("{}: {score}% is under {threshold}% (--fail-under)", result.framework.id);
+                    failed = true;
+                }
+                Some(_) => {}
+                None => {
+                    eprintln!("warning: {}: no control could be evaluated, so no score to gate", result.framework.id)
+                }
+            }
+        }
+    }
+    for (framework, control) in gated {
+        match control.status {
+            Status::Fail => {
+                eprintln!("{framework} {}: fails (--fail-on-control)", control.control.id);
+                failed = true;
+            }
+            Status::NotEvaluated => {
+                eprintln!(
+                    "warning: {framework} {}: not evaluated ({}), so not gated",
+                    control.control.id, control.reason
+                )
+            }
+            _ => {}
+        }
+    }
+    Ok(if failed { ExitCode::from(EXIT_FINDINGS) } else { ExitCode::SUCCESS })
 }
 
 fn history(dir: &std::path::Path, account: Option<&str>, format: ListFormat) -> Result<ExitCode> {

@@ -177,6 +177,50 @@ fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     );
     assert_eq!(report["policy_problems"], serde_json::json!([]));
     assert!(report["posture"]["score"].as_u64().unwrap() < 50);
+
+    compliance_matches_the_expectation(dir.path(), &expected["compliance"]);
+}
+
+/// `stance compliance` on the scan: each CIS control of the expectation has its status, and a failing one
+/// names exactly the expected resources.
+fn compliance_matches_the_expectation(dir: &std::path::Path, expected: &Value) {
+    let output = support::stance(&["compliance", "report.json", "--framework", "cis-aws-3.0", "--format", "json"], dir);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let framework = &report["frameworks"][0];
+    assert_eq!(framework["id"], "cis-aws-3.0");
+    let controls = framework["controls"].as_array().unwrap();
+    let mut wrong = Vec::new();
+    for entry in expected["cis-aws-3.0"].as_array().unwrap() {
+        let id = entry["control"].as_str().unwrap();
+        let control = controls.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no control {id}"));
+        if control["status"] != entry["status"] {
+            wrong
+                .push(format!("{id}: {} where {} was expected ({})", control["status"], entry["status"], entry["why"]));
+        }
+        let failing: Vec<&str> =
+            control["failing"].as_array().unwrap().iter().map(|f| f["resource_arn"].as_str().unwrap()).collect();
+        let places: Vec<&str> = entry["resources"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        for place in &places {
+            if !failing.iter().any(|arn| arn.contains(place)) {
+                wrong.push(format!("{id}: {place} does not fail it ({failing:?})"));
+            }
+        }
+        for arn in &failing {
+            if !places.iter().any(|place| arn.contains(place)) {
+                wrong.push(format!("{id}: {arn} fails it unexpectedly"));
+            }
+        }
+    }
+    // Every control CIS section 1 lets stance evaluate is in the expectation.
+    for control in controls.iter().filter(|c| c["evaluation"] == "rules" && c["id"].as_str().unwrap().starts_with("1."))
+    {
+        let id = control["id"].as_str().unwrap();
+        if !expected["cis-aws-3.0"].as_array().unwrap().iter().any(|e| e["control"] == id) {
+            wrong.push(format!("{id} is evaluated by rules but has no expectation"));
+        }
+    }
+    assert!(wrong.is_empty(), "compliance:\n{}", wrong.join("\n"));
 }
 
 #[test]

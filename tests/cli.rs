@@ -57,7 +57,11 @@ fn unreadable_snapshots_give_one_line_and_exit_5_writing_nothing() {
         std::fs::write(d.join(name), bytes).unwrap();
     }
     for (name, _, expected) in files {
-        for args in [vec!["diff", name, name], vec!["export", name, "--format", "sarif", "--out", "out.sarif"]] {
+        for args in [
+            vec!["diff", name, name],
+            vec!["export", name, "--format", "sarif", "--out", "out.sarif"],
+            vec!["compliance", name],
+        ] {
             let output = stance_in(d, &args);
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert_eq!(output.status.code(), Some(5), "{args:?}: {stderr}");
@@ -178,4 +182,67 @@ fn explain_lists_the_escalation_methods_and_explains_each() {
     let text = String::from_utf8_lossy(&one.stdout);
     assert!(text.contains("iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction"), "{text}");
     assert!(text.contains("create a function with a privileged role and invoke it"), "{text}");
+}
+
+#[test]
+fn compliance_reports_every_format_and_gates_on_score_and_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = stance_in(d, &["demo", "--out", "demo.json"]);
+    assert!(d.join("demo.json").exists(), "{}", String::from_utf8_lossy(&demo.stderr));
+
+    let text = stance_in(d, &["compliance", "demo.json", "--framework", "cis-aws-3.0"]);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(text.status.code(), Some(0), "{}", String::from_utf8_lossy(&text.stderr));
+    assert!(stdout.starts_with("CIS AWS Foundations Benchmark 3.0.0 (cis-aws-3.0): "), "{stdout}");
+    assert!(stdout.contains("1.10") && stdout.contains("arn:aws:iam::123456789012:user/bob"), "{stdout}");
+    assert!(!stdout.contains("GDPR"), "only the framework asked for: {stdout}");
+
+    let json = stance_in(d, &["compliance", "demo.json", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let ids: Vec<&str> = report["frameworks"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["cis-aws-3.0", "aws-fsbp", "gdpr"]);
+    let cis = &report["frameworks"][0];
+    let score = cis["score"].as_f64().unwrap();
+    assert!(score > 0.0 && score < 100.0, "the demo passes some controls and fails others: {score}");
+    // The stored score is the one the report computes.
+    let snapshot: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("demo.json")).unwrap()).unwrap();
+    assert_eq!(snapshot["compliance"][0]["framework"], "cis-aws-3.0");
+    assert_eq!(snapshot["compliance"][0]["score"].as_f64(), Some(score));
+    assert_eq!(snapshot["compliance"][0]["controls"]["1.10"], "fail");
+
+    let markdown = stance_in(d, &["compliance", "demo.json", "--format", "markdown", "--framework", "gdpr"]);
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    assert!(
+        markdown.starts_with("## General Data Protection Regulation 2016/679")
+            && markdown.contains("| 5(1)(e) | fail |"),
+        "{markdown}"
+    );
+    let csv = stance_in(d, &["compliance", "demo.json", "--format", "csv"]);
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert!(csv.starts_with("framework,version,control,section,title,status,why,findings,resources\n"), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("cis-aws-3.0,3.0.0,1.10,") && l.contains(",fail,")), "{csv}");
+
+    // The gates: a score floor above the score, a failing control, a passing one, and ids that do not exist.
+    let gate = |args: &[&str]| {
+        let mut all = vec!["compliance", "demo.json", "--framework", "cis-aws-3.0", "--format", "json"];
+        all.extend_from_slice(args);
+        let output = stance_in(d, &all);
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (code, stderr) = gate(&["--fail-under", &format!("{}", score + 1.0)]);
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(stderr.contains("(--fail-under)"), "{stderr}");
+    assert_eq!(gate(&["--fail-under", &format!("{score}")]).0, Some(0), "a floor the score meets");
+    let (code, stderr) = gate(&["--fail-on-control", "4.1,1.10"]);
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(stderr.contains("cis-aws-3.0 1.10: fails") && !stderr.contains("4.1:"), "{stderr}");
+    assert_eq!(gate(&["--fail-on-control", "cis-aws-3.0:4.1"]).0, Some(0), "4.1 passes in the demo");
+    let (code, stderr) = gate(&["--fail-on-control", "9.99"]);
+    assert_eq!(code, Some(2), "a typo must not make the gate pass for ever: {stderr}");
+    assert!(stderr.contains("9.99"), "{stderr}");
+    let (code, stderr) = gate(&["--framework", "pci"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("unknown framework `pci`"), "{stderr}");
+    assert_eq!(gate(&["--fail-under", "120"]).0, Some(2));
 }

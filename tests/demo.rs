@@ -170,7 +170,7 @@ fn a_recorded_scan_replays_to_the_same_snapshot() {
 }
 
 /// The analysis of a demo state as stored in tests/expected/: findings (ids, fingerprints, scores, factors,
-/// evidence), posture, policy problems, coverage and mutes.
+/// evidence), posture, policy problems, coverage, mutes and each framework's control statuses.
 fn analysis_of(snapshot: &Snapshot) -> serde_json::Value {
     serde_json::json!({
         "findings": snapshot.analysis.findings,
@@ -178,6 +178,7 @@ fn analysis_of(snapshot: &Snapshot) -> serde_json::Value {
         "policy_problems": snapshot.analysis.policy_problems,
         "coverage": snapshot.inventory.coverage,
         "mutes": snapshot.mutes,
+        "compliance": snapshot.analysis.compliance,
     })
 }
 
@@ -220,7 +221,7 @@ fn the_demo_analysis_matches_its_stored_expectation() {
             })
             .or_else(|| then.keys().find(|fp| !now.contains_key(*fp)).map(|fp| format!("finding {fp} is gone")))
             .unwrap_or_else(|| {
-                let parts = ["findings", "posture", "policy_problems", "coverage", "mutes"];
+                let parts = ["findings", "posture", "policy_problems", "coverage", "mutes", "compliance"];
                 let differs: Vec<&str> = parts.into_iter().filter(|p| actual[p] != expected[p]).collect();
                 format!("{differs:?} differ (the findings' order?)")
             });

@@ -8,7 +8,7 @@ use futures::StreamExt;
 
 use super::{Call, CallFailure, Ctx, Location};
 use crate::inventory::lambda::*;
-use crate::inventory::{ErrorKind, Observed, PolicyDocument, Redactor};
+use crate::inventory::{ErrorKind, FELL_BACK, Observed, PolicyDocument, Redactor};
 
 fn call(region: &str, operation: &'static str) -> Call {
     Call::new("lambda", region, operation)
@@ -209,7 +209,7 @@ async fn function_urls(
                 if !list_unsupported.swap(true, Ordering::Relaxed) {
                     let failure = CallFailure {
                         message: format!(
-                            "{}; fell back to GetFunctionUrlConfig (unqualified functions only)",
+                            "{}; {FELL_BACK} GetFunctionUrlConfig (unqualified functions only)",
                             failure.message
                         ),
                         ..failure

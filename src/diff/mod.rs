@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::compliance::{ComplianceSummary, Status};
 use crate::finding::{Finding, Severity, by_rank, rank};
 use crate::inventory::Inventory;
 use crate::snapshot::Snapshot;
@@ -68,6 +69,30 @@ pub struct Drift {
     pub changed: Vec<AttributeChange>,
 }
 
+/// A framework's score on both sides (absent on a side that had none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreChange {
+    pub framework: String,
+    pub old: Option<f64>,
+    pub new: Option<f64>,
+}
+
+/// A control whose status differs; `None` on the side whose mapping did not have it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlChange {
+    pub framework: String,
+    pub control: String,
+    pub old: Option<Status>,
+    pub new: Option<Status>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComplianceDiff {
+    /// Every framework of the newer snapshot.
+    pub scores: Vec<ScoreChange>,
+    pub controls: Vec<ControlChange>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diff {
     pub old: Side,
@@ -80,6 +105,8 @@ pub struct Diff {
     pub posture_delta: i32,
     /// Service → change of its posture score (services present on either side).
     pub service_deltas: BTreeMap<String, i32>,
+    #[serde(default)]
+    pub compliance: ComplianceDiff,
 }
 
 impl Diff {
@@ -91,6 +118,7 @@ impl Diff {
             && self.drift.added.is_empty()
             && self.drift.removed.is_empty()
             && self.drift.changed.is_empty()
+            && self.compliance.controls.is_empty()
     }
 
     /// New findings at or above `threshold` that are not muted: what a CI gate fails on.
@@ -148,7 +176,29 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
         drift: drift(&old.inventory, &new.inventory),
         posture_delta: i32::from(new.analysis.posture.score) - i32::from(old.analysis.posture.score),
         service_deltas: services.into_iter().map(|s| (s.clone(), score(new, s) - score(old, s))).collect(),
+        compliance: compliance(&old.compliance(), &new.compliance()),
     }
+}
+
+fn compliance(old: &[ComplianceSummary], new: &[ComplianceSummary]) -> ComplianceDiff {
+    let scores = new
+        .iter()
+        .map(|n| ScoreChange {
+            framework: n.framework.clone(),
+            old: old.iter().find(|o| o.framework == n.framework).and_then(|o| o.score),
+            new: n.score,
+        })
+        .collect();
+    let controls = crate::compliance::changes(old, new)
+        .into_iter()
+        .map(|(framework, control, old, new)| ControlChange {
+            framework: framework.to_owned(),
+            control: control.to_owned(),
+            old,
+            new,
+        })
+        .collect();
+    ComplianceDiff { scores, controls }
 }
 
 pub fn drift(old: &Inventory, new: &Inventory) -> Drift {

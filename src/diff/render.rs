@@ -65,7 +65,27 @@ pub fn text(diff: &Diff) -> String {
     if !deltas.is_empty() {
         let _ = writeln!(out, "\nPosture by service: {}", deltas.join(", "));
     }
+    if !diff.compliance.controls.is_empty() {
+        let _ = writeln!(out, "\nCompliance: {}", scores(diff).join(", "));
+        for c in &diff.compliance.controls {
+            let _ = writeln!(out, "  {} {}: {} → {}", c.framework, c.control, status(c.old), status(c.new));
+        }
+    }
     out
+}
+
+fn status(status: Option<crate::compliance::Status>) -> &'static str {
+    status.map(|s| s.label()).unwrap_or("absent")
+}
+
+fn percent(score: Option<f64>) -> String {
+    score.map(|s| format!("{s}%")).unwrap_or_else(|| "–".into())
+}
+
+/// "cis-aws-3.0 17.4% → 21.7%" for each framework whose score moved.
+fn scores(diff: &Diff) -> Vec<String> {
+    let moved = diff.compliance.scores.iter().filter(|s| s.old != s.new);
+    moved.map(|s| format!("{} {} → {}", s.framework, percent(s.old), percent(s.new))).collect()
 }
 
 /// Markdown for a pull-request comment: a verdict line, then tables, each capped so the comment stays short.
@@ -144,6 +164,17 @@ pub fn markdown(diff: &Diff) -> String {
                 writeln!(out, "| changed | {} | `{}` | {} |", c.kind, escape(&c.arn), escape(&super::words::drift(c)));
         }
         let _ = writeln!(out, "\n</details>");
+    }
+    if !diff.compliance.controls.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n#### Compliance: {}\n\n| framework | control | was | is |\n| --- | --- | --- | --- |",
+            scores(diff).join(", ")
+        );
+        for c in diff.compliance.controls.iter().take(ROWS) {
+            let _ =
+                writeln!(out, "| {} | {} | {} | {} |", c.framework, escape(&c.control), status(c.old), status(c.new));
+        }
     }
     out
 }

@@ -1,6 +1,7 @@
 //! Exports of a snapshot for other tools: OCSF Detection Findings (what Security Hub and Prowler speak),
 //! SARIF 2.1.0 (GitHub code scanning), Markdown and CSV.
 
+pub mod compliance;
 pub mod console;
 pub mod csv_format;
 pub mod markdown;

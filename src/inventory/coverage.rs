@@ -22,6 +22,22 @@ pub enum ErrorKind {
     Network,
 }
 
+impl ErrorKind {
+    /// As a snapshot writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::AccessDenied => "access_denied",
+            ErrorKind::AuthFailure => "auth_failure",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::ServiceError => "service_error",
+            ErrorKind::MalformedResponse => "malformed_response",
+            ErrorKind::Network => "network",
+        }
+    }
+}
+
 /// One thing a scan could not see.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CoverageRecord {
@@ -37,6 +53,17 @@ pub struct CoverageRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     pub message: String,
+}
+
+/// What a collector appends to a gap's message when another call read the same data: the gap is kept (the
+/// first call did fail), but what it would have given was still seen.
+pub const FELL_BACK: &str = "fell back to";
+
+impl CoverageRecord {
+    /// Whether another call read what this one could not (see [`FELL_BACK`]).
+    pub fn recovered(&self) -> bool {
+        self.message.contains(FELL_BACK)
+    }
 }
 
 impl std::fmt::Display for CoverageRecord {

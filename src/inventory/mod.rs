@@ -20,7 +20,7 @@ pub mod sns;
 pub mod sqs;
 pub mod ssm;
 
-pub use coverage::{CoverageRecord, ErrorKind};
+pub use coverage::{CoverageRecord, ErrorKind, FELL_BACK};
 pub use policy::PolicyDocument;
 pub use redact::{Redactor, SecretValue, ValueKind, names_a_secret};
 pub use service::{Scope, ServiceFacts, ServiceInfo, ServiceModel};

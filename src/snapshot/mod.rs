@@ -63,6 +63,17 @@ pub(crate) fn is_compressed(path: &Path) -> bool {
 }
 
 impl Snapshot {
+    /// Each framework's score and control statuses: as recorded at the scan, or, for a snapshot written
+    /// before compliance was recorded, evaluated now from its findings and coverage.
+    pub fn compliance(&self) -> std::borrow::Cow<'_, [crate::compliance::ComplianceSummary]> {
+        if self.analysis.compliance.is_empty() {
+            let results = crate::compliance::evaluate(&self.analysis.findings, &self.inventory.coverage);
+            std::borrow::Cow::Owned(results.iter().map(|r| r.summary()).collect())
+        } else {
+            std::borrow::Cow::Borrowed(&self.analysis.compliance)
+        }
+    }
+
     pub fn new(report: ScanReport, mutes: MuteReport) -> Snapshot {
         Snapshot {
             format: FORMAT.into(),
@@ -158,7 +169,7 @@ impl Snapshot {
             )
         };
         let inventory = take(Inventory::FIELDS);
-        let analysis = take(&["findings", "posture", "policy_problems", "catalogue_source"]);
+        let analysis = take(&["findings", "posture", "policy_problems", "catalogue_source", "compliance"]);
         let mutes = take(&["mutes"]).get("mutes").cloned().unwrap_or(serde_json::Value::Null);
         let schema_version =
             take(&["schema_version"]).get("schema_version").and_then(|v| v.as_u64()).unwrap_or_default() as u32;
@@ -193,6 +204,8 @@ macro_rules! current {
             policy_problems: Vec<crate::analyze::PolicyProblem>,
             catalogue_source: String,
             #[serde(default)]
+            compliance: Vec<crate::compliance::ComplianceSummary>,
+            #[serde(default)]
             mutes: MuteReport,
         }
 
@@ -212,6 +225,7 @@ macro_rules! current {
                         posture: self.posture,
                         policy_problems: self.policy_problems,
                         catalogue_source: self.catalogue_source,
+                        compliance: self.compliance,
                     },
                     mutes: self.mutes,
                 }
@@ -366,15 +380,20 @@ mod tests {
         assert_eq!(migrated.analysis, current.analysis);
     }
 
-    /// What a reader must do with a file from before a service existed: read every field it has unchanged,
-    /// and give the new service an empty model.
+    /// What a reader must do with a file from before a service (or an analysis field) existed: read every
+    /// field it has unchanged, and give the new one its empty value.
     fn survives(raw: &serde_json::Value, read: &Snapshot, origin: &str) {
         let rewritten = serde_json::to_value(read).unwrap();
         let (Some(raw), Some(rewritten)) = (raw.as_object(), rewritten.as_object()) else { panic!("objects") };
         for (key, value) in raw {
             assert_eq!(rewritten.get(key), Some(value), "{origin}: `{key}` changed on reading");
         }
-        let empty = serde_json::to_value(Inventory::default()).unwrap();
+        let mut empty = serde_json::to_value(Inventory::default()).unwrap();
+        if let (Some(empty), serde_json::Value::Object(analysis)) =
+            (empty.as_object_mut(), serde_json::to_value(Analysis::default()).unwrap())
+        {
+            empty.extend(analysis);
+        }
         for key in rewritten.keys().filter(|k| !raw.contains_key(*k)) {
             assert_eq!(rewritten[key], empty[key], "{origin}: `{key}`, absent from the file, reads as empty");
         }
@@ -405,5 +424,10 @@ mod tests {
         assert_eq!(raw["schema_version"], 1);
         assert!(!read.analysis.findings.is_empty());
         survives(&raw, &read, "schema1-demo-2026-12-01.json.zst");
+        // Written before compliance was recorded: its frameworks are evaluated from its findings.
+        let compliance = read.compliance();
+        let frameworks: Vec<&str> = compliance.iter().map(|c| c.framework.as_str()).collect();
+        assert_eq!(frameworks, ["cis-aws-3.0", "aws-fsbp", "gdpr"]);
+        assert_eq!(compliance[0].controls["1.10"], crate::compliance::Status::Fail, "bob has no MFA");
     }
 }

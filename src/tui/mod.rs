@@ -177,6 +177,7 @@ mod tests {
                 findings: 0,
                 by_severity: Default::default(),
                 coverage_gaps: 0,
+                compliance: Default::default(),
             })
             .collect();
         for (w, h) in [(80, 24), (120, 40)] {

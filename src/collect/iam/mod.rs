@@ -16,7 +16,7 @@ use super::call::timestamp;
 use super::{Call, CallFailure, Ctx, GLOBAL, Location};
 use crate::inventory::credential_report;
 use crate::inventory::iam::*;
-use crate::inventory::{ErrorKind, Observed, PolicyDocument};
+use crate::inventory::{ErrorKind, FELL_BACK, Observed, PolicyDocument};
 use convert::{attached, boundary, managed_policy, name_from_arn, role_last_used, tags};
 
 fn call(operation: &'static str) -> Call {
@@ -92,7 +92,7 @@ async fn authorization_details(ctx: &Ctx, iam: &Client) -> IamInventory {
     let details = call("GetAccountAuthorizationDetails");
     let pages = match ctx.try_pages(request).await {
         (pages, Some(mut failure)) if pages.is_empty() && failure.kind == ErrorKind::AccessDenied => {
-            failure.message = format!("{}; fell back to per-entity List*/Get* calls", failure.message);
+            failure.message = format!("{}; {} per-entity List*/Get* calls", failure.message, FELL_BACK);
             ctx.record(&details, failure);
             // Boxed: the fallback's future is large, and the scan may run on a thread with a small stack.
             return Box::pin(entities::collect(ctx, iam)).await;

@@ -199,7 +199,8 @@ pub(super) fn mutes_changed(app: &mut App) {
             .find(|f| f.fingerprint == detail.fingerprint)
             .and_then(|f| f.muted.clone());
     }
-    app.snapshot.analysis.posture = crate::score::posture(&app.snapshot.analysis.findings);
+    let snapshot = &mut app.snapshot;
+    snapshot.analysis.rescore(&snapshot.inventory.coverage);
     app.findings_changed();
     app.refresh();
 }
