@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyze::{Context, PolicyProblem};
 use crate::compliance::ComplianceSummary;
 use crate::finding::{Finding, rank};
-use crate::inventory::{CoverageRecord, Inventory, Timestamp};
+use crate::inventory::{Inventory, Timestamp};
 use crate::mutes::{Mute, MuteReport};
 use crate::score::Posture;
 
@@ -47,16 +47,16 @@ pub fn assess(
         catalogue_source,
         compliance: Vec::new(),
     };
-    analysis.rescore(&inventory.coverage);
+    analysis.rescore(inventory);
     (analysis, report)
 }
 
 impl Analysis {
     /// The posture and the frameworks' scores over the findings as they are muted now: after analysis, and
     /// again whenever a mute is added or removed.
-    pub fn rescore(&mut self, coverage: &[CoverageRecord]) {
+    pub fn rescore(&mut self, inventory: &Inventory) {
         self.posture = crate::score::posture(&self.findings);
-        self.compliance = crate::compliance::evaluate(&self.findings, coverage).iter().map(|r| r.summary()).collect();
+        self.compliance = crate::compliance::evaluate(&self.findings, inventory).iter().map(|r| r.summary()).collect();
     }
 }
 

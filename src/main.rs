@@ -367,7 +367,7 @@ fn compliance(
     use stance::compliance::Status;
     use stance::export::compliance as report;
     let snapshot = read_snapshot(path)?;
-    let mut results = stance::compliance::evaluate(&snapshot.analysis.findings, &snapshot.inventory.coverage);
+    let mut results = stance::compliance::evaluate(&snapshot.analysis.findings, &snapshot.inventory);
     if !only.is_empty() {
         results.retain(|r| only.contains(&r.framework.id));
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use framework::{Control, Evaluation, Framework, FrameworkError, frameworks, parse_framework};
 
 use crate::finding::Finding;
-use crate::inventory::CoverageRecord;
+use crate::inventory::{CoverageRecord, Inventory};
 
 /// A control's status in one snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -144,15 +144,16 @@ impl ComplianceSummary {
     }
 }
 
-/// Evaluates every framework over a snapshot's findings (muted ones included, marked) and coverage.
-pub fn evaluate<'a>(findings: &'a [Finding], coverage: &'a [CoverageRecord]) -> Vec<FrameworkResult<'a>> {
-    evaluate_frameworks(frameworks(), findings, coverage)
+/// Evaluates every framework over a snapshot's findings (muted ones included, marked), its coverage gaps and
+/// the services it did not scan.
+pub fn evaluate<'a>(findings: &'a [Finding], inventory: &'a Inventory) -> Vec<FrameworkResult<'a>> {
+    evaluate_frameworks(frameworks(), findings, inventory)
 }
 
 pub fn evaluate_frameworks<'a>(
     frameworks: &'a [Framework],
     findings: &'a [Finding],
-    coverage: &'a [CoverageRecord],
+    inventory: &'a Inventory,
 ) -> Vec<FrameworkResult<'a>> {
     let mut by_rule: HashMap<&str, Vec<&Finding>> = HashMap::new();
     for finding in findings {
@@ -162,7 +163,7 @@ pub fn evaluate_frameworks<'a>(
         .iter()
         .map(|framework| FrameworkResult {
             framework,
-            controls: framework.controls.iter().map(|control| evaluate_control(control, &by_rule, coverage)).collect(),
+            controls: framework.controls.iter().map(|control| evaluate_control(control, &by_rule, inventory)).collect(),
         })
         .collect()
 }
@@ -170,7 +171,7 @@ pub fn evaluate_frameworks<'a>(
 fn evaluate_control<'a>(
     control: &'a Control,
     by_rule: &HashMap<&str, Vec<&'a Finding>>,
-    coverage: &'a [CoverageRecord],
+    inventory: &'a Inventory,
 ) -> ControlResult<'a> {
     let mut result = ControlResult {
         control,
@@ -212,7 +213,13 @@ fn evaluate_control<'a>(
         result.status = Status::Fail;
         return result;
     }
-    result.gaps = coverage.iter().filter(|gap| !gap.recovered() && control.needs.contains(&gap.service)).collect();
+    if let Some(service) = control.needs.iter().find(|s| inventory.unscanned.contains(&s.as_str())) {
+        result.status = Status::NotEvaluated;
+        result.reason = format!("the snapshot was made before stance scanned {service}");
+        return result;
+    }
+    result.gaps =
+        inventory.coverage.iter().filter(|gap| !gap.recovered() && control.needs.contains(&gap.service)).collect();
     if let Some(first) = result.gaps.first() {
         result.status = Status::NotEvaluated;
         let more = match result.gaps.len() {

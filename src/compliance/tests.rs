@@ -50,8 +50,13 @@ fn cis() -> &'static Framework {
     frameworks().iter().find(|f| f.id == "cis-aws-3.0").expect("CIS is shipped")
 }
 
+fn seen(coverage: &[CoverageRecord]) -> Inventory {
+    Inventory { coverage: coverage.to_vec(), ..Inventory::default() }
+}
+
 fn status_of(findings: &[Finding], coverage: &[CoverageRecord], control: &str) -> (Status, String) {
-    let results = evaluate(findings, coverage);
+    let inventory = seen(coverage);
+    let results = evaluate(findings, &inventory);
     let cis = results.iter().find(|r| r.framework.id == "cis-aws-3.0").unwrap();
     let result = cis.control(control).unwrap();
     (result.status, result.reason.clone())
@@ -113,6 +118,17 @@ fn a_coverage_gap_stops_a_pass_but_not_a_fail_and_a_recovered_gap_stops_nothing(
 }
 
 #[test]
+fn a_service_the_snapshot_predates_is_not_evaluated_rather_than_passed() {
+    let inventory = Inventory { unscanned: vec!["sns"], ..Inventory::default() };
+    let results = evaluate(&[], &inventory);
+    let fsbp = results.iter().find(|r| r.framework.id == "aws-fsbp").unwrap();
+    let sns = fsbp.control("SNS.1").unwrap();
+    assert_eq!(sns.status, Status::NotEvaluated);
+    assert_eq!(sns.reason, "the snapshot was made before stance scanned sns");
+    assert_eq!(fsbp.control("SQS.1").unwrap().status, Status::Pass, "SQS was scanned and had nothing to report");
+}
+
+#[test]
 fn one_rule_split_across_controls_by_its_evidence() {
     let root = "arn:aws:iam::123456789012:root";
     let missing = [finding("monitoring-missing-security-alarm", root, &[("control", "CIS 4.2")])];
@@ -126,7 +142,8 @@ fn one_rule_split_across_controls_by_its_evidence() {
 #[test]
 fn resource_globs_split_one_rule_between_rest_and_http_stages() {
     let fsbp = |findings: &[Finding], id: &str| {
-        let results = evaluate(findings, &[]);
+        let nothing_missed = Inventory::default();
+        let results = evaluate(findings, &nothing_missed);
         results.iter().find(|r| r.framework.id == "aws-fsbp").unwrap().control(id).unwrap().status
     };
     let http = [finding("apigw-stage-no-logging", "arn:aws:apigateway:us-east-1::/apis/a1/stages/prod", &[])];
@@ -145,7 +162,8 @@ fn manual_outside_and_unchecked_controls_say_why_and_do_not_count_in_the_score()
     assert_eq!((status, reason.as_str()), (Status::NotEvaluated, "no stance rule evaluates it yet"));
 
     let findings = [finding("iam-user-console-no-mfa", "arn:aws:iam::1:user/bob", &[])];
-    let results = evaluate(&findings, &[]);
+    let nothing_missed = Inventory::default();
+    let results = evaluate(&findings, &nothing_missed);
     let cis = results.iter().find(|r| r.framework.id == "cis-aws-3.0").unwrap();
     let evaluated = cis.controls.iter().filter(|c| c.status.evaluated()).count();
     let expected = ((evaluated - 1) as f64 * 1000.0 / evaluated as f64).round() / 10.0;
@@ -168,7 +186,11 @@ fn changes_list_each_control_whose_status_moved_in_framework_order() {
         finding("iam-access-key-not-rotated", bob, &[]),
     ];
     let summarize = |findings: &[Finding]| -> Vec<ComplianceSummary> {
-        evaluate(findings, &[]).iter().filter(|r| r.framework.id == "cis-aws-3.0").map(|r| r.summary()).collect()
+        evaluate(findings, &Inventory::default())
+            .iter()
+            .filter(|r| r.framework.id == "cis-aws-3.0")
+            .map(|r| r.summary())
+            .collect()
     };
     let (old, new) = (summarize(&before), summarize(&after));
     let moved: Vec<(&str, Option<Status>, Option<Status>)> =

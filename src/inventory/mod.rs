@@ -141,6 +141,10 @@ macro_rules! inventory {
             $(#[serde(default)] pub $field: $module::$model,)+
             /// Everything the scan could not see, sorted.
             pub coverage: Vec<CoverageRecord>,
+            /// Services the file has no field for: it was written before stance scanned them, so they were not
+            /// inventoried (not "had nothing"). Known only when a snapshot is read; never written.
+            #[serde(skip)]
+            pub unscanned: Vec<&'static str>,
         }
 
         /// Every service stance collects, in the table's order.

@@ -67,7 +67,7 @@ impl Snapshot {
     /// before compliance was recorded, evaluated now from its findings and coverage.
     pub fn compliance(&self) -> std::borrow::Cow<'_, [crate::compliance::ComplianceSummary]> {
         if self.analysis.compliance.is_empty() {
-            let results = crate::compliance::evaluate(&self.analysis.findings, &self.inventory.coverage);
+            let results = crate::compliance::evaluate(&self.analysis.findings, &self.inventory);
             std::borrow::Cow::Owned(results.iter().map(|r| r.summary()).collect())
         } else {
             std::borrow::Cow::Borrowed(&self.analysis.compliance)
@@ -163,6 +163,11 @@ impl Snapshot {
         let mut value = migrate(value, origin)?;
         // Each part on its own: serde cannot report the path of an error inside a flattened struct.
         let object = value.as_object_mut().ok_or_else(|| SnapshotError::NotASnapshot { path: path() })?;
+        let unscanned: Vec<&'static str> = crate::inventory::SERVICES
+            .iter()
+            .filter(|s| !object.get(s.name).is_some_and(|v| !v.is_null()))
+            .map(|s| s.name)
+            .collect();
         let mut take = |keys: &[&str]| -> serde_json::Value {
             serde_json::Value::Object(
                 keys.iter().filter_map(|k| object.remove(*k).map(|v| ((*k).to_owned(), v))).collect(),
@@ -176,7 +181,7 @@ impl Snapshot {
         Ok(Snapshot {
             format: FORMAT.into(),
             schema_version,
-            inventory: part(inventory, origin)?,
+            inventory: Inventory { unscanned, ..part(inventory, origin)? },
             analysis: part(analysis, origin)?,
             mutes: if mutes.is_null() {
                 MuteReport::default()
@@ -197,7 +202,7 @@ macro_rules! current {
             schema_version: u32,
             account: crate::inventory::AccountIdentity,
             scan: crate::inventory::ScanMetadata,
-            $(#[serde(default)] $field: crate::inventory::$module::$model,)+
+            $(#[serde(default)] $field: Option<crate::inventory::$module::$model>,)+
             coverage: Vec<crate::inventory::CoverageRecord>,
             findings: Vec<crate::finding::Finding>,
             posture: crate::score::Posture,
@@ -211,14 +216,17 @@ macro_rules! current {
 
         impl Current {
             fn into_snapshot(self) -> Snapshot {
+                let mut unscanned = Vec::new();
+                $(if self.$field.is_none() { unscanned.push(stringify!($field)); })+
                 Snapshot {
                     format: self.format,
                     schema_version: self.schema_version,
                     inventory: Inventory {
                         account: self.account,
                         scan: self.scan,
-                        $($field: self.$field,)+
+                        $($field: self.$field.unwrap_or_default(),)+
                         coverage: self.coverage,
+                        unscanned,
                     },
                     analysis: Analysis {
                         findings: self.findings,
@@ -409,8 +417,11 @@ mod tests {
             let fast = Snapshot::from_slice(&bytes, "older.json").unwrap();
             let checked = Snapshot::from_slice_checked(&bytes, "older.json").unwrap();
             assert_eq!(fast, checked, "both readers agree without `{}`", service.name);
+            assert_eq!(fast.inventory.unscanned, [service.name], "known as not scanned, not as empty");
             survives(&older, &fast, service.name);
         }
+        let current = Snapshot::from_slice(&serde_json::to_vec(&written).unwrap(), "current.json").unwrap();
+        assert!(current.inventory.unscanned.is_empty());
     }
 
     /// A schema-1 snapshot of the demo account, written by stance on 2026-12-01 and kept as it was: whatever

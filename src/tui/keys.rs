@@ -52,12 +52,12 @@ fn service_filter_help() -> String {
     format!("service: {} → … ({} in all)", first.join(" → "), services.len())
 }
 
-use View::{Compare, Coverage, Detail, Findings, Overview, Paths, Resources};
+use View::{Compare, Compliance, Controls, Coverage, Detail, Findings, Overview, Paths, Resources};
 
 /// The lists of findings.
 const FINDING_LISTS: &[View] = &[Findings, Paths, Compare];
 /// Every view with a list of rows.
-const LISTS: &[View] = &[Findings, Paths, Compare, Resources, Coverage];
+const LISTS: &[View] = &[Findings, Paths, Compare, Resources, Coverage, Compliance, Controls];
 /// Where a finding or a resource is selected.
 const SELECTING: &[View] = &[Overview, Findings, Paths, Compare, Resources, Coverage, Detail];
 /// Where a finding is selected.
@@ -80,7 +80,14 @@ const BINDINGS: &[Binding] = &[
     bind("Enter", "open the selected top risk (:findings lists all)", Some("open"), &[Overview]),
     bind("Enter", "finding detail", Some("open"), FINDING_LISTS),
     bind("Enter", "the resource's findings and the paths through it", Some("its findings"), &[Resources]),
-    bind("Tab", "new → resolved → changed → unchanged → drift", Some("tab"), &[Compare]),
+    bind("Enter", "the framework's controls", Some("its controls"), &[Compliance]),
+    bind(
+        "Enter",
+        "the findings that fail the control (or the muted ones it passes with)",
+        Some("its findings"),
+        &[Controls],
+    ),
+    bind("Tab", "new → resolved → changed → unchanged → drift → controls", Some("tab"), &[Compare]),
     bind("Tab", "an attack path: select a chained finding", Some("select part"), &[Detail]),
     bind("Enter", "open the selected chained finding", None, &[Detail]),
     bind("S-Tab", "the same, backwards", None, &[Compare, Detail]),

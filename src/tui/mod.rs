@@ -84,6 +84,7 @@ mod tests {
     use super::app::{Action, View};
     use super::*;
     use crate::ScanReport;
+    use crate::compliance::Status;
     use crate::mutes::MuteReport;
     use crate::rules::fixture::*;
     use crate::snapshot::Snapshot;
@@ -156,6 +157,23 @@ mod tests {
             ("help", vec![Action::StartCommand, Action::Input('f'), Action::Submit, Action::ToggleHelp]),
             ("search", vec![Action::StartSearch, Action::Input('o'), Action::Input('r'), Action::Input('d')]),
             ("resources", vec![Action::StartCommand, Action::Input('r'), Action::Input('e'), Action::Submit]),
+            (
+                "compliance",
+                [Action::StartCommand]
+                    .into_iter()
+                    .chain("compl".chars().map(Action::Input))
+                    .chain([Action::Submit])
+                    .collect(),
+            ),
+            (
+                "controls",
+                [Action::StartCommand]
+                    .into_iter()
+                    .chain("compl".chars().map(Action::Input))
+                    .chain([Action::Submit, Action::Open])
+                    .chain(std::iter::repeat_n(Action::Down, 13))
+                    .collect(),
+            ),
         ] {
             let mut app = App::new(snapshot(true), None);
             for action in setup {
@@ -218,7 +236,13 @@ mod tests {
         }
         let mut drift = compare;
         drift.handle(Action::PrevTab);
-        assert_eq!(drift.compare_tab, super::app::CompareTab::Drift, "Shift-Tab from the first tab is the last");
+        assert_eq!(drift.compare_tab, super::app::CompareTab::Controls, "Shift-Tab from the first tab is the last");
+        assert_eq!(drift.visible.len(), drift.diff.as_ref().unwrap().compliance.controls.len(), "a row per control");
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("compare_controls_{w}x{h}"), render(&drift, w, h).backend());
+        }
+        drift.handle(Action::PrevTab);
+        assert_eq!(drift.compare_tab, super::app::CompareTab::Drift);
         for (w, h) in [(80, 24), (120, 40)] {
             insta::assert_snapshot!(format!("compare_drift_{w}x{h}"), render(&drift, w, h).backend());
         }
@@ -509,7 +533,7 @@ mod tests {
         // `:` lists the views it accepts as the name is typed.
         app.handle(Action::StartCommand);
         app.handle(Action::Input('c'));
-        assert_eq!(app.prompt_hint().as_deref(), Some("views: coverage compare"));
+        assert_eq!(app.prompt_hint().as_deref(), Some("views: coverage compare compliance"));
         app.handle(Action::Cancel);
         // Keys that do nothing here say so.
         app.handle(Action::CycleSort);
@@ -556,6 +580,60 @@ mod tests {
     }
 
     #[test]
+    fn compliance_drills_from_frameworks_to_controls_to_the_failing_findings_and_a_mute_passes_the_control() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = App::new(snapshot(true), None);
+        app.mutes_path = dir.path().join("stance.toml");
+        assert!(screen_text(&app, 120, 40).contains("Compliance  cis-aws-3.0 "), "the overview shows the scores");
+        switch_to(&mut app, "compl");
+        assert_eq!(app.view, View::Compliance);
+        assert_eq!(
+            app.shown_frameworks().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["cis-aws-3.0", "aws-fsbp", "gdpr"]
+        );
+        app.handle(Action::Open);
+        assert_eq!(app.view, View::Controls);
+        // Bob's 200-day key fails 1.14: search the controls for it, then list what fails it.
+        app.handle(Action::StartSearch);
+        for c in "rotated every".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        let (_, control) = app.shown_controls().next().expect("1.14 matches");
+        assert_eq!((control.id.as_str(), control.status, control.findings), ("1.14", Status::Fail, 1));
+        app.handle(Action::Open);
+        assert_eq!(app.view, View::Findings);
+        let listed: Vec<&str> = app.shown().iter().map(|f| f.rule_id.as_str()).collect();
+        assert_eq!(listed, ["iam-access-key-not-rotated"]);
+        assert!(screen_text(&app, 120, 40).contains("counted by cis-aws-3.0 1.14"), "the title says why");
+        // Muting it passes the control with the exception.
+        app.handle(Action::Mute);
+        for c in "rotated by the vendor".chars() {
+            app.handle(Action::Input(c));
+        }
+        app.handle(Action::Submit);
+        app.handle(Action::Submit);
+        assert!(app.shown()[0].muted.is_some(), "{}", app.status);
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Controls);
+        let (_, control) = app.shown_controls().next().unwrap();
+        assert_eq!(control.status, Status::PassWithExceptions);
+        assert!(control.why.contains("rotated by the vendor"), "{}", control.why);
+        let summary = &app.snapshot.analysis.compliance[0];
+        assert_eq!(summary.controls["1.14"], Status::PassWithExceptions, "the stored scores follow the mute");
+        // A control with nothing to list says why instead.
+        app.handle(Action::ClearFilter);
+        app.handle(Action::Top);
+        app.handle(Action::Open);
+        assert_eq!(app.view, View::Controls);
+        assert_eq!(app.status, "1.1 manual: cannot be checked through the API");
+        app.handle(Action::Mute);
+        assert!(app.status.contains("Enter lists this control's findings"), "{}", app.status);
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Compliance);
+    }
+
+    #[test]
     fn the_comparison_tabs_cycle_both_ways_and_unchanged_is_one() {
         let old = snapshot(false);
         let new = snapshot(true);
@@ -563,13 +641,16 @@ mod tests {
         let unchanged = diff.unchanged;
         let mut app = App::new(new, Some(diff));
         app.handle(Action::PrevTab);
+        assert_eq!(app.compare_tab, super::app::CompareTab::Controls);
+        app.handle(Action::PrevTab);
         assert_eq!(app.compare_tab, super::app::CompareTab::Drift);
         app.handle(Action::PrevTab);
         assert_eq!(app.compare_tab, super::app::CompareTab::Unchanged);
         assert_eq!(app.shown().len(), unchanged);
         assert!(unchanged > 0);
-        app.handle(Action::NextTab);
-        app.handle(Action::NextTab);
+        for _ in 0..3 {
+            app.handle(Action::NextTab);
+        }
         assert_eq!(app.compare_tab, super::app::CompareTab::New);
     }
 

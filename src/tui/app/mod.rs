@@ -1,5 +1,6 @@
 //! The TUI's state and how actions change it. Rendering reads this state and nothing else.
 
+mod compliance;
 mod detail;
 mod input;
 mod lists;
@@ -10,6 +11,7 @@ mod tools;
 
 pub use input::ellipsized;
 
+use crate::compliance::Status;
 use crate::diff::Diff;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
@@ -78,6 +80,8 @@ views! {
     Resources => "resources", Some("resources");
     Coverage => "coverage gaps", Some("coverage");
     Compare => "compare", Some("compare");
+    Compliance => "compliance", Some("compliance");
+    Controls => "controls", None;
 }
 
 impl View {
@@ -106,6 +110,9 @@ pub struct ListFilter {
     pub service: Option<&'static str>,
     /// Only the findings on this resource or on an attack path through it: what Enter on a resource lists.
     pub resource: Option<String>,
+    /// Only the findings a framework's control counts (`compliance::frameworks()` indices): what Enter on a
+    /// control lists.
+    pub control: Option<(usize, usize)>,
 }
 
 impl ListFilter {
@@ -119,6 +126,7 @@ impl ListFilter {
         self.min_severity == next.min_severity
             && self.service == next.service
             && self.resource == next.resource
+            && self.control == next.control
             && next.search.starts_with(&self.search)
     }
 
@@ -127,6 +135,12 @@ impl ListFilter {
         self.min_severity.is_none_or(|s| finding.severity >= s)
             && self.service.is_none_or(|s| finding.category.service() == s)
             && self.resource.as_deref().is_none_or(|arn| finding.touches(arn))
+            && self.control.is_none_or(|(framework, control)| {
+                crate::compliance::frameworks()
+                    .get(framework)
+                    .and_then(|f| f.controls.get(control))
+                    .is_some_and(|c| c.covers(finding))
+            })
     }
 }
 
@@ -186,6 +200,66 @@ pub enum SortKey {
     Age,
 }
 
+/// A framework evaluated over the snapshot, as the compliance views list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameworkRow {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub description: String,
+    pub score: Option<f64>,
+    pub controls: Vec<ControlRow>,
+}
+
+impl FrameworkRow {
+    pub fn count(&self, status: Status) -> usize {
+        self.controls.iter().filter(|c| c.status == status).count()
+    }
+}
+
+/// One control of a framework, evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlRow {
+    pub id: String,
+    pub section: String,
+    pub title: String,
+    pub status: Status,
+    /// The findings Enter lists: failing ones for a failing control, muted ones for a pass with exceptions.
+    pub findings: usize,
+    /// Why it has its status (`export::compliance::explanation`).
+    pub why: String,
+    pub note: String,
+    pub rules: Vec<String>,
+}
+
+fn compliance_rows(snapshot: &Snapshot) -> Vec<FrameworkRow> {
+    let results = crate::compliance::evaluate(&snapshot.analysis.findings, &snapshot.inventory);
+    results
+        .iter()
+        .map(|result| FrameworkRow {
+            id: result.framework.id.clone(),
+            title: result.framework.title.clone(),
+            version: result.framework.version.clone(),
+            description: result.framework.description.clone(),
+            score: result.score(),
+            controls: result
+                .controls
+                .iter()
+                .map(|c| ControlRow {
+                    id: c.control.id.clone(),
+                    section: c.control.section.clone(),
+                    title: c.control.title.clone(),
+                    status: c.status,
+                    findings: if c.status == Status::Fail { c.failing.len() } else { c.excepted.len() },
+                    why: crate::export::compliance::explanation(c),
+                    note: c.control.note.clone(),
+                    rules: c.control.rules.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// Which list of the comparison is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompareTab {
@@ -196,11 +270,19 @@ pub enum CompareTab {
     Unchanged,
     /// Inventory drift: resources added, removed, changed.
     Drift,
+    /// Compliance controls whose status changed.
+    Controls,
 }
 
 impl CompareTab {
-    pub const ALL: [CompareTab; 5] =
-        [CompareTab::New, CompareTab::Resolved, CompareTab::Changed, CompareTab::Unchanged, CompareTab::Drift];
+    pub const ALL: [CompareTab; 6] = [
+        CompareTab::New,
+        CompareTab::Resolved,
+        CompareTab::Changed,
+        CompareTab::Unchanged,
+        CompareTab::Drift,
+        CompareTab::Controls,
+    ];
 
     /// The tab `step` places along (Tab: +1, Shift-Tab: −1), round the end.
     fn cycled(self, step: isize) -> CompareTab {
@@ -292,6 +374,11 @@ pub struct App {
     /// findings changed (naming every resource is too slow for the first frame of a large snapshot).
     pub resources: Vec<ResourceRow>,
     resources_stale: bool,
+    /// Every framework evaluated over the findings as muted now: built when a compliance view is shown.
+    pub compliance: Vec<FrameworkRow>,
+    compliance_stale: bool,
+    /// The framework whose controls the controls view lists (an index into `compliance`).
+    pub framework: usize,
     /// Where `m` writes mutes and `u` removes them.
     pub mutes_path: std::path::PathBuf,
     /// The finding being muted and the reason typed so far.
@@ -311,7 +398,8 @@ pub struct App {
 }
 
 /// No filter: what views without a list of their own read.
-static NO_FILTER: ListFilter = ListFilter { search: String::new(), min_severity: None, service: None, resource: None };
+static NO_FILTER: ListFilter =
+    ListFilter { search: String::new(), min_severity: None, service: None, resource: None, control: None };
 
 fn resource_rows(snapshot: &Snapshot) -> Vec<ResourceRow> {
     let mut by_arn: std::collections::HashMap<&str, (usize, u8)> = std::collections::HashMap::new();
@@ -402,6 +490,9 @@ impl App {
             haystacks: Default::default(),
             resources: Vec::new(),
             resources_stale: true,
+            compliance: Vec::new(),
+            compliance_stale: true,
+            framework: 0,
             mutes_path: std::path::PathBuf::from("stance.toml"),
             muting: None,
             clipboard: None,
@@ -500,6 +591,11 @@ impl App {
     /// search index only grows with them (`refresh`): what it holds of a finding does not change.
     fn findings_changed(&mut self) {
         self.resources_stale = true;
+        self.compliance_stale = true;
+        // A snapshot written before compliance was recorded: its scores are evaluated once it is whole.
+        if self.snapshot.analysis.compliance.is_empty() && !self.loading {
+            self.snapshot.analysis.compliance = self.snapshot.compliance().into_owned();
+        }
         self.unchanged = unchanged(&self.snapshot, self.diff.as_ref());
         self.order = None;
         self.filtered = None;
@@ -541,7 +637,7 @@ impl App {
                 (Some(d), CompareTab::Resolved) => d.resolved_findings.iter().collect(),
                 (Some(d), CompareTab::Changed) => d.changed_findings.iter().map(|c| &c.new).collect(),
                 (Some(_), CompareTab::Unchanged) => self.unchanged.iter().filter_map(|&i| findings.get(i)).collect(),
-                (Some(_), CompareTab::Drift) => Vec::new(),
+                (Some(_), CompareTab::Drift | CompareTab::Controls) => Vec::new(),
                 (None, _) => Vec::new(),
             },
             _ => findings.iter().collect(),
@@ -560,6 +656,17 @@ impl App {
     }
 
     /// The coverage gaps shown, in order.
+    /// The framework rows of the compliance view, filtered.
+    pub fn shown_frameworks(&self) -> impl Iterator<Item = &FrameworkRow> {
+        self.visible.iter().filter_map(|&i| self.compliance.get(i))
+    }
+
+    /// The controls of the selected framework, filtered.
+    pub fn shown_controls(&self) -> impl Iterator<Item = (usize, &ControlRow)> {
+        let controls = self.compliance.get(self.framework).map(|f| f.controls.as_slice()).unwrap_or_default();
+        self.visible.iter().filter_map(|&i| controls.get(i).map(|c| (i, c)))
+    }
+
     pub fn shown_gaps(&self) -> impl Iterator<Item = &crate::inventory::CoverageRecord> {
         self.visible.iter().filter_map(|&i| self.snapshot.inventory.coverage.get(i))
     }
@@ -580,6 +687,10 @@ impl App {
         if self.view == View::Resources && self.resources_stale {
             self.resources = resource_rows(&self.snapshot);
             self.resources_stale = false;
+        }
+        if matches!(self.view, View::Compliance | View::Controls) && self.compliance_stale {
+            self.compliance = compliance_rows(&self.snapshot);
+            self.compliance_stale = false;
         }
         let filter = self.filter().clone();
         let query = filter.search.to_lowercase();
@@ -634,6 +745,26 @@ impl App {
             View::Coverage => (0..self.snapshot.inventory.coverage.len())
                 .filter(|&i| contains(&self.snapshot.inventory.coverage[i].to_string()))
                 .collect(),
+            View::Compliance => (0..self.compliance.len())
+                .filter(|&i| contains(&self.compliance[i].id) || contains(&self.compliance[i].title))
+                .collect(),
+            View::Controls => {
+                let controls = self.compliance.get(self.framework).map(|f| f.controls.as_slice()).unwrap_or_default();
+                (0..controls.len())
+                    .filter(|&i| {
+                        let c = &controls[i];
+                        contains(&c.id) || contains(&c.title) || contains(c.status.label()) || contains(&c.why)
+                    })
+                    .collect()
+            }
+            View::Compare => {
+                let rows = match (&self.diff, self.compare_tab) {
+                    (Some(d), CompareTab::Drift) => d.drift.added.len() + d.drift.removed.len() + d.drift.changed.len(),
+                    (Some(d), CompareTab::Controls) => d.compliance.controls.len(),
+                    _ => 0,
+                };
+                (0..rows).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -641,8 +772,9 @@ impl App {
     fn view_list(&self) -> ListKind {
         match self.view {
             View::Paths => ListKind::Paths,
+            View::Compare if matches!(self.compare_tab, CompareTab::Drift | CompareTab::Controls) => ListKind::Other,
             View::Compare => ListKind::Compare(self.compare_tab),
-            View::Resources | View::Coverage => ListKind::Other,
+            View::Resources | View::Coverage | View::Compliance | View::Controls => ListKind::Other,
             _ => ListKind::All,
         }
     }
@@ -705,6 +837,7 @@ impl App {
     fn leave_level(&mut self) {
         if let Some(filter) = self.filters.get_mut(&self.view) {
             filter.resource = None;
+            filter.control = None;
         }
     }
 
@@ -768,7 +901,16 @@ impl App {
     }
 
     fn lists(&self) -> bool {
-        matches!(self.view, View::Findings | View::Paths | View::Compare | View::Resources | View::Coverage)
+        matches!(
+            self.view,
+            View::Findings
+                | View::Paths
+                | View::Compare
+                | View::Resources
+                | View::Coverage
+                | View::Compliance
+                | View::Controls
+        )
     }
 
     /// Applies an action: an input prompt takes it first, then what every view shares (quit, help, back),
@@ -802,6 +944,7 @@ impl App {
             View::Findings | View::Paths | View::Compare => lists::handle(self, &action),
             View::Detail => detail::handle(self, &action),
             View::Resources => resources::handle(self, &action),
+            View::Compliance | View::Controls => compliance::handle(self, &action),
             View::Coverage => false,
         };
         if !handled {

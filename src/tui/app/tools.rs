@@ -1,6 +1,8 @@
 //! Doing things from the TUI: copy (OSC 52, through the event loop), the console URL, exporting the list
 //! as shown, and removing a mute.
 
+use crate::compliance::Status;
+
 use super::{App, Mode, View};
 
 /// `y`: asks what to copy.
@@ -60,6 +62,8 @@ pub(super) fn start_export(app: &mut App) {
         View::Compare => "comparison",
         View::Resources => "resources",
         View::Coverage => "coverage-gaps",
+        View::Compliance => "compliance",
+        View::Controls => "controls",
         View::Detail | View::Progress => return app.status = "e exports a list: Esc goes back to it".into(),
     };
     app.mode = Mode::Export;
@@ -122,6 +126,43 @@ pub(super) fn export(app: &mut App, path: &str) {
                 })
                 .collect();
             (rows.len(), table(&["service", "region", "operation", "resource", "what happened"], rows, csv))
+        }
+        View::Compliance => {
+            let rows: Vec<Vec<String>> = app
+                .shown_frameworks()
+                .map(|f| {
+                    let count = |s| f.count(s).to_string();
+                    vec![
+                        f.id.clone(),
+                        f.version.clone(),
+                        f.score.map(|s| format!("{s}%")).unwrap_or_default(),
+                        (f.count(Status::Pass) + f.count(Status::PassWithExceptions)).to_string(),
+                        count(Status::Fail),
+                        count(Status::NotEvaluated),
+                        count(Status::Manual),
+                    ]
+                })
+                .collect();
+            let header = ["framework", "version", "score", "pass", "fail", "not evaluated", "manual"];
+            (rows.len(), table(&header, rows, csv))
+        }
+        View::Controls => {
+            let framework = app.compliance.get(app.framework).map(|f| f.id.clone()).unwrap_or_default();
+            let rows: Vec<Vec<String>> = app
+                .shown_controls()
+                .map(|(_, c)| {
+                    let status = c.status.label().to_owned();
+                    vec![
+                        framework.clone(),
+                        c.id.clone(),
+                        status,
+                        c.findings.to_string(),
+                        c.title.clone(),
+                        c.why.clone(),
+                    ]
+                })
+                .collect();
+            (rows.len(), table(&["framework", "control", "status", "findings", "title", "why"], rows, csv))
         }
         View::Overview => {
             let shown: Vec<&crate::finding::Finding> = app.top_risks().collect();
@@ -200,7 +241,7 @@ pub(super) fn mutes_changed(app: &mut App) {
             .and_then(|f| f.muted.clone());
     }
     let snapshot = &mut app.snapshot;
-    snapshot.analysis.rescore(&snapshot.inventory.coverage);
+    snapshot.analysis.rescore(&snapshot.inventory);
     app.findings_changed();
     app.refresh();
 }

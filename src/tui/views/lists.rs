@@ -38,6 +38,8 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                         ),
                         CompareTab::Drift,
                     ),
+                    Span::raw(" "),
+                    tab(format!("controls {}", diff.compliance.controls.len()), CompareTab::Controls),
                     Span::styled("  Tab/S-Tab", theme.dim()),
                 ]),
                 Line::from(format!(
@@ -55,6 +57,9 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     }
     if app.view == View::Compare && app.compare_tab == CompareTab::Drift {
         return drift(app, theme, area, buf);
+    }
+    if app.view == View::Compare && app.compare_tab == CompareTab::Controls {
+        return controls(app, theme, area, buf);
     }
     let shown = app.shown();
     let sort = match app.sort {
@@ -150,6 +155,12 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
 pub fn filter_words(app: &App) -> String {
     let filter = app.filter();
     let mut words = Vec::new();
+    if let Some((framework, control)) = filter.control {
+        let framework = crate::compliance::frameworks().get(framework);
+        if let Some((framework, control)) = framework.and_then(|f| f.controls.get(control).map(|c| (f, c))) {
+            words.push(format!("counted by {} {}", framework.id, control.id));
+        }
+    }
     if let Some(arn) = &filter.resource {
         words.push(format!("on {}", app.snapshot.inventory.describe(arn).unwrap_or_else(|| arn.clone())));
     }
@@ -193,6 +204,65 @@ fn preview_lines(app: &App, f: &crate::finding::Finding, theme: Theme) -> Vec<Li
         lines.push(Line::from(format!("path: {}", hops.join(" → "))));
     }
     lines
+}
+
+/// The comparison's compliance controls whose status changed, with each framework's score on both sides.
+fn controls(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let Some(diff) = &app.diff else { return };
+    let compliance = &diff.compliance;
+    let status = |s: Option<crate::compliance::Status>| match s {
+        Some(s) => Span::styled(s.label(), super::compliance::status_style(theme, s)),
+        None => Span::styled("absent", theme.dim()),
+    };
+    let title_of = |framework: &str, control: &str| {
+        crate::compliance::frameworks()
+            .iter()
+            .find(|f| f.id == framework)
+            .and_then(|f| f.controls.iter().find(|c| c.id == control))
+            .map(|c| c.title.clone())
+            .unwrap_or_default()
+    };
+    let (offset, window) = super::table_window(area, app.selected);
+    let title_width = usize::from(area.width.saturating_sub(2 + 12 + 9 + 17 + 17 + 4));
+    let rows: Vec<Row> = compliance
+        .controls
+        .iter()
+        .skip(offset)
+        .take(window)
+        .map(|c| {
+            Row::new(vec![
+                Cell::from(c.framework.clone()),
+                Cell::from(c.control.clone()),
+                Cell::from(status(c.old)),
+                Cell::from(status(c.new)),
+                Cell::from(ellipsized(&title_of(&c.framework, &c.control), title_width)),
+            ])
+        })
+        .collect();
+    let scores: Vec<String> = compliance
+        .scores
+        .iter()
+        .map(|s| {
+            let percent = super::compliance::score_text;
+            format!("{} {} → {}", s.framework, percent(s.old), percent(s.new))
+        })
+        .collect();
+    let total = compliance.controls.len();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(12),
+            Constraint::Length(9),
+            Constraint::Length(17),
+            Constraint::Length(17),
+            Constraint::Min(10),
+        ],
+    )
+    .header(Row::new(["framework", "control", "was", "is", "title"]).style(theme.dim()))
+    .block(Block::bordered().title(format!(" {total} control(s) changed · {} ", scores.join(" · "))))
+    .row_highlight_style(theme.selected());
+    let mut state = TableState::default().with_selected((total > 0).then_some(app.selected - offset));
+    StatefulWidget::render(table, area, buf, &mut state);
 }
 
 /// The comparison's inventory drift, one resource (or attribute) per row.

@@ -1,5 +1,6 @@
 //! Rendering: a pure function of [`App`] state into a buffer.
 
+mod compliance;
 mod coverage;
 mod detail;
 mod help;
@@ -80,6 +81,8 @@ impl Widget for &Screen<'_> {
             View::Detail => detail::render(app, self.theme, body, buf),
             View::Resources => resources::render(app, self.theme, body, buf),
             View::Coverage => coverage::render(app, self.theme, body, buf),
+            View::Compliance => compliance::frameworks(app, self.theme, body, buf),
+            View::Controls => compliance::controls(app, self.theme, body, buf),
         }
         let footer_line = if app.mode != Mode::Normal {
             let mut spans = vec![

@@ -124,6 +124,14 @@ fn summary_lines(app: &App, theme: Theme, detail: Detail) -> Vec<Line<'static>> 
         ]),
         Line::from(severities),
     ];
+    if !analysis.compliance.is_empty() {
+        let scores: Vec<String> = analysis
+            .compliance
+            .iter()
+            .map(|c| format!("{} {}", c.framework, super::compliance::score_text(c.score)))
+            .collect();
+        lines.push(Line::from(format!("Compliance  {} (:compliance)", scores.join(" · "))));
+    }
     if detail == Detail::Full {
         let services: Vec<String> = analysis.posture.by_service.iter().map(|(s, p)| format!("{s} {p}")).collect();
         let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
