@@ -165,7 +165,7 @@ impl Snapshot {
         let object = value.as_object_mut().ok_or_else(|| SnapshotError::NotASnapshot { path: path() })?;
         let unscanned: Vec<&'static str> = crate::inventory::SERVICES
             .iter()
-            .filter(|s| !object.get(s.name).is_some_and(|v| !v.is_null()))
+            .filter(|s| object.get(s.name).is_none_or(|v| v.is_null()))
             .map(|s| s.name)
             .collect();
         let mut take = |keys: &[&str]| -> serde_json::Value {
