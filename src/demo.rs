@@ -64,19 +64,15 @@ pub fn scanner(cassette: &Cassette, replay: &ReplayClient) -> Scanner {
     )
 }
 
-/// The snapshot of one demo state with `mutes` (from `mutes_file`) applied, and the replay that made it: its
+/// The snapshot of one demo state under the policy file `config` (mutes and policy), and the replay that made it: its
 /// misses (requests the cassette could not answer) and unused recordings are empty unless the cassettes are
 /// stale.
-pub async fn snapshot(
-    state: DemoState,
-    mutes: &[crate::mutes::Mute],
-    mutes_file: Option<String>,
-) -> Result<(Snapshot, ReplayClient), DemoError> {
+pub async fn snapshot(state: DemoState, config: &crate::config::Config) -> Result<(Snapshot, ReplayClient), DemoError> {
     let cassette = state.cassette()?;
     let replay = ReplayClient::new(&cassette);
     let mut inventory = scanner(&cassette, &replay).run().await?;
     explain_emulator_gaps(&mut inventory);
-    Ok((Snapshot::assemble(inventory, mutes, mutes_file), replay))
+    Ok((Snapshot::assemble(inventory, config), replay))
 }
 
 /// Calls the emulator the demo was recorded from (moto) does not implement: the recording's gaps, which a

@@ -44,17 +44,17 @@ pub fn snapshot_file(data: &[u8]) {
     let _ = crate::tui::App::new(snapshot, Some(diff));
 }
 
-/// A mutes file (`stance.toml`); the mutes it accepts are applied to real findings (an attack path, an IAM
-/// and a Lambda finding of the demo account).
+/// A policy file (`stance.toml`: mutes and `[policy]`); the mutes it accepts are applied to real findings
+/// (an attack path, an IAM and a Lambda finding of the demo account).
 pub fn mutes_file(data: &[u8]) {
     static FINDINGS: OnceLock<Vec<Finding>> = OnceLock::new();
     let findings = FINDINGS
         .get_or_init(|| serde_json::from_str(include_str!("../fuzz/fixtures/findings.json")).unwrap_or_default());
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(mutes) = crate::mutes::parse(text, "stance.toml") else { return };
+    let Ok(config) = crate::config::parse(text, "stance.toml") else { return };
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap_or_default();
     let mut findings = findings.clone();
-    let _ = crate::mutes::apply(&mutes, &mut findings, today, None);
+    let _ = crate::mutes::apply(&config.mutes, &mut findings, today, None);
 }
 
 /// The IAM credential report's CSV.

@@ -10,6 +10,7 @@ pub mod aws;
 #[cfg(feature = "aws")]
 pub mod collect;
 pub mod compliance;
+pub mod config;
 #[cfg(feature = "aws")]
 pub mod demo;
 pub mod diff;

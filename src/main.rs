@@ -138,15 +138,14 @@ fn mutes_path(file: Option<&str>) -> PathBuf {
     PathBuf::from(file.unwrap_or("stance.toml"))
 }
 
-/// The mutes to apply: `--mutes FILE`, else `stance.toml` here if it exists.
-fn load_mutes(explicit: Option<&std::path::Path>) -> Result<(Vec<stance::mutes::Mute>, Option<String>)> {
+/// The policy file (mutes and policy) to apply: `--mutes FILE`, else `stance.toml` here if it exists.
+fn load_policy_file(explicit: Option<&std::path::Path>) -> Result<stance::config::Config> {
     let path = match explicit {
         Some(path) => path.to_owned(),
         None if std::path::Path::new("stance.toml").is_file() => PathBuf::from("stance.toml"),
-        None => return Ok((Vec::new(), None)),
+        None => return Ok(stance::config::Config::default()),
     };
-    let mutes = stance::mutes::load(&path).map_err(|e| BadInput(e.to_string()))?;
-    Ok((mutes, Some(path.display().to_string())))
+    stance::config::load(&path).map_err(|e| BadInput(e.to_string()).into())
 }
 
 /// The scanner `stance scan` and the TUI run: credentials, regions, concurrency, redaction key; with
@@ -196,8 +195,8 @@ async fn build_scanner(args: &ScanArgs) -> Result<(Scanner, Option<Arc<Recorder>
 }
 
 async fn scan(args: ScanArgs) -> Result<ExitCode> {
-    // A bad mutes file is refused before any AWS call.
-    let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
+    // A bad policy file is refused before any AWS call.
+    let config = load_policy_file(args.mutes.as_deref())?;
     let (scanner, recorder) = build_scanner(&args).await?;
 
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -249,7 +248,7 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("Recorded {} request(s) to {}", cassette.interactions.len(), path.display());
     }
-    let snapshot = Snapshot::assemble(inventory, &mutes, mutes_file);
+    let snapshot = Snapshot::assemble(inventory, &config);
 
     if let Some(path) = &args.out {
         snapshot.write(path)?;
@@ -502,7 +501,7 @@ fn open(
 
 /// `stance` / `stance tui`: scan with the TUI showing progress, then the result; `--out` saves the snapshot.
 fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
-    let (mutes, mutes_file) = load_mutes(args.mutes.as_deref())?;
+    let config = load_policy_file(args.mutes.as_deref())?;
     if args.record.is_some() {
         anyhow::bail!("--record works with `stance scan`");
     }
@@ -512,20 +511,19 @@ fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the TUI needs a terminal (without one, use `stance scan --out FILE`)");
     }
-    scan_in_tui(runtime, scanner, mutes, mutes_file, args.out, |_| {})
+    scan_in_tui(runtime, scanner, config, args.out, |_| {})
 }
 
 /// Runs `scanner` with the TUI showing its progress, then browses the result; `out` saves the snapshot.
 fn scan_in_tui(
     runtime: &tokio::runtime::Runtime,
     scanner: Scanner,
-    mutes: Vec<stance::mutes::Mute>,
-    mutes_file: Option<String>,
+    config: stance::config::Config,
     out: Option<PathBuf>,
     annotate: fn(&mut Inventory),
 ) -> Result<ExitCode> {
     use stance::tui::Feed;
-    let mutes_path_of_scan = mutes_file.clone();
+    let mutes_path_of_scan = config.file.clone();
     let (feed, feed_rx) = std::sync::mpsc::channel();
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let scanner = scanner.with_events(events);
@@ -562,7 +560,7 @@ fn scan_in_tui(
             let done = match result {
                 Ok(mut inventory) => {
                     annotate(&mut inventory);
-                    let snapshot = Snapshot::assemble(inventory, &mutes, mutes_file);
+                    let snapshot = Snapshot::assemble(inventory, &config);
                     match out.as_deref().map(|path| snapshot.write(path)) {
                         Some(Err(error)) => Err(error.to_string()),
                         _ => Ok(Box::new(snapshot)),
@@ -595,8 +593,8 @@ fn demo(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
     use stance::demo::{DemoState, snapshot};
-    // The demo reads the mutes file as a scan does, so a mute made in its TUI shows the next time too.
-    let (mutes, mutes_file) = load_mutes(mutes.as_deref())?;
+    // The demo reads the policy file as a scan does, so a mute made in its TUI shows the next time too.
+    let config = load_policy_file(mutes.as_deref())?;
     let state = if month_later { DemoState::MonthLater } else { DemoState::Now };
     let warn_stale = |misses: &[stance::aws::cassette::RequestKey]| {
         if let Some(first) = misses.first() {
@@ -608,7 +606,7 @@ fn demo(
         }
     };
     if let Some(path) = out {
-        let (snapshot, replay) = runtime.block_on(snapshot(state, &mutes, mutes_file))?;
+        let (snapshot, replay) = runtime.block_on(snapshot(state, &config))?;
         warn_stale(&replay.misses());
         snapshot.write(&path)?;
         print_summary(&snapshot.inventory, Some(&path));
@@ -620,19 +618,19 @@ fn demo(
         anyhow::bail!("the demo's TUI needs a terminal (without one, use `stance demo --out FILE`)");
     }
     if compare {
-        let (old, old_replay) = runtime.block_on(snapshot(DemoState::Now, &mutes, mutes_file.clone()))?;
-        let (new, new_replay) = runtime.block_on(snapshot(DemoState::MonthLater, &mutes, mutes_file.clone()))?;
+        let (old, old_replay) = runtime.block_on(snapshot(DemoState::Now, &config))?;
+        let (new, new_replay) = runtime.block_on(snapshot(DemoState::MonthLater, &config))?;
         warn_stale(&[old_replay.misses(), new_replay.misses()].concat());
         let diff = stance::diff::diff(&old, &new);
         let mut app = stance::tui::App::new(new, Some(diff));
-        app.mutes_path = mutes_path(mutes_file.as_deref());
+        app.mutes_path = mutes_path(config.file.as_deref());
         stance::tui::run(app, None).context("the terminal UI failed")?;
         return Ok(ExitCode::SUCCESS);
     }
     let cassette = state.cassette()?;
     let replay = stance::aws::cassette::ReplayClient::new(&cassette);
     let scanner = stance::demo::scanner(&cassette, &replay);
-    let code = scan_in_tui(runtime, scanner, mutes, mutes_file, None, stance::demo::explain_emulator_gaps)?;
+    let code = scan_in_tui(runtime, scanner, config, None, stance::demo::explain_emulator_gaps)?;
     warn_stale(&replay.misses());
     Ok(code)
 }

@@ -80,6 +80,10 @@ pub struct MuteError {
 struct RawFile {
     #[serde(default)]
     mute: Vec<toml::Spanned<RawMute>>,
+    /// The policy (`crate::config` reads it): only its being there is checked here.
+    #[serde(default)]
+    #[allow(dead_code)]
+    policy: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -92,7 +96,7 @@ struct RawMute {
     expires: Option<toml::Value>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
 }
 

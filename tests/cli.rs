@@ -95,6 +95,18 @@ fn a_malformed_mutes_file_is_refused_with_its_line_before_any_aws_call() {
     assert_eq!(output.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("stance.toml:1: a mute needs a `reason`"), "{stderr}");
     assert!(!dir.path().join("s.json").exists());
+    // The policy the same file holds, likewise: scan, demo and the TUI all refuse it first.
+    let policy =
+        "[policy]\ndisabled_rules = [\"iam-role-unused\"]\n\n[policy.thresholds]\nrole_unused_days = \"ninety\"\n";
+    std::fs::write(dir.path().join("stance.toml"), policy).unwrap();
+    for args in [vec!["scan", "--out", "s.json"], vec!["demo", "--out", "s.json"]] {
+        let output = stance_in(dir.path(), &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(5), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("stance.toml:5: invalid type: string \"ninety\", expected i64"), "{stderr}");
+        assert!(!dir.path().join("s.json").exists());
+    }
 }
 
 #[test]

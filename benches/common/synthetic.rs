@@ -297,13 +297,7 @@ pub fn snapshots() -> (Snapshot, Snapshot) {
         let range = if generation == 0 { 0..FINDINGS } else { FINDINGS / 50..FINDINGS + FINDINGS / 50 };
         let findings: Vec<Finding> = range.map(|i| finding(i, generation)).collect();
         let posture = stance::score::posture(&findings);
-        let analysis = Analysis {
-            findings,
-            posture,
-            policy_problems: Vec::new(),
-            catalogue_source: "bench".into(),
-            compliance: Vec::new(),
-        };
+        let analysis = Analysis { findings, posture, catalogue_source: "bench".into(), ..Analysis::default() };
         Snapshot::new(ScanReport { inventory: inventory.clone(), analysis }, MuteReport::default())
     };
     (make(0), make(1))

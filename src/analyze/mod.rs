@@ -8,6 +8,7 @@ pub mod monitoring;
 pub mod policy;
 pub mod runtimes;
 pub mod secrets;
+pub mod settings;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -141,6 +142,8 @@ impl Owner<'_, '_, '_> {
 pub struct Context<'a> {
     pub inventory: &'a Inventory,
     pub as_of: Timestamp,
+    /// The policy file's thresholds, severities and disabled rules.
+    pub settings: &'a settings::Settings,
     pub catalogue: &'static Catalogue,
     /// Users, groups and roles by ARN.
     pub principals: BTreeMap<String, PrincipalView>,
@@ -181,7 +184,12 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// The context of an analysis with stance's built-in settings.
     pub fn new(inventory: &'a Inventory, as_of: Timestamp) -> Context<'a> {
+        Context::with_settings(inventory, as_of, settings::Settings::builtin())
+    }
+
+    pub fn with_settings(inventory: &'a Inventory, as_of: Timestamp, settings: &'a settings::Settings) -> Context<'a> {
         let catalogue = policy::catalogue();
         let levels = LevelSets::new(catalogue);
         let mut expander = Expander::new(catalogue);
@@ -298,6 +306,7 @@ impl<'a> Context<'a> {
         Context {
             inventory,
             as_of,
+            settings,
             catalogue,
             principals,
             key_users,

@@ -107,6 +107,49 @@ pub struct Diff {
     pub service_deltas: BTreeMap<String, i32>,
     #[serde(default)]
     pub compliance: ComplianceDiff,
+    /// Set when the two snapshots were judged under different policies (thresholds, severities, disabled
+    /// rules): findings may have moved because the policy did, not the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyChange {
+    pub old_sha256: String,
+    pub new_sha256: String,
+    /// Each setting that differs, in words: "thresholds.access_key_max_age_days 90 → 60".
+    pub changes: Vec<String>,
+}
+
+/// What differs between two recorded policies, setting by setting.
+fn policy_change(old: &crate::config::PolicyRecord, new: &crate::config::PolicyRecord) -> Option<PolicyChange> {
+    if old.sha256 == new.sha256 {
+        return None;
+    }
+    fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    flatten(&path, value, out);
+                }
+            }
+            other => {
+                out.insert(prefix.to_owned(), other.clone());
+            }
+        }
+    }
+    let (mut before, mut after) = (BTreeMap::new(), BTreeMap::new());
+    flatten("", &serde_json::to_value(&old.settings).unwrap_or_default(), &mut before);
+    flatten("", &serde_json::to_value(&new.settings).unwrap_or_default(), &mut after);
+    let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let shown = |v: Option<&Value>| v.map_or_else(|| "(default)".to_owned(), |v| v.to_string());
+    let changes = keys
+        .into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| format!("{k} {} → {}", shown(before.get(k)), shown(after.get(k))))
+        .collect();
+    Some(PolicyChange { old_sha256: old.sha256.clone(), new_sha256: new.sha256.clone(), changes })
 }
 
 impl Diff {
@@ -119,6 +162,7 @@ impl Diff {
             && self.drift.removed.is_empty()
             && self.drift.changed.is_empty()
             && self.compliance.controls.is_empty()
+            && self.policy.is_none()
     }
 
     /// New findings at or above `threshold` that are not muted: what a CI gate fails on.
@@ -177,6 +221,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
         posture_delta: i32::from(new.analysis.posture.score) - i32::from(old.analysis.posture.score),
         service_deltas: services.into_iter().map(|s| (s.clone(), score(new, s) - score(old, s))).collect(),
         compliance: compliance(&old.compliance(), &new.compliance()),
+        policy: policy_change(&old.analysis.policy, &new.analysis.policy),
     }
 }
 
@@ -336,5 +381,18 @@ mod tests {
             d.drift.changed.iter().map(|c| (c.kind.as_str(), c.attribute.as_str())).collect();
         assert!(changed.contains(&("secret", "rotation_enabled")), "rotation turned off: {changed:?}");
         assert!(changed.contains(&("kms_key", "state")), "key scheduled for deletion: {changed:?}");
+    }
+
+    #[test]
+    fn snapshots_judged_under_different_policies_say_what_differs() {
+        let fixture = account(false, false);
+        let strict =
+            crate::config::parse("[policy.thresholds]\naccess_key_max_age_days = 60\n", "stance.toml").unwrap();
+        let judged = |config: &crate::config::Config| Snapshot::assemble(fixture.inventory.clone(), config);
+        let (builtin, strict) = (judged(&Default::default()), judged(&strict));
+        assert!(diff(&builtin, &judged(&Default::default())).policy.is_none(), "the same policy is no change");
+        let change = diff(&builtin, &strict).policy.expect("a policy change");
+        assert_eq!(change.changes, ["thresholds.access_key_max_age_days 90 → 60"]);
+        assert!(text(&diff(&builtin, &strict)).contains("judged under different policies"));
     }
 }

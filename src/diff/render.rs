@@ -29,6 +29,13 @@ pub fn text(diff: &Diff) -> String {
         let _ = writeln!(out, "No change: {} finding(s) unchanged, no drift.", diff.unchanged);
         return out;
     }
+    if let Some(policy) = &diff.policy {
+        let _ = writeln!(
+            out,
+            "\nThe snapshots were judged under different policies (findings may have moved with it): {}",
+            policy.changes.join("; ")
+        );
+    }
     let section = |out: &mut String, title: &str, list: &[Finding]| {
         if !list.is_empty() {
             let _ = writeln!(out, "\n{title} ({}):", list.len());
@@ -109,6 +116,13 @@ pub fn markdown(diff: &Diff) -> String {
         diff.new.account_id
     );
     let escape = crate::export::markdown_cell;
+    if let Some(policy) = &diff.policy {
+        let _ = writeln!(
+            out,
+            "> **Judged under different policies** (findings may have moved with it): {}\n",
+            escape(&policy.changes.join("; "))
+        );
+    }
     let table = |out: &mut String, title: &str, list: &[Finding]| {
         if list.is_empty() {
             return;

@@ -137,7 +137,7 @@ pub static API_KEY_NOT_ROTATED: Rule = Rule {
     meta: RuleMeta {
         id: "apigw-api-key-not-rotated",
         title: "Enabled API key older than 90 days",
-        rationale: "API keys are shared secrets handed to clients; the longer one lives, the more places hold it. An enabled key created more than 90 days before the evaluation time triggers it; disabled keys and younger keys do not.",
+        rationale: "API keys are shared secrets handed to clients; the longer one lives, the more places hold it. An enabled key created more than 90 days (the policy file's `api_key_max_age_days`) before the evaluation time triggers it; disabled keys and younger keys do not.",
         remediation: "Issue a new key, add it to the usage plan, move the client, then disable and delete the old key. Do not use API keys as authentication: pair them with an authorizer.",
         references: &["https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html"],
     },
@@ -145,7 +145,7 @@ pub static API_KEY_NOT_ROTATED: Rule = Rule {
         for key in cx.inventory.apigateway.api_keys.values().filter(|k| k.enabled) {
             let Some(created) = key.created_date else { continue };
             let age = cx.age_days(created);
-            if age <= super::credentials::MAX_AGE_DAYS {
+            if age <= cx.settings.thresholds.api_key_max_age_days {
                 continue;
             }
             let name = key.name.clone().unwrap_or_else(|| key.id.clone());

@@ -10,8 +10,6 @@ use crate::analyze::Context;
 use crate::inventory::iam::{AccessKey, IamUser};
 use crate::score::{Exposure, RiskInputs};
 
-/// Days after which a credential counts as old (CIS and FSBP use 90).
-pub const MAX_AGE_DAYS: i64 = 90;
 /// A second key younger than this is a rotation in progress, not a forgotten key.
 pub const ROTATION_GRACE_DAYS: i64 = 14;
 
@@ -47,7 +45,7 @@ pub static ROLE_UNUSED: Rule = Rule {
     meta: RuleMeta {
         id: "iam-role-unused",
         title: "Role not used for more than 90 days",
-        rationale: "A role older than 90 days that was never assumed, or not in the last 90 days (IAM's RoleLastUsed), is standing access nobody needs. Roles younger than 90 days, recently used roles, service-linked roles, and roles whose last use could not be read do not trigger it.",
+        rationale: "A role older than 90 days that was never assumed, or not in the last 90 days (IAM's RoleLastUsed), is standing access nobody needs (90 days unless the policy file's `role_unused_days` says otherwise). Roles younger than 90 days, recently used roles, service-linked roles, and roles whose last use could not be read do not trigger it.",
         remediation: "Confirm with its owner and delete the role (or remove its policies and trust first); IAM Access Analyzer's unused-access findings track this continuously.",
         references: &[
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html#roles-managingrole-deleting-find-unused",
@@ -57,11 +55,12 @@ pub static ROLE_UNUSED: Rule = Rule {
         for role in cx.inventory.iam.roles.values().filter(|r| !r.path.starts_with("/aws-service-role/")) {
             let (Some(created), Some(last_used)) = (role.create_date, &role.last_used) else { continue };
             let age = cx.age_days(created);
-            if age <= MAX_AGE_DAYS {
+            let unused_days = cx.settings.thresholds.role_unused_days;
+            if age <= unused_days {
                 continue;
             }
             let idle = last_used.date.map(|d| cx.age_days(d));
-            if idle.is_some_and(|days| days <= MAX_AGE_DAYS) {
+            if idle.is_some_and(|days| days <= unused_days) {
                 continue;
             }
             let mut details = Details::new();
@@ -93,7 +92,7 @@ pub static ACCESS_KEY_NOT_ROTATED: Rule = Rule {
     meta: RuleMeta {
         id: "iam-access-key-not-rotated",
         title: "Active access key older than 90 days",
-        rationale: "Long-lived access keys leak (laptops, CI logs, repositories); the longer a key lives the more likely it has. An active key created more than 90 days before the evaluation time triggers it; younger keys and inactive keys do not.",
+        rationale: "Long-lived access keys leak (laptops, CI logs, repositories); the longer a key lives the more likely it has. An active key created more than 90 days (the policy file's `access_key_max_age_days`) before the evaluation time triggers it; younger keys and inactive keys do not.",
         remediation: "Rotate: create a second key, move every consumer to it, deactivate and then delete the old one. Better, replace the user's keys with a role (IAM Roles Anywhere, OIDC federation for CI).",
         references: &["AWS FSBP IAM.3", "CIS AWS Foundations 1.14"],
     },
@@ -102,7 +101,7 @@ pub static ACCESS_KEY_NOT_ROTATED: Rule = Rule {
             for key in user.access_keys.iter().flatten().filter(|k| active(k)) {
                 let Some(created) = key.create_date else { continue };
                 let age = cx.age_days(created);
-                if age <= MAX_AGE_DAYS {
+                if age <= cx.settings.thresholds.access_key_max_age_days {
                     continue;
                 }
                 let evidence = Evidence {
@@ -243,7 +242,7 @@ pub static ACCESS_KEY_STALE_INACTIVE: Rule = Rule {
     meta: RuleMeta {
         id: "iam-access-key-stale-inactive",
         title: "Inactive access key older than 90 days not deleted",
-        rationale: "An inactive key can be reactivated by anyone with iam:UpdateAccessKey; one created more than 90 days ago and left inactive is clutter that hides real keys. Recently created inactive keys (a rotation in progress) and active keys do not trigger it.",
+        rationale: "An inactive key can be reactivated by anyone with iam:UpdateAccessKey; one created more than 90 days ago (`access_key_max_age_days`) and left inactive is clutter that hides real keys. Recently created inactive keys (a rotation in progress) and active keys do not trigger it.",
         remediation: "Delete the key (`aws iam delete-access-key`).",
         references: &["AWS FSBP IAM.8", "CIS AWS Foundations 1.12"],
     },
@@ -252,7 +251,7 @@ pub static ACCESS_KEY_STALE_INACTIVE: Rule = Rule {
             for key in user.access_keys.iter().flatten().filter(|k| !active(k)) {
                 let Some(created) = key.create_date else { continue };
                 let age = cx.age_days(created);
-                if age <= MAX_AGE_DAYS {
+                if age <= cx.settings.thresholds.access_key_max_age_days {
                     continue;
                 }
                 let evidence = Evidence {

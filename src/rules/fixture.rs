@@ -671,8 +671,13 @@ impl Fixture {
     }
 
     pub fn findings(&self, rule_id: &str) -> Vec<Finding> {
+        self.findings_under(rule_id, analyze::settings::Settings::builtin())
+    }
+
+    /// [`Fixture::findings`] under a policy file's settings.
+    pub fn findings_under(&self, rule_id: &str, settings: &analyze::settings::Settings) -> Vec<Finding> {
         let rule = super::find_rule(rule_id).unwrap_or_else(|| panic!("no rule `{rule_id}`"));
-        let context = analyze::Context::new(&self.inventory, now());
+        let context = analyze::Context::with_settings(&self.inventory, now(), settings);
         let earlier = if rule.link() == super::Link::Path { super::run_checks(&context) } else { Vec::new() };
         let mut findings = super::run_rule(rule, &context, &earlier);
         crate::finding::rank(&mut findings);

@@ -106,13 +106,13 @@ impl Emitter {
     }
 }
 
-fn finish(rule: &Registered, draft: Draft) -> Finding {
+fn finish(rule: &Registered, severity: Severity, draft: Draft) -> Finding {
     let meta = &rule.meta;
-    let (score, factors) = score::score(rule.severity(), &draft.risk, draft.chain_of.as_deref());
+    let (score, factors) = score::score(severity, &draft.risk, draft.chain_of.as_deref());
     Finding {
         rule_id: meta.id.to_owned(),
         category: rule.category,
-        severity: rule.severity(),
+        severity,
         score,
         factors,
         fingerprint: fingerprint(meta.id, &draft.resource_arn, &draft.discriminator),
@@ -136,19 +136,29 @@ pub fn run_rule(rule: &Registered, context: &Context<'_>, earlier: &[Finding]) -
             draft.risk.unaudited = context.unaudited_public_function(&draft.resource_arn, &draft.path);
         }
     }
-    emitter.drafts.into_iter().map(|d| finish(rule, d)).collect()
+    // A severity the policy file sets scores the finding as if the taxonomy said so.
+    let severity = context.settings.severity_of(rule.meta.id, rule.severity());
+    emitter.drafts.into_iter().map(|d| finish(rule, severity, d)).collect()
 }
 
 /// Runs every rule that is not an attack path, in registry order.
 pub fn run_checks(context: &Context<'_>) -> Vec<Finding> {
-    RULES.iter().filter(|r| r.link() != Link::Path).flat_map(|rule| run_rule(rule, context, &[])).collect()
+    enabled(context).filter(|r| r.link() != Link::Path).flat_map(|rule| run_rule(rule, context, &[])).collect()
 }
 
-/// Runs every registered rule: the checks, then the attack paths over their findings.
+/// The rules the policy file does not disable.
+fn enabled<'c>(context: &'c Context<'_>) -> impl Iterator<Item = &'static Registered> + 'c {
+    RULES.iter().filter(|r| context.settings.runs(r.meta.id))
+}
+
+/// Runs every enabled rule: the checks, then the attack paths over their findings (an attack path can only
+/// chain the findings of rules that ran).
 pub fn run_all(context: &Context<'_>) -> Vec<Finding> {
     let mut findings = run_checks(context);
-    let chains: Vec<Finding> =
-        RULES.iter().filter(|r| r.link() == Link::Path).flat_map(|rule| run_rule(rule, context, &findings)).collect();
+    let chains: Vec<Finding> = enabled(context)
+        .filter(|r| r.link() == Link::Path)
+        .flat_map(|rule| run_rule(rule, context, &findings))
+        .collect();
     findings.extend(chains);
     findings
 }

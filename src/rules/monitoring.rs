@@ -11,8 +11,8 @@ use crate::analyze::monitoring::{ControlVerdict, cis_verdicts, log_writers};
 pub static LOGS_RETENTION_UNSET: Rule = Rule {
     meta: RuleMeta {
         id: "logs-retention-unset",
-        title: "Log group that a function, stage or trail writes to never expires",
-        rationale: "Lambda functions log what they handle: request bodies, user identifiers, sometimes personal data or tokens. A log group without a retention period keeps all of it for ever, which storage limitation (GDPR Art. 5(1)(e)) forbids and which makes every old log line part of a breach. Only log groups that a Lambda function, an API stage's access logs or a trail writes to are checked; groups nothing in the scanned estate writes to do not trigger it.",
+        title: "Log group that a function, stage or trail writes to never expires (or keeps events outside the policy's retention)",
+        rationale: "Lambda functions log what they handle: request bodies, user identifiers, sometimes personal data or tokens. A log group without a retention period keeps all of it for ever, which storage limitation (GDPR Art. 5(1)(e)) forbids and which makes every old log line part of a breach. With `log_retention_max_days` in the policy file, a longer retention triggers it too; with `log_retention_min_days`, a shorter one (too short for an investigation). Only log groups that a Lambda function, an API stage's access logs or a trail writes to are checked; groups nothing in the scanned estate writes to do not trigger it.",
         remediation: "`aws logs put-retention-policy --log-group-name NAME --retention-in-days DAYS` (what your records policy allows; CIS asks for at least 365 days on the audit trail's group).",
         references: &[
             "AWS FSBP CloudWatch.16",
@@ -21,31 +21,47 @@ pub static LOGS_RETENTION_UNSET: Rule = Rule {
         ],
     },
     check: |cx, _, out| {
-        let unbounded: Vec<_> = cx.inventory.logs.groups.values().filter(|g| g.retention_days.is_none()).collect();
-        if unbounded.is_empty() {
+        let thresholds = &cx.settings.thresholds;
+        let (min, max) = (thresholds.log_retention_min_days, thresholds.log_retention_max_days);
+        // What is wrong with a group's retention, if anything: for ever, past the maximum, under the minimum.
+        let problem = |retention: Option<i64>| match retention {
+            None => Some("keeps its events for ever".to_owned()),
+            Some(days) if max.is_some_and(|max| days > max) => {
+                Some(format!("keeps its events {days} days, more than the policy's {} days", max.unwrap_or(days)))
+            }
+            Some(days) if min.is_some_and(|min| days < min) => {
+                Some(format!("keeps its events {days} days, fewer than the policy's {} days", min.unwrap_or(days)))
+            }
+            Some(_) => None,
+        };
+        let flagged: Vec<_> = cx
+            .inventory
+            .logs
+            .groups
+            .values()
+            .filter_map(|g| problem(g.retention_days.map(i64::from)).map(|p| (g, p)))
+            .collect();
+        if flagged.is_empty() {
             return;
         }
         let writers = log_writers(cx.inventory);
-        for group in unbounded {
+        for (group, problem) in flagged {
             let Some(writers) = writers.get(&group.arn) else { continue };
             let names: Vec<String> = writers.iter().map(|w| format!("{} {}", w.kind, short_name(&w.arn))).collect();
             let mut details = Details::new();
             details.insert("written_by".into(), json!(writers));
             details.insert("created".into(), json!(group.created));
-            let evidence = Evidence {
-                summary: format!("log group {} never expires; written by {}", group.name, names.join(", ")),
-                location: Some(group.arn.clone()),
-                statement: None,
-                details,
+            if let Some(days) = group.retention_days {
+                details.insert("retention_days".into(), json!(days));
+            }
+            let summary = match group.retention_days {
+                None => format!("log group {} never expires; written by {}", group.name, names.join(", ")),
+                Some(_) => format!("log group {} {problem}; written by {}", group.name, names.join(", ")),
             };
+            let evidence = Evidence { summary, location: Some(group.arn.clone()), statement: None, details };
             out.emit(
-                Draft::new(
-                    &group.arn,
-                    &group.region,
-                    "",
-                    format!("Log group {} keeps its events for ever", group.name),
-                )
-                .evidence(evidence),
+                Draft::new(&group.arn, &group.region, "", format!("Log group {} {problem}", group.name))
+                    .evidence(evidence),
             );
         }
     },

@@ -13,9 +13,6 @@ use crate::inventory::names_a_secret;
 use crate::inventory::secretsmanager::Secret;
 use crate::score::{Exposure, RiskInputs};
 
-/// Days without rotation or use after which a secret counts as stale.
-const STALE_DAYS: i64 = 90;
-
 /// Secrets a finding can be about: not those scheduled for deletion, which are on their way out.
 fn live_secrets<'c>(cx: &'c Context<'_>) -> impl Iterator<Item = &'c Secret> {
     cx.inventory.secretsmanager.secrets.values().filter(|s| s.deletion_date.is_none())
@@ -63,7 +60,7 @@ pub static ROTATION_OVERDUE: Rule = Rule {
     meta: RuleMeta {
         id: "secretsmanager-rotation-overdue",
         title: "Secret rotation is overdue",
-        rationale: "Rotation is configured but has not happened on schedule: the last rotation (or the creation, if it never rotated) is older than the schedule's interval plus a day of grace, or older than 90 days when the schedule (a cron expression) gives no interval. A failing rotation function usually causes it. Secrets rotated on schedule do not trigger it.",
+        rationale: "Rotation is configured but has not happened on schedule: the last rotation (or the creation, if it never rotated) is older than the schedule's interval plus a day of grace, or older than 90 days when the schedule (a cron expression) gives no interval; the policy file's `secret_rotation_max_days` caps both. A failing rotation function usually causes it. Secrets rotated on schedule do not trigger it.",
         remediation: "Look at the rotation function's logs for the failure, fix it, and rotate now: `aws secretsmanager rotate-secret --secret-id NAME`.",
         references: &[
             "AWS FSBP SecretsManager.2",
@@ -75,7 +72,7 @@ pub static ROTATION_OVERDUE: Rule = Rule {
         for secret in live_secrets(cx).filter(|s| s.rotation_enabled) {
             let Some(last) = secret.last_rotated.or(secret.created) else { continue };
             let interval = secret.rotation.as_ref().and_then(|r| r.interval_days());
-            let allowed = interval.map_or(STALE_DAYS, |days| days + 1);
+            let allowed = cx.settings.thresholds.secret_rotation_allowance(interval);
             let age = cx.age_days(last);
             if age <= allowed {
                 continue;
@@ -104,7 +101,7 @@ pub static SECRET_UNUSED: Rule = Rule {
     meta: RuleMeta {
         id: "secretsmanager-secret-unused",
         title: "Secret not accessed in 90 days",
-        rationale: "A secret older than 90 days that nothing has read in 90 days (or ever) is probably a credential nobody needs, still valid, still readable by whoever may read it. Secrets read recently, secrets younger than 90 days and secrets scheduled for deletion do not trigger it.",
+        rationale: "A secret older than 90 days that nothing has read in 90 days (or ever; the policy file's `secret_unused_days`) is probably a credential nobody needs, still valid, still readable by whoever may read it. Secrets read recently, secrets younger than 90 days and secrets scheduled for deletion do not trigger it.",
         remediation: "Confirm nothing uses it (CloudTrail GetSecretValue events), revoke the credential it holds, and delete it: `aws secretsmanager delete-secret --secret-id NAME --recovery-window-in-days 30`.",
         references: &[
             "AWS FSBP SecretsManager.3",
@@ -114,7 +111,9 @@ pub static SECRET_UNUSED: Rule = Rule {
     check: |cx, _, out| {
         for secret in live_secrets(cx) {
             let Some(created) = secret.created else { continue };
-            if cx.age_days(created) <= STALE_DAYS || secret.last_accessed.is_some_and(|a| cx.age_days(a) <= STALE_DAYS)
+            let unused_days = cx.settings.thresholds.secret_unused_days;
+            if cx.age_days(created) <= unused_days
+                || secret.last_accessed.is_some_and(|a| cx.age_days(a) <= unused_days)
             {
                 continue;
             }

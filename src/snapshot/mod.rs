@@ -86,8 +86,8 @@ impl Snapshot {
 
     /// Analyzes a scanned inventory, applies the mutes (at the scan's `--as-of` date) and scores the posture
     /// over what is not muted: what `stance scan` writes and the TUI shows.
-    pub fn assemble(inventory: Inventory, mutes: &[crate::mutes::Mute], mutes_file: Option<String>) -> Snapshot {
-        let (analysis, report) = crate::assess::assess(&inventory, inventory.scan.as_of, mutes, mutes_file);
+    pub fn assemble(inventory: Inventory, config: &crate::config::Config) -> Snapshot {
+        let (analysis, report) = crate::assess::assess(&inventory, inventory.scan.as_of, config);
         Snapshot::new(ScanReport { inventory, analysis }, report)
     }
 
@@ -174,7 +174,7 @@ impl Snapshot {
             )
         };
         let inventory = take(Inventory::FIELDS);
-        let analysis = take(&["findings", "posture", "policy_problems", "catalogue_source", "compliance"]);
+        let analysis = take(&["findings", "posture", "policy_problems", "catalogue_source", "policy", "compliance"]);
         let mutes = take(&["mutes"]).get("mutes").cloned().unwrap_or(serde_json::Value::Null);
         let schema_version =
             take(&["schema_version"]).get("schema_version").and_then(|v| v.as_u64()).unwrap_or_default() as u32;
@@ -209,6 +209,8 @@ macro_rules! current {
             policy_problems: Vec<crate::analyze::PolicyProblem>,
             catalogue_source: String,
             #[serde(default)]
+            policy: crate::config::PolicyRecord,
+            #[serde(default)]
             compliance: Vec<crate::compliance::ComplianceSummary>,
             #[serde(default)]
             mutes: MuteReport,
@@ -233,6 +235,7 @@ macro_rules! current {
                         posture: self.posture,
                         policy_problems: self.policy_problems,
                         catalogue_source: self.catalogue_source,
+                        policy: self.policy,
                         compliance: self.compliance,
                     },
                     mutes: self.mutes,
