@@ -545,12 +545,16 @@ class Seeder:
     def seed_lambda(self, roles: dict[str, str], keys: dict[str, str]) -> dict[str, str]:
         fns: dict[str, str] = {}
         us = "us-east-1"
+        # Tags: orders-api holds personal data outside the EU (the demo policy allows only EU regions for it);
+        # eu-orders-api holds the same data in eu-west-1 (the look-alike). public-webhook names no owner.
         fns["orders"] = self.function(
             us, "orders-api", roles["orders"], "python3.12", tracing="Active",
+            Tags={"data-classification": "personal", "owner": "orders-team"},
             env={"TABLE_NAME": "orders", "DB_SECRET_ARN": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:orders-db-AbCdEf", "PASSWORD_MIN_LENGTH": "12"},
         )
         fns["payments"] = self.function(
             us, "payments-processor", roles["payments"], "nodejs16.x",
+            Tags={"data-classification": "restricted", "owner": "payments-team"},
             env={"DB_PASSWORD": PLANTED_SECRETS["DB_PASSWORD"], "STRIPE_SECRET_KEY": PLANTED_SECRETS["STRIPE_SECRET_KEY"], "STAGE": "prod"},
             DeadLetterConfig={"TargetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:payments-dlq"},
         )
@@ -569,8 +573,11 @@ class Seeder:
             us, "internal-worker", roles["orders"], "python3.12", tracing="Active",
             VpcConfig={"SubnetIds": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]},
         )
-        fns["eu-orders"] = self.function("eu-west-1", "eu-orders-api", roles["eu"], "python3.12", tracing="Active")
-        fns["thumbnailer"] = self.function("eu-west-1", "thumbnailer", roles["thumbnailer"], "nodejs20.x")
+        fns["eu-orders"] = self.function(
+            "eu-west-1", "eu-orders-api", roles["eu"], "python3.12", tracing="Active",
+            Tags={"data-classification": "personal", "owner": "orders-team"},
+        )
+        fns["thumbnailer"] = self.function("eu-west-1", "thumbnailer", roles["thumbnailer"], "nodejs20.x", Tags={"owner": "media-team"})
 
         lam = self.client("lambda", us)
         # Anyone may invoke the webhook, through its unauthenticated function URL.

@@ -57,7 +57,10 @@ impl Analysis {
     /// again whenever a mute is added or removed.
     pub fn rescore(&mut self, inventory: &Inventory) {
         self.posture = crate::score::posture(&self.findings);
-        self.compliance = crate::compliance::evaluate(&self.findings, inventory).iter().map(|r| r.summary()).collect();
+        self.compliance = crate::compliance::evaluate(&self.findings, &self.policy.settings, inventory)
+            .iter()
+            .map(|r| r.summary())
+            .collect();
     }
 }
 

@@ -22,7 +22,7 @@ pub enum Command {
     ///
     /// Exit status: 0 the scan saw everything; 3 it finished with coverage gaps (denied or failed calls,
     /// listed on stderr and recorded in the output); 4 an unmuted finding at or above --fail-on exists
-    /// (checked first); 5 the mutes file cannot be read; 1 it failed (no usable credentials, an unwritable
+    /// (checked first); 5 the policy file cannot be read; 1 it failed (no usable credentials, an unwritable
     /// output); 2 bad arguments.
     Scan(ScanArgs),
     /// Scan with the TUI showing progress, then browse the result (the default without a subcommand).
@@ -112,8 +112,10 @@ pub enum Command {
         /// Write the snapshot to this file and print the summary, without the TUI.
         #[arg(long, value_name = "FILE", conflicts_with = "compare")]
         out: Option<PathBuf>,
-        /// Mutes file (accepted risks) [default: ./stance.toml if present]; the TUI's `m` writes to it.
-        #[arg(long, value_name = "FILE")]
+        /// Policy file: mutes (accepted risks) and `[policy]` [default: ./stance.toml if present]; the TUI's
+        /// `m` writes to it. Without a `[policy]` of its own, the demo account's policy applies (data residency
+        /// and an owner tag, demo/policy.toml).
+        #[arg(long = "policy", visible_alias = "mutes", value_name = "FILE")]
         mutes: Option<PathBuf>,
     },
     /// List the rules: id, category, severity, title.
@@ -200,8 +202,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Mutes (accepted risks) to apply; default `stance.toml` in the current directory, if it exists.
-    #[arg(long, value_name = "FILE")]
+    /// Policy file: mutes (accepted risks), thresholds, severities, disabled rules, residency and required
+    /// tags (docs/compliance.md); default `stance.toml` in the current directory, if it exists.
+    #[arg(long = "policy", visible_alias = "mutes", value_name = "FILE")]
     pub mutes: Option<PathBuf>,
 
     /// Evaluate time-based checks at this instant (RFC 3339) instead of now, for reproducible results.

@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::analyze::settings::{Settings, Thresholds};
+use crate::analyze::settings::{RequiredTags, Settings, Thresholds};
 use crate::finding::Severity;
 use crate::mutes::{Mute, MuteError, line_of};
 use crate::rules::find_rule;
@@ -75,6 +75,18 @@ struct RawPolicy {
     severity: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
     #[serde(default)]
     disabled_rules: Vec<toml::Spanned<String>>,
+    /// `tag_key = "…"` and `CLASSIFICATION = ["region", …]`.
+    #[serde(default)]
+    residency: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    required_tags: Vec<toml::Spanned<RawRequiredTags>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequiredTags {
+    kind: String,
+    keys: Vec<String>,
 }
 
 /// Reads and checks the policy file's text (`path` names it in errors).
@@ -104,6 +116,55 @@ pub fn parse(text: &str, path: &str) -> Result<Config, MuteError> {
             let at = rule.span().start;
             let rule = known_rule(rule.into_inner()).map_err(|m| error(at, format!("disabled_rules: {m}")))?;
             settings.disabled_rules.insert(rule);
+        }
+        for (key, value) in policy.residency {
+            let at = key.span().start;
+            let (key, value) = (key.into_inner(), value.into_inner());
+            let in_residency = |m: String| error(at, format!("[policy.residency] {key}: {m}"));
+            if key == "tag_key" {
+                match value {
+                    toml::Value::String(tag) if !tag.trim().is_empty() => settings.residency.tag_key = tag,
+                    other => {
+                        return Err(in_residency(format!("expected a tag key (a string), found {}", other.type_str())));
+                    }
+                }
+                continue;
+            }
+            let regions = match value {
+                toml::Value::Array(regions) if !regions.is_empty() => regions,
+                _ => {
+                    return Err(in_residency(
+                        "expected the regions allowed, such as [\"eu-west-1\", \"eu-central-1\"]".into(),
+                    ));
+                }
+            };
+            let mut allowed = Vec::new();
+            for region in regions {
+                let region = region.as_str().ok_or_else(|| in_residency("each region must be a string".into()))?;
+                crate::inventory::regions::check_region_name(region).map_err(in_residency)?;
+                allowed.push(region.to_owned());
+            }
+            settings.residency.allowed.insert(key, allowed);
+        }
+        for entry in policy.required_tags {
+            let at = entry.span().start;
+            let raw = entry.into_inner();
+            let kinds = crate::inventory::tags::TAGGABLE_KINDS;
+            if !kinds.contains(&raw.kind.as_str()) {
+                let message = format!(
+                    "[[policy.required_tags]]: unknown kind `{}` (expected one of {})",
+                    raw.kind,
+                    kinds.join(", ")
+                );
+                return Err(error(at, message));
+            }
+            if raw.keys.is_empty() || raw.keys.iter().any(|k| k.trim().is_empty()) {
+                return Err(error(
+                    at,
+                    format!("[[policy.required_tags]] {}: `keys` must name at least one tag key", raw.kind),
+                ));
+            }
+            settings.required_tags.push(RequiredTags { kind: raw.kind, keys: raw.keys });
         }
     }
     Ok(Config { mutes, settings, file: Some(path.to_owned()) })

@@ -75,6 +75,21 @@ pub async fn snapshot(state: DemoState, config: &crate::config::Config) -> Resul
     Ok((Snapshot::assemble(inventory, config), replay))
 }
 
+/// The demo account's own policy (demo/policy.toml): personal data stays in the EU, functions carry an
+/// owner tag.
+const POLICY: &str = include_str!("../demo/policy.toml");
+
+/// `config` with the demo account's policy when it sets none of its own (mutes are kept either way).
+pub fn with_demo_policy(mut config: crate::config::Config) -> crate::config::Config {
+    if config.settings == crate::analyze::settings::Settings::default() {
+        match crate::config::parse(POLICY, "demo/policy.toml") {
+            Ok(demo) => config.settings = demo.settings,
+            Err(error) => tracing::warn!("the demo's own policy does not read: {error}"),
+        }
+    }
+    config
+}
+
 /// Calls the emulator the demo was recorded from (moto) does not implement: the recording's gaps, which a
 /// scan of AWS does not have.
 const EMULATOR_GAPS: &[(&str, &str, &str)] = &[

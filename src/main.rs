@@ -366,7 +366,11 @@ fn compliance(
     use stance::compliance::Status;
     use stance::export::compliance as report;
     let snapshot = read_snapshot(path)?;
-    let mut results = stance::compliance::evaluate(&snapshot.analysis.findings, &snapshot.inventory);
+    let mut results = stance::compliance::evaluate(
+        &snapshot.analysis.findings,
+        &snapshot.analysis.policy.settings,
+        &snapshot.inventory,
+    );
     if !only.is_empty() {
         results.retain(|r| only.contains(&r.framework.id));
     }
@@ -593,8 +597,9 @@ fn demo(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
     use stance::demo::{DemoState, snapshot};
-    // The demo reads the policy file as a scan does, so a mute made in its TUI shows the next time too.
-    let config = load_policy_file(mutes.as_deref())?;
+    // The demo reads the policy file as a scan does, so a mute made in its TUI shows the next time too; the
+    // demo account's own policy applies unless the file sets one.
+    let config = stance::demo::with_demo_policy(load_policy_file(mutes.as_deref())?);
     let state = if month_later { DemoState::MonthLater } else { DemoState::Now };
     let warn_stale = |misses: &[stance::aws::cassette::RequestKey]| {
         if let Some(first) = misses.first() {

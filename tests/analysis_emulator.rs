@@ -21,7 +21,9 @@ fn text_of(finding: &Value) -> String {
 fn every_planted_risk_is_found_and_no_look_alike_is_flagged() {
     let emulator = Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let output = scan_demo(&emulator, dir.path(), "report.json", &["--fail-on", "critical"]);
+    // Under the demo account's policy (data residency, an owner tag), as `stance demo` judges it.
+    let policy = repo().join("demo/policy.toml").display().to_string();
+    let output = scan_demo(&emulator, dir.path(), "report.json", &["--fail-on", "critical", "--policy", &policy]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Posture "), "{stderr}");
     assert_eq!(output.status.code(), Some(4), "critical findings fail the --fail-on gate: {stderr}");

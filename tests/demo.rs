@@ -18,7 +18,9 @@ const RERECORD: &str = "the demo cassettes are stale: run scripts/record-demo.sh
 fn replay(state: DemoState) -> (Snapshot, ReplayClient) {
     on_scan_stack(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(stance::demo::snapshot(state, &Default::default())).expect("the bundled cassette replays")
+        runtime
+            .block_on(stance::demo::snapshot(state, &stance::demo::with_demo_policy(Default::default())))
+            .expect("the bundled cassette replays")
     })
 }
 
@@ -137,7 +139,9 @@ fn shape(snapshot: &Snapshot) -> (BTreeMap<&'static str, usize>, BTreeMap<String
 fn a_fresh_emulator_scan_matches_the_recording() {
     let emulator = Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let scan = scan_demo(&emulator, dir.path(), "live.json", &[]);
+    // Judged under the demo's own policy, as the replay is.
+    let policy = repo().join("demo/policy.toml").display().to_string();
+    let scan = scan_demo(&emulator, dir.path(), "live.json", &["--policy", &policy]);
     assert!(matches!(scan.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&scan.stderr));
     let live = Snapshot::read(&dir.path().join("live.json")).unwrap();
     let (recorded, _) = replay(DemoState::Now);

@@ -218,6 +218,27 @@ fn without_get_account_authorization_details_iam_is_read_entity_by_entity() {
 }
 
 #[test]
+fn a_refused_tagging_api_is_made_up_for_by_each_services_own_tag_calls() {
+    let emulator = Emulator::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let undisturbed = scan_demo(&emulator, dir.path(), "undisturbed.json", &["--as-of", AS_OF]);
+    assert!(matches!(undisturbed.status.code(), Some(0 | 3)), "{}", stderr(&undisturbed));
+    let proxy = FaultProxy::start(&emulator, &["--deny", "tagging"]);
+    let output = scan_endpoint(&proxy.endpoint, dir.path(), "no-tagging.json", &["--as-of", AS_OF]);
+    assert_eq!(output.status.code(), Some(3), "the refusal is a gap: {}", stderr(&output));
+
+    let (baseline, refused) = (read(dir.path(), "undisturbed.json"), read(dir.path(), "no-tagging.json"));
+    let gaps: Vec<&serde_json::Value> =
+        refused["coverage"].as_array().unwrap().iter().filter(|g| g["service"] == "tagging").collect();
+    assert_eq!(gaps.len(), 2, "one per region: {gaps:?}");
+    assert!(gaps.iter().all(|g| g["message"].as_str().unwrap().contains("fell back to each service's own tag calls")));
+    // The same tags, read resource by resource, and every region counts as listed.
+    assert_eq!(refused["tagging"]["resources"], baseline["tagging"]["resources"]);
+    assert_eq!(refused["tagging"]["listed_regions"], serde_json::json!(["eu-west-1", "us-east-1"]));
+    assert!(baseline["tagging"]["resources"].as_object().unwrap().len() >= 4, "{}", baseline["tagging"]);
+}
+
+#[test]
 fn a_service_that_never_answers_is_timed_out_not_waited_for() {
     let emulator = Emulator::start(&[]);
     let dir = tempfile::tempdir().unwrap();

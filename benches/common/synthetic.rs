@@ -198,6 +198,7 @@ pub fn inventory(roles: usize, functions: usize) -> Inventory {
             resource_policy: None,
             api_key_source: None,
             disable_execute_api_endpoint: false,
+            tags: Default::default(),
             resources: Some(vec![RestResource { id: "r".into(), path: "/items".into(), methods }]),
             authorizers: Some(Vec::new()),
             stages: Some(Vec::new()),

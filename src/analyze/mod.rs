@@ -142,7 +142,7 @@ impl Owner<'_, '_, '_> {
 pub struct Context<'a> {
     pub inventory: &'a Inventory,
     pub as_of: Timestamp,
-    /// The policy file's thresholds, severities and disabled rules.
+    /// The policy file's thresholds, severities, disabled rules, residency and required tags.
     pub settings: &'a settings::Settings,
     pub catalogue: &'static Catalogue,
     /// Users, groups and roles by ARN.

@@ -1,5 +1,5 @@
 //! What the policy file's `[policy]` table tells the analysis: thresholds the rules read instead of
-//! constants, severity overrides and disabled rules. Defaults are stance's
+//! constants, severity overrides, disabled rules, data residency and required tags. Defaults are stance's
 //! built-in values, so an account scanned without a policy file is judged as before. Parsing and checking
 //! the file is `crate::config`'s; this is only what the rules read.
 
@@ -59,6 +59,30 @@ impl Default for Thresholds {
     }
 }
 
+/// Which regions data of each classification may live in, read from a tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Residency {
+    /// The tag whose value is the resource's classification.
+    pub tag_key: String,
+    /// Classification (the tag's value) → the regions allowed for it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub allowed: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Residency {
+    fn default() -> Residency {
+        Residency { tag_key: "data-classification".into(), allowed: BTreeMap::new() }
+    }
+}
+
+/// Tag keys every resource of a kind must carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequiredTags {
+    /// A resource kind (`crate::inventory::tags::TAGGABLE_KINDS`: `lambda_function`, `iam_role` …).
+    pub kind: String,
+    pub keys: Vec<String>,
+}
+
 /// The `[policy]` table, as the analysis applies it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -69,6 +93,10 @@ pub struct Settings {
     /// Rule ids that do not run.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub disabled_rules: BTreeSet<String>,
+    #[serde(default)]
+    pub residency: Residency,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_tags: Vec<RequiredTags>,
 }
 
 impl Settings {

@@ -3,13 +3,12 @@
 
 pub mod cassette;
 mod guard;
-mod regions;
 
+pub use crate::inventory::regions::{STANDARD_REGIONS, check_region_name};
 pub use guard::{
     CallCounters, NEVER_CALL, ReadOnlyGuard, THROTTLING_CODES, ThrottlingClassifier, is_permitted_operation,
     is_read_only_operation,
 };
-pub use regions::{STANDARD_REGIONS, check_region_name};
 
 use std::time::Duration;
 

@@ -18,6 +18,7 @@ mod sns;
 mod sqs;
 mod ssm;
 mod sts;
+mod tagging;
 
 pub(crate) use call::{Call, CallFailure, Ctx};
 
@@ -262,6 +263,7 @@ impl Scanner {
         for merge in futures::future::join_all(tasks).await {
             merge(&mut inventory);
         }
+        self.tags_per_service(&ctx, &mut inventory).await;
 
         let mut coverage = ctx.into_coverage();
         coverage.sort();
@@ -285,6 +287,26 @@ impl Scanner {
         };
         inventory.coverage = coverage;
         Ok(inventory)
+    }
+
+    /// Where the Tagging API was refused, the tags of that region's resources read with each service's own
+    /// call: it needs the merged inventory (which resources there are), so it runs after every task.
+    async fn tags_per_service(&self, ctx: &Ctx, inventory: &mut Inventory) {
+        for region in inventory.tagging.refused_regions.clone() {
+            let config = for_region(&self.config, &region);
+            let clients = tagging::Clients {
+                lambda: client!(self, aws_sdk_lambda, &config, "lambda", &region),
+                sns: client!(self, aws_sdk_sns, &config, "sns", &region),
+                sqs: client!(self, aws_sdk_sqs, &config, "sqs", &region),
+                kms: client!(self, aws_sdk_kms, &config, "kms", &region),
+                logs: client!(self, aws_sdk_cloudwatchlogs, &config, "logs", &region),
+            };
+            let (tags, complete) = tagging::per_service(ctx, &clients, &region, inventory).await;
+            inventory.tagging.resources.extend(tags);
+            if complete {
+                crate::inventory::service::merge_regions(&mut inventory.tagging.listed_regions, vec![region]);
+            }
+        }
     }
 
     /// Runs one (service, region) collector, reporting its start and end.

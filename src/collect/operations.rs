@@ -77,6 +77,13 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("eventbridge", "DescribeEventBus"),
     ("eventbridge", "ListRules"),
     ("eventbridge", "ListTargetsByRule"),
+    ("tagging", "GetResources"),
+    // Only where GetResources is refused: each service's own tag read.
+    ("lambda", "ListTags"),
+    ("sns", "ListTagsForResource"),
+    ("sqs", "ListQueueTags"),
+    ("kms", "ListResourceTags"),
+    ("logs", "ListTagsForResource"),
 ];
 
 /// The IAM permission an operation needs.
@@ -99,6 +106,8 @@ pub fn permission(service: &str, operation: &str) -> Permission {
         ("apigateway" | "apigatewayv2", _) => Permission::ApiGatewayGet,
         // EventBridge kept CloudWatch Events' action prefix.
         ("eventbridge", operation) => Permission::Action(format!("events:{operation}")),
+        // The Resource Groups Tagging API's prefix.
+        ("tagging", operation) => Permission::Action(format!("tag:{operation}")),
         (service, operation) => Permission::Action(format!("{service}:{operation}")),
     }
 }

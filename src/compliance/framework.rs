@@ -63,6 +63,33 @@ pub struct Control {
     pub needs: Vec<String>,
     /// How stance evaluates it, in stance's words.
     pub note: String,
+    /// Parts of the policy file its rules judge by: without them it is not evaluated.
+    pub requires: Vec<PolicyPart>,
+}
+
+/// A part of the policy file a control's rules need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyPart {
+    Residency,
+    RequiredTags,
+}
+
+impl PolicyPart {
+    pub fn configured_in(self, settings: &crate::analyze::settings::Settings) -> bool {
+        match self {
+            PolicyPart::Residency => !settings.residency.allowed.is_empty(),
+            PolicyPart::RequiredTags => !settings.required_tags.is_empty(),
+        }
+    }
+
+    /// Its table in the policy file.
+    pub fn table(self) -> &'static str {
+        match self {
+            PolicyPart::Residency => "[policy.residency]",
+            PolicyPart::RequiredTags => "[[policy.required_tags]]",
+        }
+    }
 }
 
 impl Control {
@@ -114,6 +141,8 @@ struct RawControl {
     #[serde(default)]
     needs: Vec<String>,
     note: String,
+    #[serde(default)]
+    requires: Vec<PolicyPart>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -195,6 +224,7 @@ pub fn parse_framework(text: &str, path: &str) -> Result<Framework, FrameworkErr
             resources: raw.resources,
             needs,
             note: raw.note,
+            requires: raw.requires,
         });
     }
     if controls.is_empty() {

@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-pub use framework::{Control, Evaluation, Framework, FrameworkError, frameworks, parse_framework};
+pub use framework::{Control, Evaluation, Framework, FrameworkError, PolicyPart, frameworks, parse_framework};
 
+use crate::analyze::settings::Settings;
 use crate::finding::Finding;
 use crate::inventory::{CoverageRecord, Inventory};
 
@@ -144,15 +145,20 @@ impl ComplianceSummary {
     }
 }
 
-/// Evaluates every framework over a snapshot's findings (muted ones included, marked), its coverage gaps and
-/// the services it did not scan.
-pub fn evaluate<'a>(findings: &'a [Finding], inventory: &'a Inventory) -> Vec<FrameworkResult<'a>> {
-    evaluate_frameworks(frameworks(), findings, inventory)
+/// Evaluates every framework over a snapshot's findings (muted ones included, marked), the policy they were
+/// judged under, its coverage gaps and the services it did not scan.
+pub fn evaluate<'a>(
+    findings: &'a [Finding],
+    settings: &Settings,
+    inventory: &'a Inventory,
+) -> Vec<FrameworkResult<'a>> {
+    evaluate_frameworks(frameworks(), findings, settings, inventory)
 }
 
 pub fn evaluate_frameworks<'a>(
     frameworks: &'a [Framework],
     findings: &'a [Finding],
+    settings: &Settings,
     inventory: &'a Inventory,
 ) -> Vec<FrameworkResult<'a>> {
     let mut by_rule: HashMap<&str, Vec<&Finding>> = HashMap::new();
@@ -163,7 +169,11 @@ pub fn evaluate_frameworks<'a>(
         .iter()
         .map(|framework| FrameworkResult {
             framework,
-            controls: framework.controls.iter().map(|control| evaluate_control(control, &by_rule, inventory)).collect(),
+            controls: framework
+                .controls
+                .iter()
+                .map(|control| evaluate_control(control, &by_rule, settings, inventory))
+                .collect(),
         })
         .collect()
 }
@@ -171,6 +181,7 @@ pub fn evaluate_frameworks<'a>(
 fn evaluate_control<'a>(
     control: &'a Control,
     by_rule: &HashMap<&str, Vec<&'a Finding>>,
+    settings: &Settings,
     inventory: &'a Inventory,
 ) -> ControlResult<'a> {
     let mut result = ControlResult {
@@ -207,6 +218,12 @@ fn evaluate_control<'a>(
                 result.failing.push(finding);
             }
         }
+    }
+    // A rule that only judges what the policy file configures passes vacuously without it: not evaluated.
+    if let Some(missing) = control.requires.iter().find(|r| !r.configured_in(settings)) {
+        result.status = Status::NotEvaluated;
+        result.reason = format!("the policy file sets no {}", missing.table());
+        return result;
     }
     // A finding is conclusive whatever else could not be read; only a pass needs the whole picture.
     if !result.failing.is_empty() {

@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::analyze::settings::Settings;
 use crate::finding::{Details, Evidence, Muted};
 use crate::inventory::ErrorKind;
 use crate::rules::find_rule;
@@ -56,7 +57,7 @@ fn seen(coverage: &[CoverageRecord]) -> Inventory {
 
 fn status_of(findings: &[Finding], coverage: &[CoverageRecord], control: &str) -> (Status, String) {
     let inventory = seen(coverage);
-    let results = evaluate(findings, &inventory);
+    let results = evaluate(findings, Settings::builtin(), &inventory);
     let cis = results.iter().find(|r| r.framework.id == "cis-aws-3.0").unwrap();
     let result = cis.control(control).unwrap();
     (result.status, result.reason.clone())
@@ -120,7 +121,7 @@ fn a_coverage_gap_stops_a_pass_but_not_a_fail_and_a_recovered_gap_stops_nothing(
 #[test]
 fn a_service_the_snapshot_predates_is_not_evaluated_rather_than_passed() {
     let inventory = Inventory { unscanned: vec!["sns"], ..Inventory::default() };
-    let results = evaluate(&[], &inventory);
+    let results = evaluate(&[], Settings::builtin(), &inventory);
     let fsbp = results.iter().find(|r| r.framework.id == "aws-fsbp").unwrap();
     let sns = fsbp.control("SNS.1").unwrap();
     assert_eq!(sns.status, Status::NotEvaluated);
@@ -143,7 +144,7 @@ fn one_rule_split_across_controls_by_its_evidence() {
 fn resource_globs_split_one_rule_between_rest_and_http_stages() {
     let fsbp = |findings: &[Finding], id: &str| {
         let nothing_missed = Inventory::default();
-        let results = evaluate(findings, &nothing_missed);
+        let results = evaluate(findings, Settings::builtin(), &nothing_missed);
         results.iter().find(|r| r.framework.id == "aws-fsbp").unwrap().control(id).unwrap().status
     };
     let http = [finding("apigw-stage-no-logging", "arn:aws:apigateway:us-east-1::/apis/a1/stages/prod", &[])];
@@ -163,7 +164,7 @@ fn manual_outside_and_unchecked_controls_say_why_and_do_not_count_in_the_score()
 
     let findings = [finding("iam-user-console-no-mfa", "arn:aws:iam::1:user/bob", &[])];
     let nothing_missed = Inventory::default();
-    let results = evaluate(&findings, &nothing_missed);
+    let results = evaluate(&findings, Settings::builtin(), &nothing_missed);
     let cis = results.iter().find(|r| r.framework.id == "cis-aws-3.0").unwrap();
     let evaluated = cis.controls.iter().filter(|c| c.status.evaluated()).count();
     let expected = ((evaluated - 1) as f64 * 1000.0 / evaluated as f64).round() / 10.0;
@@ -186,7 +187,7 @@ fn changes_list_each_control_whose_status_moved_in_framework_order() {
         finding("iam-access-key-not-rotated", bob, &[]),
     ];
     let summarize = |findings: &[Finding]| -> Vec<ComplianceSummary> {
-        evaluate(findings, &Inventory::default())
+        evaluate(findings, Settings::builtin(), &Inventory::default())
             .iter()
             .filter(|r| r.framework.id == "cis-aws-3.0")
             .map(|r| r.summary())
@@ -239,4 +240,19 @@ fn control_ids_order_as_their_frameworks_number_them() {
     let mut ids = vec!["1.10", "IAM.21", "1.2", "IAM.3", "25(1)", "5(1)(e)", "32(1)(a)", "4.16", "4.2"];
     ids.sort_by_key(|id| framework::control_order(id));
     assert_eq!(ids, ["1.2", "1.10", "4.2", "4.16", "5(1)(e)", "25(1)", "32(1)(a)", "IAM.3", "IAM.21"]);
+}
+
+#[test]
+fn a_control_judged_by_a_policy_the_file_does_not_set_is_not_evaluated() {
+    let gdpr = |settings: &Settings| {
+        let nothing_missed = Inventory::default();
+        let results = evaluate(&[], settings, &nothing_missed);
+        let gdpr = results.iter().find(|r| r.framework.id == "gdpr").unwrap();
+        let control = gdpr.control("44").unwrap();
+        (control.status, control.reason.clone())
+    };
+    assert_eq!(gdpr(Settings::builtin()), (Status::NotEvaluated, "the policy file sets no [policy.residency]".into()));
+    let mut residency = Settings::default();
+    residency.residency.allowed.insert("personal".into(), vec!["eu-west-1".into()]);
+    assert_eq!(gdpr(&residency).0, Status::Pass);
 }

@@ -21,6 +21,13 @@ fn a_policy_reads_into_the_settings_and_keeps_the_defaults_it_does_not_set() {
     assert_eq!(s.thresholds.log_retention_max_days, Some(400));
     assert_eq!(s.thresholds.role_unused_days, 90, "unset thresholds keep the built-in values");
     assert_eq!(s.severity_of("iam-role-unused", Severity::Low), Severity::Medium);
+    let residency = settings(
+        "[policy.residency]\ntag_key = \"classification\"\npersonal = [\"eu-west-1\"]\n\n[[policy.required_tags]]\nkind = \"lambda_function\"\nkeys = [\"owner\", \"team\"]\n",
+    );
+    assert_eq!(residency.residency.tag_key, "classification");
+    assert_eq!(residency.residency.allowed["personal"], ["eu-west-1"]);
+    assert_eq!(residency.required_tags[0].keys, ["owner", "team"]);
+    assert_eq!(Settings::default().residency.tag_key, "data-classification", "the tag read by default");
     assert!(!s.runs("apigw-stage-no-waf") && s.runs("iam-role-unused"));
     // Mutes alone are a policy file too, with the built-in settings.
     let mutes_only = parse("[[mute]]\nrule = \"iam-role-unused\"\nreason = \"r\"\n", "stance.toml").unwrap();
@@ -53,6 +60,26 @@ fn every_problem_names_the_line_and_what_was_expected() {
         ),
         ("[policy]\nthreshold = 3\n", "stance.toml:2: unknown field `threshold`"),
         ("[policie]\n", "stance.toml:1: unknown field `policie`"),
+        (
+            "[policy.residency]\npersonal = [\"eu-west-1\", \"mars-north-1x\"]\n",
+            "stance.toml:2: [policy.residency] personal: ",
+        ),
+        (
+            "[policy.residency]\ntag_key = 7\n",
+            "stance.toml:2: [policy.residency] tag_key: expected a tag key (a string), found integer",
+        ),
+        (
+            "[policy.residency]\npersonal = []\n",
+            "stance.toml:2: [policy.residency] personal: expected the regions allowed",
+        ),
+        (
+            "[[policy.required_tags]]\nkind = \"lambda\"\nkeys = [\"owner\"]\n",
+            "stance.toml:1: [[policy.required_tags]]: unknown kind `lambda` (expected one of iam_user",
+        ),
+        (
+            "[[policy.required_tags]]\nkind = \"iam_role\"\nkeys = []\n",
+            "stance.toml:1: [[policy.required_tags]] iam_role: `keys` must name at least one tag key",
+        ),
     ];
     for (text, expected) in cases {
         let error = refused(text);

@@ -30,6 +30,9 @@ pub struct RestApi {
     /// `HEADER` or `AUTHORIZER`.
     pub api_key_source: Option<String>,
     pub disable_execute_api_endpoint: bool,
+    /// Its tags, as the listing gives them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// `None` when they could not be listed (likewise below).
     pub resources: Option<Vec<RestResource>>,
     pub authorizers: Option<Vec<Authorizer>>,
@@ -173,6 +176,9 @@ pub struct HttpApi {
     pub api_key_selection_expression: Option<String>,
     pub cors: Option<Cors>,
     pub created_date: Option<Timestamp>,
+    /// Its tags, as the listing gives them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     pub routes: Option<Vec<Route>>,
     pub integrations: Option<Vec<HttpIntegration>>,
     pub authorizers: Option<Vec<Authorizer>>,

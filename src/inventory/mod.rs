@@ -14,11 +14,13 @@ pub mod lambda;
 pub mod logs;
 mod policy;
 mod redact;
+pub mod regions;
 pub mod secretsmanager;
 pub mod service;
 pub mod sns;
 pub mod sqs;
 pub mod ssm;
+pub mod tags;
 
 pub use coverage::{CoverageRecord, ErrorKind, FELL_BACK};
 pub use policy::PolicyDocument;
@@ -126,6 +128,8 @@ macro_rules! services {
             sns: sns::SnsInventory => Regional, "sns", aws_sdk_sns;
             sqs: sqs::SqsInventory => Regional, "sqs", aws_sdk_sqs;
             eventbridge: eventbridge::EventsInventory => Regional, "eventbridge", aws_sdk_eventbridge;
+            // Last: its drift adds the tags to the resources the services before it indexed.
+            tagging: tags::TagInventory => Regional, "governance", aws_sdk_resourcegroupstagging;
         }
     };
 }
@@ -166,6 +170,69 @@ macro_rules! inventory {
 services!(inventory);
 
 impl Inventory {
+    /// Every resource a policy can require tags of, with its tags: IAM principals', secrets' and APIs' from
+    /// their own listings, the rest from the Tagging API (or the per-service calls that replaced it).
+    pub fn taggable(&self) -> Vec<tags::Taggable<'_>> {
+        use tags::Taggable;
+        let mut out = Vec::new();
+        for user in self.iam.users.values() {
+            out.push(Taggable { kind: "iam_user", arn: &user.arn, region: "global", tags: Some(&user.tags) });
+        }
+        for role in self.iam.roles.values() {
+            out.push(Taggable { kind: "iam_role", arn: &role.arn, region: "global", tags: Some(&role.tags) });
+        }
+        for api in self.apigateway.apis.values() {
+            out.push(Taggable { kind: "rest_api", arn: &api.arn, region: &api.region, tags: Some(&api.tags) });
+        }
+        for api in self.apigatewayv2.apis.values() {
+            out.push(Taggable { kind: "http_api", arn: &api.arn, region: &api.region, tags: Some(&api.tags) });
+        }
+        for secret in self.secretsmanager.secrets.values() {
+            out.push(Taggable { kind: "secret", arn: &secret.arn, region: &secret.region, tags: Some(&secret.tags) });
+        }
+        for f in self.lambda.functions.values() {
+            out.push(Taggable {
+                kind: "lambda_function",
+                arn: &f.arn,
+                region: &f.region,
+                tags: self.tagging.of(&f.arn, &f.region),
+            });
+        }
+        for k in self.kms.keys.values().filter(|k| k.is_customer_managed()) {
+            out.push(Taggable {
+                kind: "kms_key",
+                arn: &k.arn,
+                region: &k.region,
+                tags: self.tagging.of(&k.arn, &k.region),
+            });
+        }
+        for t in self.sns.topics.values() {
+            out.push(Taggable {
+                kind: "sns_topic",
+                arn: &t.arn,
+                region: &t.region,
+                tags: self.tagging.of(&t.arn, &t.region),
+            });
+        }
+        for q in self.sqs.queues.values() {
+            out.push(Taggable {
+                kind: "sqs_queue",
+                arn: &q.arn,
+                region: &q.region,
+                tags: self.tagging.of(&q.arn, &q.region),
+            });
+        }
+        for g in self.logs.groups.values() {
+            out.push(Taggable {
+                kind: "log_group",
+                arn: &g.arn,
+                region: &g.region,
+                tags: self.tagging.of(&g.arn, &g.region),
+            });
+        }
+        out
+    }
+
     /// A scan with no coverage gaps saw everything it looked for.
     pub fn is_complete(&self) -> bool {
         self.coverage.is_empty()

@@ -41,6 +41,17 @@ pub enum QueueEncryption {
     SqsManaged,
 }
 
+impl Queue {
+    /// The queue's URL as AWS writes it, from its ARN (`arn:PARTITION:sqs:REGION:ACCOUNT:NAME`): the calls
+    /// that take a URL accept it from any endpoint.
+    pub fn url(&self) -> String {
+        let mut parts = self.arn.split(':').skip(1);
+        let (partition, _, region, account) = (parts.next(), parts.next(), parts.next(), parts.next());
+        let suffix = if partition == Some("aws-cn") { "amazonaws.com.cn" } else { "amazonaws.com" };
+        format!("https://sqs.{}.{suffix}/{}/{}", region.unwrap_or(&self.region), account.unwrap_or_default(), self.name)
+    }
+}
+
 impl ServiceFacts for SqsInventory {
     fn resource_count(&self) -> usize {
         self.queues.len()

@@ -213,6 +213,7 @@ impl Fixture {
             created_date: days_ago(30),
             resource_policy: None,
             api_key_source: None,
+            tags: Default::default(),
             disable_execute_api_endpoint: false,
             resources: Some(vec![RestResource {
                 id: "r1".into(),
@@ -292,6 +293,7 @@ impl Fixture {
             api_key_selection_expression: None,
             cors: None,
             created_date: None,
+            tags: Default::default(),
             routes: Some(
                 routes
                     .iter()
@@ -667,6 +669,19 @@ impl Fixture {
             .find(|r| r.name == name)
             .expect("rule added first");
         edit(rule);
+        self
+    }
+
+    /// Tags `arn` as the Tagging API would list it.
+    pub fn tag(mut self, arn: &str, tags: &[(&str, &str)]) -> Self {
+        let tags = tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        self.inventory.tagging.resources.insert(arn.to_owned(), tags);
+        self
+    }
+
+    /// The regions whose tags were listed in full.
+    pub fn tags_listed(mut self, regions: &[&str]) -> Self {
+        self.inventory.tagging.listed_regions = regions.iter().map(|r| (*r).to_owned()).collect();
         self
     }
 

@@ -7,6 +7,7 @@ mod credentials;
 mod events;
 #[cfg(test)]
 pub(crate) mod fixture;
+mod governance;
 mod iam_permissions;
 pub use iam_permissions::escalation_methods;
 mod iam_trust;

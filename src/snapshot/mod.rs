@@ -67,7 +67,8 @@ impl Snapshot {
     /// before compliance was recorded, evaluated now from its findings and coverage.
     pub fn compliance(&self) -> std::borrow::Cow<'_, [crate::compliance::ComplianceSummary]> {
         if self.analysis.compliance.is_empty() {
-            let results = crate::compliance::evaluate(&self.analysis.findings, &self.inventory);
+            let results =
+                crate::compliance::evaluate(&self.analysis.findings, &self.analysis.policy.settings, &self.inventory);
             std::borrow::Cow::Owned(results.iter().map(|r| r.summary()).collect())
         } else {
             std::borrow::Cow::Borrowed(&self.analysis.compliance)

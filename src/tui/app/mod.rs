@@ -233,7 +233,11 @@ pub struct ControlRow {
 }
 
 fn compliance_rows(snapshot: &Snapshot) -> Vec<FrameworkRow> {
-    let results = crate::compliance::evaluate(&snapshot.analysis.findings, &snapshot.inventory);
+    let results = crate::compliance::evaluate(
+        &snapshot.analysis.findings,
+        &snapshot.analysis.policy.settings,
+        &snapshot.inventory,
+    );
     results
         .iter()
         .map(|result| FrameworkRow {
