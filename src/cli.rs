@@ -123,6 +123,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Print how custom rules are written and the resource view their conditions read (Markdown:
+        /// docs/custom-rules.md is this output).
+        #[arg(long, conflicts_with = "format")]
+        views: bool,
     },
     /// Print one rule's documentation: what it checks, what does not trigger it, how to fix it.
     Explain {
@@ -206,6 +210,11 @@ pub struct ScanArgs {
     /// tags (docs/compliance.md); default `stance.toml` in the current directory, if it exists.
     #[arg(long = "policy", visible_alias = "mutes", value_name = "FILE")]
     pub mutes: Option<PathBuf>,
+
+    /// A directory of custom rules: every `*.toml` file in it holds `[[rule]]` entries (docs/custom-rules.md),
+    /// run with the policy file's own. A rule that does not check out stops the scan before any AWS call.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
 
     /// Evaluate time-based checks at this instant (RFC 3339) instead of now, for reproducible results.
     #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]

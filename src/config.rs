@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::analyze::settings::{RequiredTags, Settings, Thresholds};
+use crate::analyze::settings::{CustomRule, RequiredTags, Settings, Thresholds};
 use crate::finding::Severity;
 use crate::mutes::{Mute, MuteError, line_of};
 use crate::rules::find_rule;
@@ -60,10 +60,132 @@ impl Default for PolicyRecord {
     }
 }
 
+/// What every custom rule's id starts with: it can never collide with a built-in rule.
+pub const CUSTOM_PREFIX: &str = "custom-";
+
 #[derive(Deserialize)]
 struct RawFile {
     #[serde(default)]
     policy: Option<toml::Spanned<RawPolicy>>,
+    #[serde(default)]
+    rule: Vec<toml::Spanned<RawRule>>,
+}
+
+/// A file of `--rules DIR`: custom rules only.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRulesFile {
+    #[serde(default)]
+    rule: Vec<toml::Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    title: String,
+    severity: String,
+    kind: String,
+    condition: String,
+    remediation: String,
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    controls: Vec<String>,
+}
+
+/// Checks custom rules read from `text` (`path` names it), refusing one that does not parse, reads a field
+/// its kind's view lacks, or names an unknown control.
+fn custom_rules(
+    text: &str,
+    path: &str,
+    raw: Vec<toml::Spanned<RawRule>>,
+    known: &[CustomRule],
+) -> Result<Vec<CustomRule>, MuteError> {
+    let mut rules: Vec<CustomRule> = Vec::new();
+    for entry in raw {
+        let line = line_of(text, entry.span().start);
+        let raw = entry.into_inner();
+        let error = |message: String| MuteError {
+            path: path.to_owned(),
+            line,
+            message: format!("rule `{}`: {message}", raw.id),
+        };
+        let kebab = raw.id.len() > CUSTOM_PREFIX.len()
+            && raw.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !raw.id.starts_with(CUSTOM_PREFIX) || !kebab {
+            return Err(error(format!("a custom rule's id is kebab-case and starts with `{CUSTOM_PREFIX}`")));
+        }
+        if rules.iter().chain(known).any(|r| r.id == raw.id) {
+            return Err(error("declared twice".into()));
+        }
+        let severity: Severity = raw.severity.parse().map_err(error)?;
+        let kinds = crate::inventory::tags::TAGGABLE_KINDS;
+        if !kinds.contains(&raw.kind.as_str()) {
+            return Err(error(format!("unknown kind `{}` (expected one of {})", raw.kind, kinds.join(", "))));
+        }
+        crate::rules::check_condition(&raw.kind, &raw.condition).map_err(error)?;
+        crate::rules::check_title(&raw.kind, &raw.title).map_err(error)?;
+        if raw.remediation.trim().is_empty() {
+            return Err(error("a custom rule needs a `remediation`".into()));
+        }
+        for claim in &raw.controls {
+            let known = claim.split_once(':').is_some_and(|(framework, control)| {
+                crate::compliance::frameworks()
+                    .iter()
+                    .any(|f| f.id == framework && f.controls.iter().any(|c| c.id == control))
+            });
+            if !known {
+                return Err(error(format!(
+                    "`controls` names `{claim}`: expected FRAMEWORK:CONTROL, such as gdpr:25(1)"
+                )));
+            }
+        }
+        rules.push(CustomRule {
+            id: raw.id.clone(),
+            title: raw.title.clone(),
+            severity,
+            kind: raw.kind.clone(),
+            condition: raw.condition.clone(),
+            remediation: raw.remediation.clone(),
+            references: raw.references.clone(),
+            controls: raw.controls.clone(),
+            source: format!("{path}:{line}"),
+        });
+    }
+    Ok(rules)
+}
+
+/// Reads every `*.toml` file of `dir` (in name order) as custom rules, and adds them to `config`.
+pub fn load_rules_dir(dir: &Path, config: &mut Config) -> Result<(), MuteError> {
+    let display = dir.display().to_string();
+    let unreadable = |e: std::io::Error| MuteError {
+        path: display.clone(),
+        line: 0,
+        message: format!("cannot read the directory: {e}"),
+    };
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    for file in files {
+        let path = file.display().to_string();
+        let text = std::fs::read_to_string(&file).map_err(|e| MuteError {
+            path: path.clone(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        let raw: RawRulesFile = toml::from_str(&text).map_err(|e| MuteError {
+            path: path.clone(),
+            line: e.span().map_or(1, |s| line_of(&text, s.start)),
+            message: e.message().replace('\n', " "),
+        })?;
+        let rules = custom_rules(&text, &path, raw.rule, &config.settings.custom_rules)?;
+        config.settings.custom_rules.extend(rules);
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -95,7 +217,10 @@ pub fn parse(text: &str, path: &str) -> Result<Config, MuteError> {
     let error = |at: usize, message: String| MuteError { path: path.to_owned(), line: line_of(text, at), message };
     let raw: RawFile =
         toml::from_str(text).map_err(|e| error(e.span().map_or(0, |s| s.start), e.message().replace('\n', " ")))?;
-    let mut settings = Settings::default();
+    let mut settings = Settings { custom_rules: custom_rules(text, path, raw.rule, &[])?, ..Settings::default() };
+    let custom_ids: Vec<String> = settings.custom_rules.iter().map(|r| r.id.clone()).collect();
+    let known_rule =
+        |id: String| -> Result<String, String> { if custom_ids.contains(&id) { Ok(id) } else { known_rule(id) } };
     if let Some(policy) = raw.policy {
         let policy = policy.into_inner();
         if let Some(thresholds) = policy.thresholds {

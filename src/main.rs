@@ -70,7 +70,11 @@ fn main() -> ExitCode {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Rules { format }) => list_rules(format),
+        Some(Command::Rules { views: true, .. }) => {
+            print!("{}", stance::rules::view::markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Rules { format, .. }) => list_rules(format),
         Some(Command::Explain { rule_id }) => explain(&rule_id),
     };
     match result {
@@ -139,13 +143,24 @@ fn mutes_path(file: Option<&str>) -> PathBuf {
 }
 
 /// The policy file (mutes and policy) to apply: `--mutes FILE`, else `stance.toml` here if it exists.
-fn load_policy_file(explicit: Option<&std::path::Path>) -> Result<stance::config::Config> {
+/// ... and the custom rules of `--rules DIR`.
+fn load_policy_file(
+    explicit: Option<&std::path::Path>,
+    rules: Option<&std::path::Path>,
+) -> Result<stance::config::Config> {
     let path = match explicit {
-        Some(path) => path.to_owned(),
-        None if std::path::Path::new("stance.toml").is_file() => PathBuf::from("stance.toml"),
-        None => return Ok(stance::config::Config::default()),
+        Some(path) => Some(path.to_owned()),
+        None if std::path::Path::new("stance.toml").is_file() => Some(PathBuf::from("stance.toml")),
+        None => None,
     };
-    stance::config::load(&path).map_err(|e| BadInput(e.to_string()).into())
+    let mut config = match path {
+        Some(path) => stance::config::load(&path).map_err(|e| BadInput(e.to_string()))?,
+        None => stance::config::Config::default(),
+    };
+    if let Some(dir) = rules {
+        stance::config::load_rules_dir(dir, &mut config).map_err(|e| BadInput(e.to_string()))?;
+    }
+    Ok(config)
 }
 
 /// The scanner `stance scan` and the TUI run: credentials, regions, concurrency, redaction key; with
@@ -196,7 +211,7 @@ async fn build_scanner(args: &ScanArgs) -> Result<(Scanner, Option<Arc<Recorder>
 
 async fn scan(args: ScanArgs) -> Result<ExitCode> {
     // A bad policy file is refused before any AWS call.
-    let config = load_policy_file(args.mutes.as_deref())?;
+    let config = load_policy_file(args.mutes.as_deref(), args.rules.as_deref())?;
     let (scanner, recorder) = build_scanner(&args).await?;
 
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -505,7 +520,7 @@ fn open(
 
 /// `stance` / `stance tui`: scan with the TUI showing progress, then the result; `--out` saves the snapshot.
 fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
-    let config = load_policy_file(args.mutes.as_deref())?;
+    let config = load_policy_file(args.mutes.as_deref(), args.rules.as_deref())?;
     if args.record.is_some() {
         anyhow::bail!("--record works with `stance scan`");
     }
@@ -599,7 +614,7 @@ fn demo(
     use stance::demo::{DemoState, snapshot};
     // The demo reads the policy file as a scan does, so a mute made in its TUI shows the next time too; the
     // demo account's own policy applies unless the file sets one.
-    let config = stance::demo::with_demo_policy(load_policy_file(mutes.as_deref())?);
+    let config = stance::demo::with_demo_policy(load_policy_file(mutes.as_deref(), None)?);
     let state = if month_later { DemoState::MonthLater } else { DemoState::Now };
     let warn_stale = |misses: &[stance::aws::cassette::RequestKey]| {
         if let Some(first) = misses.first() {

@@ -80,10 +80,13 @@ pub struct MuteError {
 struct RawFile {
     #[serde(default)]
     mute: Vec<toml::Spanned<RawMute>>,
-    /// The policy (`crate::config` reads it): only its being there is checked here.
+    /// The policy and the custom rules (`crate::config` reads them): only their being there is checked here.
     #[serde(default)]
     #[allow(dead_code)]
     policy: Option<toml::Value>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    rule: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -119,7 +122,10 @@ pub fn parse(text: &str, path: &str) -> Result<Vec<Mute>, MuteError> {
         if raw.rule.is_none() && raw.category.is_none() {
             return Err(error(line, "a mute needs a `rule` or a `category`".into()));
         }
-        if let Some(rule) = raw.rule.as_ref().filter(|r| find_rule(r).is_none()) {
+        // A custom rule's id (`custom-…`) is the policy file's to check: it may come from `--rules DIR`.
+        if let Some(rule) =
+            raw.rule.as_ref().filter(|r| find_rule(r).is_none() && !r.starts_with(crate::config::CUSTOM_PREFIX))
+        {
             return Err(error(line, format!("unknown rule `{rule}` (`stance rules` lists them)")));
         }
         let category = match &raw.category {

@@ -60,6 +60,7 @@ macro_rules! taxonomy {
             EventbridgeBusPublicPolicy => "eventbridge_bus_public_policy", "eventbridge", High, Link, events::BUS_PUBLIC_POLICY;
             DataResidencyViolation => "data_residency_violation", "governance", High, NotALink, governance::DATA_RESIDENCY_VIOLATION;
             ResourceMissingRequiredTag => "resource_missing_required_tag", "governance", Low, NotALink, governance::RESOURCE_MISSING_REQUIRED_TAG;
+            CustomRule => "custom_rule", "governance", Low, NotALink, custom::CUSTOM_RULES;
             AttackPathPublicApiToPrivilegedLambda => "attack_path_public_api_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_API_TO_PRIVILEGED_LAMBDA;
             AttackPathPublicEventToPrivilegedLambda => "attack_path_public_event_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_EVENT_TO_PRIVILEGED_LAMBDA;
         }

@@ -107,6 +107,17 @@ fn a_malformed_mutes_file_is_refused_with_its_line_before_any_aws_call() {
         assert!(stderr.contains("stance.toml:5: invalid type: string \"ninety\", expected i64"), "{stderr}");
         assert!(!dir.path().join("s.json").exists());
     }
+    // A custom rule in a --rules directory whose condition does not parse: its file, line and CEL error.
+    std::fs::remove_file(dir.path().join("stance.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let broken = "# mine\n[[rule]]\nid = \"custom-big\"\ntitle = \"t\"\nseverity = \"low\"\nkind = \"lambda_function\"\ncondition = 'resource.memory_mb >'\nremediation = \"r\"\n";
+    std::fs::write(dir.path().join("rules/limits.toml"), broken).unwrap();
+    let output = stance_in(dir.path(), &["scan", "--rules", "rules", "--out", "s.json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("rules/limits.toml:2: rule `custom-big`: the condition does not parse"), "{stderr}");
+    assert!(!dir.path().join("s.json").exists());
 }
 
 #[test]

@@ -83,6 +83,29 @@ pub struct RequiredTags {
     pub keys: Vec<String>,
 }
 
+/// A rule of the policy file's own (`[[rule]]`, or a file of `--rules DIR`): a CEL condition over the
+/// resource view of one kind (`rules::view`). Checked when the file is read (`crate::config`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomRule {
+    /// `custom-…`, kebab-case: a mute or `[policy.severity]` names it like any rule.
+    pub id: String,
+    /// The finding's title; `{field}` is replaced by the resource view's field.
+    pub title: String,
+    pub severity: Severity,
+    /// The resource kind it judges (`lambda_function`, `iam_role` …).
+    pub kind: String,
+    /// A CEL expression over `resource`; a finding where it is true.
+    pub condition: String,
+    pub remediation: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// The framework controls it evaluates (`gdpr:25(1)`, `aws-fsbp:Lambda.3`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
+    /// Where it is written: `stance.toml:12`.
+    pub source: String,
+}
+
 /// The `[policy]` table, as the analysis applies it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -97,6 +120,9 @@ pub struct Settings {
     pub residency: Residency,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_tags: Vec<RequiredTags>,
+    /// The policy file's own rules, run with the built-in ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_rules: Vec<CustomRule>,
 }
 
 impl Settings {

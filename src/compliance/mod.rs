@@ -172,13 +172,14 @@ pub fn evaluate_frameworks<'a>(
             controls: framework
                 .controls
                 .iter()
-                .map(|control| evaluate_control(control, &by_rule, settings, inventory))
+                .map(|control| evaluate_control(&framework.id, control, &by_rule, settings, inventory))
                 .collect(),
         })
         .collect()
 }
 
 fn evaluate_control<'a>(
+    framework: &str,
     control: &'a Control,
     by_rule: &HashMap<&str, Vec<&'a Finding>>,
     settings: &Settings,
@@ -192,7 +193,12 @@ fn evaluate_control<'a>(
         gaps: vec![],
         reason: String::new(),
     };
-    match control.evaluation {
+    // The policy file's custom rules that say they evaluate this control: with one, any control is evaluated.
+    let claim = format!("{framework}:{}", control.id);
+    let claimed: Vec<&crate::analyze::settings::CustomRule> =
+        settings.custom_rules.iter().filter(|r| r.controls.contains(&claim)).collect();
+    let evaluation = if claimed.is_empty() { control.evaluation } else { Evaluation::Rules };
+    match evaluation {
         Evaluation::Manual => {
             result.status = Status::Manual;
             result.reason = "cannot be checked through the API".into();
@@ -210,13 +216,17 @@ fn evaluate_control<'a>(
         }
         Evaluation::Rules => {}
     }
-    for rule in &control.rules {
-        for finding in by_rule.get(rule.as_str()).into_iter().flatten().filter(|f| control.covers(f)) {
-            if finding.muted.is_some() {
-                result.excepted.push(finding);
-            } else {
-                result.failing.push(finding);
-            }
+    let built_in = control
+        .rules
+        .iter()
+        .flat_map(|rule| by_rule.get(rule.as_str()).into_iter().flatten())
+        .filter(|f| control.covers(f));
+    let custom = claimed.iter().flat_map(|rule| by_rule.get(rule.id.as_str()).into_iter().flatten());
+    for finding in built_in.chain(custom) {
+        if finding.muted.is_some() {
+            result.excepted.push(finding);
+        } else {
+            result.failing.push(finding);
         }
     }
     // A rule that only judges what the policy file configures passes vacuously without it: not evaluated.
@@ -235,8 +245,14 @@ fn evaluate_control<'a>(
         result.reason = format!("the snapshot was made before stance scanned {service}");
         return result;
     }
+    let needs: Vec<&str> = control
+        .needs
+        .iter()
+        .map(String::as_str)
+        .chain(claimed.iter().filter_map(|r| crate::inventory::tags::service_of_kind(&r.kind)))
+        .collect();
     result.gaps =
-        inventory.coverage.iter().filter(|gap| !gap.recovered() && control.needs.contains(&gap.service)).collect();
+        inventory.coverage.iter().filter(|gap| !gap.recovered() && needs.contains(&gap.service.as_str())).collect();
     if let Some(first) = result.gaps.first() {
         result.status = Status::NotEvaluated;
         let more = match result.gaps.len() {

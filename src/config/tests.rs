@@ -154,3 +154,128 @@ fn the_recorded_policy_tells_policies_apart_by_content_not_by_file() {
     assert_eq!(builtin.sha256.len(), 64);
     assert_eq!(serde_json::to_value(&a.settings).unwrap()["thresholds"]["role_unused_days"], json!(30));
 }
+
+fn examples() -> Config {
+    let mut config = Config::default();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/custom-rules");
+    load_rules_dir(&dir, &mut config).unwrap_or_else(|e| panic!("{e}"));
+    config
+}
+
+fn custom_account() -> Fixture {
+    Fixture::new()
+        .role("app", lambda_trust(), &[], &[])
+        .function("orders-api", "app", |f| {
+            f.memory_mb = Some(512);
+            f.timeout_s = Some(30);
+        })
+        .function("Legacy_Job", "app", |f| {
+            f.memory_mb = Some(4096);
+            f.timeout_s = Some(900);
+        })
+        .function("image-resize", "app", |f| {
+            f.memory_mb = None;
+            f.timeout_s = None;
+        })
+        .tag(&function_arn("orders-api"), &[("owner", "orders-team")])
+        .tag(&function_arn("image-resize"), &[("owner", "")])
+        .tags_listed(&["us-east-1"])
+}
+
+#[test]
+fn the_three_example_rules_fire_on_their_target_and_not_on_a_look_alike() {
+    let config = examples();
+    let ids: Vec<&str> = config.settings.custom_rules.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["custom-function-name-convention", "custom-function-limits", "custom-function-owner"]);
+    let (analysis, _) = crate::assess::assess(&custom_account().inventory, now(), &config);
+    let fired = |rule: &str| -> Vec<String> {
+        let mut titles: Vec<String> =
+            analysis.findings.iter().filter(|f| f.rule_id == rule).map(|f| f.title.clone()).collect();
+        titles.sort();
+        titles
+    };
+    assert_eq!(
+        fired("custom-function-owner"),
+        ["Function Legacy_Job names no owner", "Function image-resize names no owner"]
+    );
+    assert_eq!(
+        fired("custom-function-limits"),
+        ["Function Legacy_Job exceeds the memory or timeout limit (4096 MB, 900 s)"],
+        "within the limits, and unknown limits, do not fire"
+    );
+    assert_eq!(fired("custom-function-name-convention"), ["Function Legacy_Job does not follow the naming convention"]);
+    // Like any finding: its own id in the fingerprint, its severity, remediation and evidence.
+    let limits = analysis.findings.iter().find(|f| f.rule_id == "custom-function-limits").unwrap();
+    assert_eq!(
+        limits.fingerprint,
+        crate::finding::fingerprint("custom-function-limits", &function_arn("Legacy_Job"), "")
+    );
+    assert_eq!((limits.severity, limits.category), (Severity::Medium, crate::finding::Category::CustomRule));
+    assert!(limits.remediation.contains("update-function-configuration"));
+    assert!(limits.evidence.details.get("defined_at").unwrap().as_str().unwrap().ends_with("memory-timeout.toml:3"));
+    // The control a rule says it evaluates fails with its finding.
+    let gdpr = analysis.compliance.iter().find(|c| c.framework == "gdpr").unwrap();
+    assert_eq!(gdpr.controls["30"], crate::compliance::Status::Fail);
+}
+
+#[test]
+fn a_custom_rule_is_muted_and_reweighted_by_its_id() {
+    let rules = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/custom-rules/owner-tag.toml"),
+    )
+    .unwrap();
+    let text = format!(
+        "{rules}\n[policy.severity]\ncustom-function-owner = \"high\"\n\n[[mute]]\nrule = \"custom-function-owner\"\nresource = \"*:function:image-resize\"\nreason = \"being retired\"\n"
+    );
+    let config = parse(&text, "stance.toml").unwrap_or_else(|e| panic!("{e}"));
+    let (analysis, report) = crate::assess::assess(&custom_account().inventory, now(), &config);
+    let owner: Vec<&crate::finding::Finding> =
+        analysis.findings.iter().filter(|f| f.rule_id == "custom-function-owner").collect();
+    assert_eq!(owner.len(), 2);
+    assert!(owner.iter().all(|f| f.severity == Severity::High));
+    assert_eq!(owner.iter().filter(|f| f.muted.is_some()).count(), 1);
+    assert_eq!(report.applied[0].findings, 1);
+}
+
+#[test]
+fn a_rule_that_does_not_check_out_is_refused_with_its_file_line_and_cel_error() {
+    let rule = |condition: &str, title: &str, extra: &str| {
+        format!(
+            "\n[[rule]]\nid = \"custom-x\"\ntitle = \"{title}\"\nseverity = \"low\"\nkind = \"lambda_function\"\ncondition = '{condition}'\nremediation = \"fix\"\n{extra}"
+        )
+    };
+    let cases = [
+        (rule("resource.memory_mb >", "t", ""), "stance.toml:2: rule `custom-x`: the condition does not parse: "),
+        (
+            rule("resource.memory > 1", "t", ""),
+            "stance.toml:2: rule `custom-x`: the condition reads `resource.memory`, which the lambda_function view does not have",
+        ),
+        (
+            rule("function.memory_mb > 1", "t", ""),
+            "stance.toml:2: rule `custom-x`: the condition names `function`; the only variable is `resource`",
+        ),
+        (
+            rule("resource.tags.exists(k, k == \"owner\")", "{owner}", ""),
+            "stance.toml:2: rule `custom-x`: the title names `{owner}`, which the lambda_function view does not have",
+        ),
+        (
+            rule("true", "t", "controls = [\"cis-aws-3.0:9.9\"]\n"),
+            "stance.toml:2: rule `custom-x`: `controls` names `cis-aws-3.0:9.9`: expected FRAMEWORK:CONTROL",
+        ),
+        (
+            rule("resource.retention_days == null", "t", ""),
+            "stance.toml:2: rule `custom-x`: the condition reads `resource.retention_days`, which the lambda_function view does not have",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = refused(&text);
+        assert!(error.starts_with(expected), "{text}\n  got      {error}\n  expected {expected}");
+        assert_eq!(error.lines().count(), 1, "{error}");
+    }
+    let bad_id = refused(
+        "[[rule]]\nid = \"owner-tag\"\ntitle = \"t\"\nseverity = \"low\"\nkind = \"lambda_function\"\ncondition = 'true'\nremediation = \"fix\"\n",
+    );
+    assert!(bad_id.contains("starts with `custom-`"), "{bad_id}");
+    // Macros bind their own variables: `k` is allowed inside exists().
+    assert!(parse(&rule("resource.tags.exists(k, k == \"owner\")", "{name}", ""), "stance.toml").is_ok());
+}

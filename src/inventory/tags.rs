@@ -57,6 +57,22 @@ pub const TAGGABLE_KINDS: &[&str] = &[
 
 static NO_TAGS: Tags = Tags::new();
 
+/// The service (its service-table name) that inventories resources of `kind`.
+pub fn service_of_kind(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "iam_user" | "iam_role" => "iam",
+        "lambda_function" => "lambda",
+        "rest_api" => "apigateway",
+        "http_api" => "apigatewayv2",
+        "secret" => "secretsmanager",
+        "kms_key" => "kms",
+        "sns_topic" => "sns",
+        "sqs_queue" => "sqs",
+        "log_group" => "logs",
+        _ => return None,
+    })
+}
+
 impl TagInventory {
     /// The tags this listing knows of `arn` in `region`: none when the region was listed and it is not there.
     pub fn of(&self, arn: &str, region: &str) -> Option<&Tags> {

@@ -4,11 +4,13 @@
 mod apigateway;
 mod cloudtrail;
 mod credentials;
+mod custom;
 mod events;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod governance;
 mod iam_permissions;
+pub use custom::{check_condition, check_title};
 pub use iam_permissions::escalation_methods;
 mod iam_trust;
 mod kms;
@@ -18,6 +20,7 @@ mod paths;
 pub mod registry;
 pub mod resource_policy;
 mod secrets;
+pub mod view;
 
 pub use crate::finding::{Category, Evidence, Finding, Link, Severity, fingerprint};
 pub use registry::{RULES, Registered, find_rule, markdown_reference};
@@ -59,6 +62,9 @@ pub struct Draft {
     pub path: Vec<String>,
     /// For attack paths: the scores of the findings chained.
     pub chain_of: Option<Vec<u8>>,
+    /// A custom rule's finding: its own id, severity, remediation and references, in place of the
+    /// registered rule's.
+    pub custom: Option<crate::analyze::settings::CustomRule>,
 }
 
 impl Draft {
@@ -77,6 +83,7 @@ impl Draft {
             risk: RiskInputs::default(),
             path: Vec::new(),
             chain_of: None,
+            custom: None,
         }
     }
     /// An account-level finding: on the account's root ARN (`arn:PARTITION:iam::ACCOUNT:root`), region
@@ -109,20 +116,31 @@ impl Emitter {
 
 fn finish(rule: &Registered, severity: Severity, draft: Draft) -> Finding {
     let meta = &rule.meta;
+    let (id, remediation, references): (String, std::borrow::Cow<'static, str>, Vec<std::borrow::Cow<'static, str>>) =
+        match &draft.custom {
+            Some(custom) => (
+                custom.id.clone(),
+                custom.remediation.clone().into(),
+                custom.references.iter().map(|r| r.clone().into()).collect(),
+            ),
+            None => {
+                (meta.id.to_owned(), meta.remediation.into(), meta.references.iter().map(|r| (*r).into()).collect())
+            }
+        };
     let (score, factors) = score::score(severity, &draft.risk, draft.chain_of.as_deref());
     Finding {
-        rule_id: meta.id.to_owned(),
+        fingerprint: fingerprint(&id, &draft.resource_arn, &draft.discriminator),
+        rule_id: id,
         category: rule.category,
         severity,
         score,
         factors,
-        fingerprint: fingerprint(meta.id, &draft.resource_arn, &draft.discriminator),
         resource_arn: draft.resource_arn,
         region: draft.region,
         title: draft.title,
         evidence: draft.evidence,
-        remediation: meta.remediation.into(),
-        references: meta.references.iter().map(|r| (*r).into()).collect(),
+        remediation,
+        references,
         path: draft.path,
         muted: None,
     }
@@ -137,9 +155,20 @@ pub fn run_rule(rule: &Registered, context: &Context<'_>, earlier: &[Finding]) -
             draft.risk.unaudited = context.unaudited_public_function(&draft.resource_arn, &draft.path);
         }
     }
-    // A severity the policy file sets scores the finding as if the taxonomy said so.
-    let severity = context.settings.severity_of(rule.meta.id, rule.severity());
-    emitter.drafts.into_iter().map(|d| finish(rule, severity, d)).collect()
+    // A severity the policy file sets scores the finding as if the taxonomy said so; a custom rule's own
+    // severity is its default.
+    emitter
+        .drafts
+        .into_iter()
+        .map(|d| {
+            let (id, default) = match &d.custom {
+                Some(custom) => (custom.id.as_str(), custom.severity),
+                None => (rule.meta.id, rule.severity()),
+            };
+            let severity = context.settings.severity_of(id, default);
+            finish(rule, severity, d)
+        })
+        .collect()
 }
 
 /// Runs every rule that is not an attack path, in registry order.
