@@ -29,5 +29,6 @@ shoot paths "$open" : p a t h s Enter
 shoot resources "$open" : r e s o u r c e s Enter
 shoot search "$open" / p a y m e n t s
 shoot help "$open" : f i n d i n g s Enter '?'
+shoot compliance "$open" : c o m p l i a n c e Enter Enter G
 shoot compare "./target/debug/stance open $work/before.json $work/after.json"
 echo "wrote $(ls assets/screens | wc -l) screens to assets/screens/" >&2

@@ -153,6 +153,15 @@ fn the_demo_in_tmux() {
     let detail = tmux.wait_for("Attack path");
     assert!(detail.contains("· detail") && detail.contains("Attack path"), "{detail}");
     assert!(detail.contains("Internet"), "the path starts at the internet:\n{detail}");
+    // The compliance view: the frameworks with their scores, then CIS's controls, some passing, some failing.
+    tmux.keys(&[":"]);
+    tmux.text("compliance");
+    tmux.keys(&["Enter"]);
+    let frameworks = tmux.wait_for("General Data Protection Regulation");
+    assert!(frameworks.contains("CIS AWS Foundations Benchmark 3.0.0"), "{frameworks}");
+    tmux.keys(&["Enter", "G"]);
+    let controls = tmux.wait_for("4.16");
+    assert!(controls.contains(" pass ") && controls.contains(" fail "), "some pass, some fail:\n{controls}");
     tmux.keys(&["q"]);
 
     let compare = Tmux::start(&format!("{} demo --compare; sleep 30", env!("CARGO_BIN_EXE_stance")), 100, 30);
