@@ -171,12 +171,7 @@ pub fn load_rules_dir(dir: &Path, config: &mut Config) -> Result<(), MuteError> 
         .collect();
     files.sort();
     for file in files {
-        let path = file.display().to_string();
-        let text = std::fs::read_to_string(&file).map_err(|e| MuteError {
-            path: path.clone(),
-            line: 0,
-            message: format!("cannot read: {e}"),
-        })?;
+        let (text, path) = crate::mutes::read(&file)?;
         let raw: RawRulesFile = toml::from_str(&text).map_err(|e| MuteError {
             path: path.clone(),
             line: e.span().map_or(1, |s| line_of(&text, s.start)),
@@ -327,12 +322,7 @@ fn check_thresholds(t: &Thresholds) -> Result<(), String> {
 
 /// Reads the policy file at `path`.
 pub fn load(path: &Path) -> Result<Config, MuteError> {
-    let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| MuteError {
-        path: display.clone(),
-        line: 0,
-        message: format!("cannot read: {e}"),
-    })?;
+    let (text, display) = crate::mutes::read(path)?;
     parse(&text, &display)
 }
 

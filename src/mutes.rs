@@ -245,13 +245,17 @@ pub fn remove(path: &Path, line: usize) -> Result<Vec<Mute>, MuteError> {
 }
 
 pub fn load(path: &Path) -> Result<Vec<Mute>, MuteError> {
-    let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| MuteError {
-        path: display.clone(),
-        line: 0,
-        message: format!("cannot read: {e}"),
-    })?;
+    let (text, display) = read(path)?;
     parse(&text, &display)
+}
+
+/// The text of a policy file and the name its errors give it.
+pub(crate) fn read(path: &Path) -> Result<(String, String), MuteError> {
+    let display = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((text, display)),
+        Err(e) => Err(MuteError { path: display, line: 0, message: format!("cannot read: {e}") }),
+    }
 }
 
 /// Marks the findings the mutes match (the first matching mute wins) and reports what applied and what

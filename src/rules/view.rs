@@ -147,11 +147,7 @@ pub fn view(inventory: &Inventory, resource: &Taggable<'_>) -> Value {
             })
         }),
         "iam_user" => inventory.iam.users.get(resource.arn).map(|u| {
-            let console = match &u.console_access {
-                crate::inventory::Observed::Present(_) => Some(true),
-                crate::inventory::Observed::Absent => Some(false),
-                crate::inventory::Observed::Unknown => None,
-            };
+            let console = known_presence(&u.console_access);
             let active = u.access_keys.as_ref().map(|keys| keys.iter().filter(|k| k.status == "Active").count());
             json!({
                 "path": u.path, "attached_policies": u.attached_policies.iter().map(|p| &p.arn).collect::<Vec<_>>(),
@@ -172,28 +168,25 @@ pub fn view(inventory: &Inventory, resource: &Taggable<'_>) -> Value {
             .groups
             .get(resource.arn)
             .map(|g| json!({ "retention_days": g.retention_days, "kms_key": g.kms_key_id })),
-        "sns_topic" => inventory.sns.topics.get(resource.arn).map(|t| {
-            let encrypted = match &t.kms_key {
-                crate::inventory::Observed::Present(_) => Some(true),
-                crate::inventory::Observed::Absent => Some(false),
-                crate::inventory::Observed::Unknown => None,
-            };
-            json!({ "encrypted": encrypted })
-        }),
-        "sqs_queue" => inventory.sqs.queues.get(resource.arn).map(|q| {
-            let encrypted = match &q.encryption {
-                crate::inventory::Observed::Present(_) => Some(true),
-                crate::inventory::Observed::Absent => Some(false),
-                crate::inventory::Observed::Unknown => None,
-            };
-            json!({ "encrypted": encrypted })
-        }),
+        "sns_topic" => inventory.sns.topics.get(resource.arn).map(|t| json!({ "encrypted": known_presence(&t.kms_key) })),
+        "sqs_queue" => {
+            inventory.sqs.queues.get(resource.arn).map(|q| json!({ "encrypted": known_presence(&q.encryption) }))
+        }
         _ => None,
     };
     if let (Some(Value::Object(extra)), Some(object)) = (extra, view.as_object_mut()) {
         object.extend(extra);
     }
     view
+}
+
+/// Whether something is there: `None` when it could not be read.
+fn known_presence<T>(observed: &crate::inventory::Observed<T>) -> Option<bool> {
+    match observed {
+        crate::inventory::Observed::Present(_) => Some(true),
+        crate::inventory::Observed::Absent => Some(false),
+        crate::inventory::Observed::Unknown => None,
+    }
 }
 
 /// docs/custom-rules.md: how a custom rule is written, and the view's fields by kind.
