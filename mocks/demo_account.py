@@ -96,6 +96,7 @@ class EmulatorLayer:
         self.denied = denied
         self.disabled_regions = disabled_regions or set()
         self.lock = threading.Lock()
+        self.moto_lock = threading.Lock()
         self.requests = 0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -150,9 +151,13 @@ class EmulatorLayer:
                 return self._region_disabled(service, start_response, environ)
             if service in self.denied:
                 return self._access_denied(service, start_response, environ)
-            if cbor and cbor.group(1) in CBOR_SERVICES:
-                return self._cbor_via_json(environ, start_response, cbor.group(1), cbor.group(2))
-            return self.app(environ, start_response)
+            # moto's backends are not thread-safe (CloudTrail's DescribeTrails iterates every region's backend
+            # while another request creates one: "dictionary changed size during iteration"): one request at a
+            # time inside moto. The latency above is outside, so requests still overlap on the wire.
+            with self.moto_lock:
+                if cbor and cbor.group(1) in CBOR_SERVICES:
+                    return self._cbor_via_json(environ, start_response, cbor.group(1), cbor.group(2))
+                return self.app(environ, start_response)
         finally:
             with self.lock:
                 self.in_flight -= 1
