@@ -68,7 +68,7 @@ fn rest_api(api: &aws_sdk_apigateway::types::RestApi, region: &str) -> Option<Re
         resource_policy: api.policy().filter(|p| !p.trim().is_empty()).map(PolicyDocument::parse),
         api_key_source: api.api_key_source().map(|s| s.as_str().to_owned()),
         disable_execute_api_endpoint: api.disable_execute_api_endpoint(),
-        tags: api.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+        tags: super::tagging::tag_map(api.tags()),
         resources: None,
         authorizers: None,
         stages: None,

@@ -68,7 +68,7 @@ fn http_api(api: &aws_sdk_apigatewayv2::types::Api, region: &str) -> Option<Http
             allow_credentials: c.allow_credentials(),
         }),
         created_date: api.created_date().and_then(timestamp),
-        tags: api.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+        tags: super::tagging::tag_map(api.tags()),
         routes: None,
         integrations: None,
         authorizers: None,

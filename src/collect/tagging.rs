@@ -51,6 +51,12 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, at: &Location<'_>) -> Ta
     }
 }
 
+/// Tags as the SDK gives them in a map (Lambda, SQS, CloudWatch Logs, API Gateway), as the inventory keeps
+/// them.
+pub(crate) fn tag_map(tags: Option<&std::collections::HashMap<String, String>>) -> Tags {
+    tags.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+}
+
 /// The ARN as the inventory keys the resource: a log group without the `:*` some listings append.
 fn canonical(arn: &str) -> String {
     arn.strip_suffix(":*").unwrap_or(arn).to_owned()
@@ -89,8 +95,7 @@ pub(crate) async fn per_service(
         reads.push(Box::pin(async move {
             let out =
                 ctx.fetch(call("lambda", "ListTags", &arn), clients.lambda.list_tags().resource(&arn).send()).await;
-            let tags = out
-                .map(|o| o.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default());
+            let tags = out.map(|o| tag_map(o.tags()));
             (arn, tags)
         }));
     }
@@ -106,8 +111,7 @@ pub(crate) async fn per_service(
             let out = ctx
                 .fetch(call("sqs", "ListQueueTags", &arn), clients.sqs.list_queue_tags().queue_url(url).send())
                 .await;
-            let tags = out
-                .map(|o| o.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default());
+            let tags = out.map(|o| tag_map(o.tags()));
             (arn, tags)
         }));
     }
@@ -129,8 +133,7 @@ pub(crate) async fn per_service(
         reads.push(Box::pin(async move {
             let request = clients.logs.list_tags_for_resource().resource_arn(&arn).send();
             let out = ctx.fetch(call("logs", "ListTagsForResource", &arn), request).await;
-            let tags = out
-                .map(|o| o.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default());
+            let tags = out.map(|o| tag_map(o.tags()));
             (arn, tags)
         }));
     }

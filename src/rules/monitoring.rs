@@ -24,15 +24,15 @@ pub static LOGS_RETENTION_UNSET: Rule = Rule {
         let thresholds = &cx.settings.thresholds;
         let (min, max) = (thresholds.log_retention_min_days, thresholds.log_retention_max_days);
         // What is wrong with a group's retention, if anything: for ever, past the maximum, under the minimum.
-        let problem = |retention: Option<i64>| match retention {
-            None => Some("keeps its events for ever".to_owned()),
-            Some(days) if max.is_some_and(|max| days > max) => {
-                Some(format!("keeps its events {days} days, more than the policy's {} days", max.unwrap_or(days)))
+        let problem = |retention: Option<i64>| match (retention, min, max) {
+            (None, _, _) => Some("keeps its events for ever".to_owned()),
+            (Some(days), _, Some(max)) if days > max => {
+                Some(format!("keeps its events {days} days, more than the policy's {max} days"))
             }
-            Some(days) if min.is_some_and(|min| days < min) => {
-                Some(format!("keeps its events {days} days, fewer than the policy's {} days", min.unwrap_or(days)))
+            (Some(days), Some(min), _) if days < min => {
+                Some(format!("keeps its events {days} days, fewer than the policy's {min} days"))
             }
-            Some(_) => None,
+            _ => None,
         };
         let flagged: Vec<_> = cx
             .inventory
