@@ -22,6 +22,12 @@ Accounts:
          ages, a mix of sound and risky configuration: every finding category and its look-alikes,
          as listed in mocks/demo-expected.json
   large  the scan benchmark: 500 functions, 800 roles, 100 REST APIs (plus the demo account)
+  org    the demo organization (mocks/demo_org.py): a management account and three members in two OUs
+  org-bench N  (with --org-accounts N) an organization of N member accounts, each a small estate, for the
+         organization benchmark
+
+  --deny-assume ACCOUNT  sts:AssumeRole into any role of ACCOUNT is refused with AccessDenied, as AWS refuses a
+                         role whose trust does not admit the caller (moto does not evaluate trust policies)
 """
 
 from __future__ import annotations
@@ -92,6 +98,7 @@ class EmulatorLayer:
 
     def __init__(self, app, latency_ms: int, denied: set[str], disabled_regions: set[str] | None = None):
         self.app = app
+        self.denied_assume: set[str] = set()
         self.latency = latency_ms / 1000.0
         self.denied = denied
         self.disabled_regions = disabled_regions or set()
@@ -151,6 +158,9 @@ class EmulatorLayer:
                 return self._region_disabled(service, start_response, environ)
             if service in self.denied:
                 return self._access_denied(service, start_response, environ)
+            if service == "sts" and operation == "AssumeRole" and self._assumes_into(environ) in self.denied_assume:
+                message = "User is not authorized to perform: sts:AssumeRole (simulated: the role's trust does not admit the caller)"
+                return self._error(service, start_response, "AccessDenied", "AccessDenied", message, environ)
             # moto's backends are not thread-safe (CloudTrail's DescribeTrails iterates every region's backend
             # while another request creates one: "dictionary changed size during iteration"): one request at a
             # time inside moto. The latency above is outside, so requests still overlap on the wire.
@@ -171,6 +181,13 @@ class EmulatorLayer:
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)
         found = re.search(rb"Action=([A-Za-z]+)", body)
+        return found.group(1).decode() if found else None
+
+    @staticmethod
+    def _assumes_into(environ) -> str | None:
+        """The account of the role an AssumeRole request asks for (the body was already buffered)."""
+        body = environ["wsgi.input"].getvalue() if isinstance(environ["wsgi.input"], io.BytesIO) else b""
+        found = re.search(rb"RoleArn=arn%3Aaws%3Aiam%3A%3A(\d{12})%3A", body)
         return found.group(1).decode() if found else None
 
     def _cbor_via_json(self, environ, start_response, target: str, operation: str):
@@ -304,13 +321,29 @@ def lambda_zip() -> bytes:
 
 
 class Seeder:
-    def __init__(self, endpoint: str):
+    def __init__(self, endpoint: str, credentials: dict | None = None):
         self.endpoint = endpoint
         self.config = Config(retries={"max_attempts": 1})
         self.zip = lambda_zip()
+        # Another account's: the keys of a role assumed in it.
+        self.credentials = credentials or {}
 
     def client(self, service: str, region: str = "us-east-1", **kwargs):
-        return boto3.client(service, region_name=region, endpoint_url=self.endpoint, config=self.config, **kwargs)
+        return boto3.client(
+            service, region_name=region, endpoint_url=self.endpoint, config=self.config, **self.credentials, **kwargs
+        )
+
+    def in_account(self, account: str) -> "Seeder":
+        """A seeder acting in `account` through its organization member role (this one, for our own)."""
+        if account == ACCOUNT:
+            return self
+        role = f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+        keys = self.client("sts").assume_role(RoleArn=role, RoleSessionName="seed")["Credentials"]
+        return Seeder(self.endpoint, {
+            "aws_access_key_id": keys["AccessKeyId"],
+            "aws_secret_access_key": keys["SecretAccessKey"],
+            "aws_session_token": keys["SessionToken"],
+        })
 
     # ---- IAM -------------------------------------------------------------------------------------------------
     def role(self, name: str, trust: dict, *, managed=(), inline: dict | None = None, path="/") -> str:
@@ -1117,7 +1150,9 @@ def main() -> int:
     serve = sub.add_parser("serve", help="start moto, seed it, serve until stdin closes")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    serve.add_argument("--account", choices=("demo", "large", "huge", "empty"), default="demo")
+    serve.add_argument("--account", choices=("demo", "large", "huge", "empty", "org", "org-bench"), default="demo")
+    serve.add_argument("--org-accounts", type=int, default=20, help="org-bench: member accounts")
+    serve.add_argument("--deny-assume", action="append", default=[], metavar="ACCOUNT")
     serve.add_argument("--latency-ms", type=int, default=0)
     serve.add_argument("--deny", action="append", default=[], metavar="SERVICE")
     serve.add_argument("--disable-region", action="append", default=[], metavar="REGION")
@@ -1144,12 +1179,21 @@ def main() -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     started = time.monotonic()
-    if args.account != "empty":
+    if args.account == "org":
+        import demo_org
+
+        demo_org.seed_org(Seeder(endpoint).in_account)
+    elif args.account == "org-bench":
+        import demo_org
+
+        demo_org.seed_bench_org(Seeder(endpoint).in_account, args.org_accounts)
+    elif args.account != "empty":
         Seeder(endpoint).seed(args.account)
     # Latency and denials apply to the scanner, not to seeding.
     layer.latency = args.latency_ms / 1000.0
     layer.denied = set(args.deny)
     layer.disabled_regions = set(args.disable_region)
+    layer.denied_assume = set(args.deny_assume)
     layer.reset()
     print(f"seeded {args.account} account in {time.monotonic() - started:.1f}s", file=sys.stderr)
     print(f"READY {endpoint}", flush=True)

@@ -99,7 +99,26 @@ pub enum Command {
         history: Option<PathBuf>,
     },
     /// Print the least-privilege, read-only IAM policy stance needs to scan an account.
-    Policy,
+    Policy {
+        /// The two policies an organization scan needs: the management account's (Organizations reads and
+        /// sts:AssumeRole of the member role) and the member role's (the account scan).
+        #[arg(long)]
+        org: bool,
+        /// With --org: the member role's name, in the AssumeRole resource.
+        #[arg(long, value_name = "NAME", default_value = stance::collect::org::DEFAULT_MEMBER_ROLE)]
+        member_role: String,
+    },
+    /// Rebuild an organization directory's index (`org.json`) from its files, after sharded workers each
+    /// wrote theirs: runs the cross-account analysis over every account and rewrites the snapshots it changes.
+    ///
+    /// Exit status: 0; 3 when an account could not be scanned or has coverage gaps; 5 when a file cannot be read.
+    MergeIndex {
+        /// The directory `stance scan --org --out-dir` wrote.
+        dir: PathBuf,
+        /// Policy file, as the scan's [default: ./stance.toml if present].
+        #[arg(long = "policy", visible_alias = "mutes", value_name = "FILE")]
+        mutes: Option<PathBuf>,
+    },
     /// The bundled demo account, offline: recorded AWS responses replayed through the real collectors,
     /// analysis and TUI. Needs no credentials and no network.
     Demo {
@@ -224,6 +243,42 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<stance::rules::Severity>,
 
+    /// Scan every account of the AWS Organization (run from the management account or a delegated
+    /// administrator): the caller's account with its own credentials, the others through --member-role.
+    /// Needs --out-dir. An account whose role cannot be assumed is recorded and the scan goes on (exit 3).
+    #[arg(long, requires = "out_dir", conflicts_with = "out")]
+    pub org: bool,
+
+    /// With --org: the role assumed in each member account.
+    #[arg(long, value_name = "NAME", default_value = stance::collect::org::DEFAULT_MEMBER_ROLE, requires = "org")]
+    pub member_role: String,
+
+    /// With --org: the external id the member role's trust requires.
+    #[arg(long, value_name = "ID", requires = "org")]
+    pub member_external_id: Option<String>,
+
+    /// With --org: only these accounts (comma-separated or repeated).
+    #[arg(long, value_name = "ID", value_delimiter = ',', requires = "org", value_parser = parse_account_id)]
+    pub accounts: Vec<String>,
+
+    /// With --org: leave these accounts out.
+    #[arg(long, value_name = "ID", value_delimiter = ',', requires = "org", value_parser = parse_account_id)]
+    pub exclude_accounts: Vec<String>,
+
+    /// With --org: accounts scanned at once (each keeps its own --concurrency and retry partitions).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), requires = "org")]
+    pub account_concurrency: u16,
+
+    /// With --org: this worker's share of the accounts, K/N with K from 0 (`auto/N` reads K from
+    /// JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX). An account's shard depends on its id only; run
+    /// `stance merge-index DIR` when every worker is done.
+    #[arg(long, value_name = "K/N", requires = "org")]
+    pub shard: Option<String>,
+
+    /// With --org: the directory of the per-account snapshots (`ACCOUNT.json.zst`) and the index `org.json`.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
     /// Record every AWS response into this cassette (for `stance demo`; see scripts/record-demo.sh).
     /// Only with --endpoint-url: a cassette holds raw responses, environment values included, so it is
     /// made from emulated accounts only.
@@ -275,6 +330,14 @@ fn parse_endpoint_url(text: &str) -> Result<String, String> {
             Ok(text.to_owned())
         }
         _ => Err(format!("`{text}` is not an endpoint URL: expected http://HOST[:PORT] or https://HOST[:PORT]")),
+    }
+}
+
+fn parse_account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not an AWS account id (12 digits)"))
     }
 }
 

@@ -24,6 +24,7 @@ pub mod hostile_input;
 pub mod inventory;
 pub mod log_redaction;
 pub mod mutes;
+pub mod org;
 pub mod rules;
 pub mod score;
 pub mod snapshot;

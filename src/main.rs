@@ -62,14 +62,16 @@ fn main() -> ExitCode {
         Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
         Some(Command::Open { snapshot, new, history }) => open(&snapshot, new.as_deref(), history.as_deref()),
         Some(Command::Demo { compare, month_later, out, mutes }) => demo(compare, month_later, out, mutes, &runtime),
-        Some(Command::Policy) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&stance::collect::operations::least_privilege_policy())
-                    .unwrap_or_default()
-            );
+        Some(Command::Policy { org, member_role }) => {
+            let policy = if org {
+                stance::collect::operations::org_policies(&member_role)
+            } else {
+                stance::collect::operations::least_privilege_policy()
+            };
+            println!("{}", serde_json::to_string_pretty(&policy).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::MergeIndex { dir, mutes }) => merge_index(&dir, mutes.as_deref()),
         Some(Command::Rules { views: true, .. }) => {
             print!("{}", stance::rules::view::markdown());
             Ok(ExitCode::SUCCESS)
@@ -163,9 +165,9 @@ fn load_policy_file(
     Ok(config)
 }
 
-/// The scanner `stance scan` and the TUI run: credentials, regions, concurrency, redaction key; with
-/// `--record`, the recorder of its AWS conversation.
-async fn build_scanner(args: &ScanArgs) -> Result<(Scanner, Option<Arc<Recorder>>)> {
+/// The SDK configuration and scan options of `stance scan` and the TUI: credentials, regions, concurrency;
+/// with `--record`, the recorder of the AWS conversation.
+async fn scan_setup(args: &ScanArgs) -> Result<(aws_config::SdkConfig, ScanOptions, Option<Arc<Recorder>>)> {
     let recorder = args.record.as_ref().map(|_| Arc::new(Recorder::default()));
     let options = AwsOptions {
         profile: args.aws.profile.clone(),
@@ -196,22 +198,166 @@ async fn build_scanner(args: &ScanArgs) -> Result<(Scanner, Option<Arc<Recorder>
     } else {
         RegionSelection::Listed(args.regions.clone())
     };
-    let scanner = Scanner::new(
-        config,
-        ScanOptions {
-            regions,
-            concurrency: usize::from(args.concurrency),
-            as_of: args.as_of,
-            time_limit: args.aws.scan_timeout.map(Duration::from_secs),
-        },
-        redactor()?,
-    );
-    Ok((scanner, recorder))
+    let scan = ScanOptions {
+        regions,
+        concurrency: usize::from(args.concurrency),
+        as_of: args.as_of,
+        time_limit: args.aws.scan_timeout.map(Duration::from_secs),
+    };
+    Ok((config, scan, recorder))
+}
+
+/// The scanner `stance scan` and the TUI run, and with `--record` the recorder of its AWS conversation.
+async fn build_scanner(args: &ScanArgs) -> Result<(Scanner, Option<Arc<Recorder>>)> {
+    let (config, options, recorder) = scan_setup(args).await?;
+    Ok((Scanner::new(config, options, redactor()?), recorder))
+}
+
+/// `stance scan --org --out-dir DIR`: every selected account of the organization, one snapshot each, the
+/// cross-account analysis over all of them, and the index.
+async fn org_scan(args: ScanArgs, config: stance::config::Config) -> Result<ExitCode> {
+    use stance::collect::org::{OrgEvent, OrgScanOptions, OrgScanner};
+    let Some(out_dir) = args.out_dir.clone() else { anyhow::bail!("--org needs --out-dir DIR") };
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|text| stance::org::Shard::parse(text, |name| std::env::var(name).ok()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--shard {e}"))?;
+    let (base, scan_options, recorder) = scan_setup(&args).await?;
+    let options = OrgScanOptions {
+        member_role: args.member_role.clone(),
+        external_id: args.member_external_id.clone(),
+        accounts: args.accounts.clone(),
+        exclude: args.exclude_accounts.clone(),
+        account_concurrency: usize::from(args.account_concurrency),
+        shard,
+        scan: scan_options,
+    };
+    let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let mut scanner = OrgScanner::new(base, options, redactor()?).with_events(events);
+    // With --record: a cassette of each account's conversation beside the organization's.
+    let account_recorders: Arc<std::sync::Mutex<std::collections::BTreeMap<String, Arc<Recorder>>>> = Arc::default();
+    if recorder.is_some() {
+        let recorders = account_recorders.clone();
+        scanner = scanner.with_http_for(Arc::new(move |account: &str| {
+            let recorder = Arc::new(Recorder::default());
+            if let Ok(mut all) = recorders.lock() {
+                all.insert(account.to_owned(), recorder.clone());
+            }
+            Some(recording_client(stance::aws::https_client(), recorder))
+        }));
+    }
+    let progress = tokio::spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            match event {
+                OrgEvent::Organization { id, accounts, selected } => {
+                    eprintln!("Organization {id}: {accounts} active account(s), scanning {selected}")
+                }
+                OrgEvent::AccountStarted { account, name } => eprintln!("  {account} {name}: scanning"),
+                OrgEvent::AccountScanned { account, resources, gaps, seconds } => {
+                    eprintln!("  {account}: {resources} resource(s), {gaps} gap(s) in {seconds:.1}s")
+                }
+                OrgEvent::AccountUnassumable { account, error } => eprintln!("  {account}: not scanned: {error}"),
+            }
+        }
+    });
+    let result = scanner.run().await;
+    drop(scanner);
+    let _ = progress.await;
+    let scan = result.context("organization scan failed")?;
+    if let (Some(recorder), Some(path)) = (recorder, &args.record) {
+        let when = scan.inventories.first().map(|i| (i.scan.started_at, i.scan.as_of));
+        let (started_at, as_of) = when.unwrap_or_else(|| (chrono::Utc::now(), chrono::Utc::now()));
+        let regions: Vec<String> = match scan.inventories.first() {
+            Some(inventory) => inventory
+                .scan
+                .regions
+                .iter()
+                .filter(|r| matches!(r, RegionStatus::Scanned { .. }))
+                .map(|r| r.region().to_owned())
+                .collect(),
+            None => Vec::new(),
+        };
+        let accounts = account_recorders.lock().map(|all| all.clone()).unwrap_or_default();
+        let org_cassette = stance::aws::cassette::OrgCassette {
+            organization: recorder.cassette(started_at, as_of, regions.clone()),
+            accounts: accounts
+                .into_iter()
+                .map(|(account, recorder)| (account, recorder.cassette(started_at, as_of, regions.clone())))
+                .collect(),
+        };
+        stance::fsutil::write_private_atomic(path, &org_cassette.to_json())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("Recorded the organization and {} account(s) to {}", org_cassette.accounts.len(), path.display());
+    }
+    finish_org_scan(&out_dir, scan, &config, args.fail_on)
+}
+
+/// Analyzes an organization scan, writes its directory and says how it went.
+fn finish_org_scan(
+    out_dir: &std::path::Path,
+    scan: stance::collect::org::OrgScan,
+    config: &stance::config::Config,
+    fail_on: Option<stance::rules::Severity>,
+) -> Result<ExitCode> {
+    let snapshots = stance::org::assess_all(scan.inventories, config);
+    let index = stance::org::write_dir(out_dir, &scan.organization, &snapshots, &scan.unassumable)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    print_org_index(&index);
+    eprintln!("Wrote {} snapshot(s) and {} to {}", snapshots.len(), stance::snapshot::ORG_INDEX, out_dir.display());
+    if let Some(threshold) = fail_on {
+        let failing: usize = snapshots
+            .iter()
+            .map(|s| s.analysis.findings.iter().filter(|f| f.severity >= threshold && f.muted.is_none()).count())
+            .sum();
+        if failing > 0 {
+            eprintln!("{failing} finding(s) at or above {threshold} across the organization: failing (--fail-on {threshold})");
+            return Ok(ExitCode::from(EXIT_FINDINGS));
+        }
+    }
+    Ok(if index.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
+}
+
+fn print_org_index(index: &stance::org::OrgIndex) {
+    use stance::rules::Severity;
+    eprintln!("Organization {} (management account {}):", index.organization, index.management_account);
+    eprintln!("  {:<12} {:<20} {:>7} {:>4} {:>4} {:>5} {:>5}  OU", "ACCOUNT", "NAME", "POSTURE", "CRIT", "HIGH", "GAPS", "XACCT");
+    for entry in &index.accounts {
+        match &entry.error {
+            Some(error) => eprintln!("  {:<12} {:<20} not scanned: {error}", entry.account, entry.name),
+            None => eprintln!(
+                "  {:<12} {:<20} {:>7} {:>4} {:>4} {:>5} {:>5}  {}",
+                entry.account,
+                entry.name,
+                entry.posture.map(|p| format!("{p}/100")).unwrap_or_default(),
+                entry.count(Severity::Critical),
+                entry.count(Severity::High),
+                entry.coverage_gaps,
+                entry.cross_account_paths,
+                entry.ou_path
+            ),
+        }
+    }
+    for record in &index.coverage {
+        eprintln!("  organization gap: {record}");
+    }
+}
+
+fn merge_index(dir: &std::path::Path, policy: Option<&std::path::Path>) -> Result<ExitCode> {
+    let config = load_policy_file(policy, None)?;
+    let index = stance::org::merge_index(dir, &config).map_err(|e| BadInput(e.to_string()))?;
+    print_org_index(&index);
+    eprintln!("Wrote {}", dir.join(stance::snapshot::ORG_INDEX).display());
+    Ok(if index.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
 }
 
 async fn scan(args: ScanArgs) -> Result<ExitCode> {
     // A bad policy file is refused before any AWS call.
     let config = load_policy_file(args.mutes.as_deref(), args.rules.as_deref())?;
+    if args.org {
+        return org_scan(args, config).await;
+    }
     let (scanner, recorder) = build_scanner(&args).await?;
 
     let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();

@@ -63,6 +63,7 @@ macro_rules! taxonomy {
             CustomRule => "custom_rule", "governance", Low, NotALink, custom::CUSTOM_RULES;
             AttackPathPublicApiToPrivilegedLambda => "attack_path_public_api_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_API_TO_PRIVILEGED_LAMBDA;
             AttackPathPublicEventToPrivilegedLambda => "attack_path_public_event_to_privileged_lambda", "attack_paths", Critical, Path, paths::PUBLIC_EVENT_TO_PRIVILEGED_LAMBDA;
+            AttackPathCrossAccount => "attack_path_cross_account", "attack_paths", Critical, Path, paths::CROSS_ACCOUNT;
         }
     };
 }

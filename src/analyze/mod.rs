@@ -7,6 +7,7 @@ pub mod graph;
 pub mod monitoring;
 pub mod policy;
 pub mod runtimes;
+pub mod scp;
 pub mod secrets;
 pub mod settings;
 
@@ -48,9 +49,18 @@ pub struct PrincipalView {
     pub capability: Capability,
     /// The secrets it can read (users and roles; groups are not callers).
     pub readable_secrets: Vec<secrets::SecretAccess>,
+    /// What its policies amount to without the organization's SCPs, when those change the verdict (an
+    /// administrator on paper whom an SCP denies `iam:*`); the SCPs that do, for the score factors.
+    pub paper: Option<Capability>,
+    pub bounded_by: Vec<String>,
 }
 
 impl PrincipalView {
+    /// The verdict of its policies as written, SCPs aside.
+    pub fn on_paper(&self) -> &Capability {
+        self.paper.as_ref().unwrap_or(&self.capability)
+    }
+
     pub fn blast_radius(&self) -> (BlastRadius, String) {
         let c = &self.capability;
         if c.admin {
@@ -73,6 +83,28 @@ impl PrincipalView {
             (BlastRadius::Read, format!("{} can read resources", self.name))
         } else {
             (BlastRadius::Minimal, format!("{} can do little", self.name))
+        }
+    }
+}
+
+/// A principal's capability under the SCPs that bind it (see [`PrincipalView::paper`]).
+struct Bound {
+    capability: Capability,
+    paper: Option<Capability>,
+    bounded_by: Vec<String>,
+}
+
+impl PrincipalView {
+    fn new(arn: &str, name: &str, kind: PrincipalKind, permissions: Permissions, bound: Bound) -> Self {
+        PrincipalView {
+            arn: arn.to_owned(),
+            name: name.to_owned(),
+            kind,
+            permissions,
+            capability: bound.capability,
+            readable_secrets: Vec::new(),
+            paper: bound.paper,
+            bounded_by: bound.bounded_by,
         }
     }
 }
@@ -206,6 +238,25 @@ impl<'a> Context<'a> {
                 record_problems(&mut problems, &policy.arn, &policy.name, parsed);
             }
         }
+        let guardrail = inventory
+            .organization
+            .as_ref()
+            .and_then(|membership| scp::guardrail(membership, &inventory.account.account_id, &mut expander));
+        // The SCPs applied to a principal's permissions: its capability, on paper when they change it, and why.
+        let bind = |permissions: &mut Permissions, bindable: bool| -> Bound {
+            let capability = |p: &Permissions| Capability::of(p, catalogue, &levels);
+            let Some(guard) = guardrail.as_ref().filter(|_| bindable) else {
+                return Bound { capability: capability(permissions), paper: None, bounded_by: Vec::new() };
+            };
+            permissions.guardrail = Some(guard.ceiling.clone());
+            let (bounded, paper) = (capability(permissions), capability(&permissions.on_paper()));
+            if bounded.verdict() == paper.verdict() {
+                return Bound { capability: bounded, paper: None, bounded_by: Vec::new() };
+            }
+            let held = permissions.on_paper().unconstrained(catalogue);
+            let bounded_by = guard.limiting(&held).into_iter().map(str::to_owned).collect();
+            Bound { capability: bounded, paper: Some(paper), bounded_by }
+        };
         let mut own = Owner { expander: &mut expander, managed: &managed, problems: &mut problems };
 
         let mut principals = BTreeMap::new();
@@ -214,17 +265,10 @@ impl<'a> Context<'a> {
             let mut permissions = Permissions::new(catalogue);
             own.add(&mut permissions, &group.arn, &group.inline_policies, &group.attached_policies);
             group_permissions.insert(group.name.as_str(), permissions.clone());
-            let capability = Capability::of(&permissions, catalogue, &levels);
+            let bound = bind(&mut permissions, true);
             principals.insert(
                 group.arn.clone(),
-                PrincipalView {
-                    arn: group.arn.clone(),
-                    name: group.name.clone(),
-                    kind: PrincipalKind::Group,
-                    permissions,
-                    capability,
-                    readable_secrets: Vec::new(),
-                },
+                PrincipalView::new(&group.arn, &group.name, PrincipalKind::Group, permissions, bound),
             );
         }
         for user in inventory.iam.users.values() {
@@ -241,17 +285,10 @@ impl<'a> Context<'a> {
             {
                 permissions.set_boundary(own.expander, boundary);
             }
-            let capability = Capability::of(&permissions, catalogue, &levels);
+            let bound = bind(&mut permissions, true);
             principals.insert(
                 user.arn.clone(),
-                PrincipalView {
-                    arn: user.arn.clone(),
-                    name: user.name.clone(),
-                    kind: PrincipalKind::User,
-                    permissions,
-                    capability,
-                    readable_secrets: Vec::new(),
-                },
+                PrincipalView::new(&user.arn, &user.name, PrincipalKind::User, permissions, bound),
             );
         }
         let mut trust_policies = HashMap::new();
@@ -263,17 +300,11 @@ impl<'a> Context<'a> {
             {
                 permissions.set_boundary(own.expander, boundary);
             }
-            let capability = Capability::of(&permissions, catalogue, &levels);
+            // SCPs do not bind service-linked roles.
+            let bound = bind(&mut permissions, !role.path.starts_with("/aws-service-role/"));
             principals.insert(
                 role.arn.clone(),
-                PrincipalView {
-                    arn: role.arn.clone(),
-                    name: role.name.clone(),
-                    kind: PrincipalKind::Role,
-                    permissions,
-                    capability,
-                    readable_secrets: Vec::new(),
-                },
+                PrincipalView::new(&role.arn, &role.name, PrincipalKind::Role, permissions, bound),
             );
             let trust = Policy::from_document(&role.trust_policy);
             record_problems(own.problems, &role.arn, "trust policy", &trust);
@@ -331,6 +362,11 @@ impl<'a> Context<'a> {
             })
             .map(|v| v.name.as_str())
             .collect()
+    }
+
+    /// Whether `account` belongs to the scanned account's organization (known only in an organization scan).
+    pub fn in_organization(&self, account: &str) -> bool {
+        self.inventory.organization.as_ref().is_some_and(|m| m.accounts.iter().any(|a| a == account))
     }
 
     pub fn account_id(&self) -> &str {

@@ -201,6 +201,41 @@ impl Cassette {
     }
 }
 
+/// A recorded organization scan: the management account's conversation with Organizations and STS (the
+/// member roles assumed), and each account's own scan, replayed by a client of its own so that the same
+/// request in two accounts gets each account's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgCassette {
+    pub organization: Cassette,
+    pub accounts: BTreeMap<String, Cassette>,
+}
+
+impl OrgCassette {
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Self, CassetteError> {
+        let invalid = |detail: String| CassetteError::Invalid { path: name.to_owned(), detail };
+        let json = if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            zstd::decode_all(bytes).map_err(|e| invalid(format!("bad zstd stream: {e}")))?
+        } else {
+            bytes.to_vec()
+        };
+        let cassette: OrgCassette = serde_json::from_slice(&json).map_err(|e| invalid(e.to_string()))?;
+        let all = std::iter::once(&cassette.organization).chain(cassette.accounts.values());
+        if let Some(bad) = all.into_iter().find(|c| c.format != CASSETTE_FORMAT || c.version != CASSETTE_VERSION) {
+            return Err(invalid(format!(
+                "format {:?} version {}, expected {CASSETTE_FORMAT:?} version {CASSETTE_VERSION}",
+                bad.format, bad.version
+            )));
+        }
+        Ok(cassette)
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();
+        json.push(b'\n');
+        json
+    }
+}
+
 /// Collects what a [`recording_client`] saw.
 #[derive(Debug, Default)]
 pub struct Recorder {

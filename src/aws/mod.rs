@@ -152,9 +152,12 @@ pub fn offline_config(http_client: SharedHttpClient, region: &str) -> SdkConfig 
 /// tries again. Server errors and timeouts still draw on the quota, so an outage does not become a storm.
 /// The default bucket (500 tokens, 5 per retry, 1 back per success) would run dry after roughly 450 calls
 /// at 30% throttling, and every throttled call after that would fail at once.
-pub fn retry_partition(service: &str, region: &str) -> aws_sdk_sts::config::retry::RetryPartition {
+/// `scope` sets one scan's partitions apart from another's in the same process (an organization scan's
+/// accounts); empty for a single account.
+pub fn retry_partition(scope: &str, service: &str, region: &str) -> aws_sdk_sts::config::retry::RetryPartition {
     use aws_sdk_sts::config::retry::{RetryPartition, TokenBucket};
-    RetryPartition::custom(format!("stance-{service}-{region}"))
+    let name = if scope.is_empty() { format!("stance-{service}-{region}") } else { format!("stance-{scope}-{service}-{region}") };
+    RetryPartition::custom(name)
         .token_bucket(TokenBucket::builder().throttling_retry_cost(0).build())
         .build()
 }

@@ -140,12 +140,26 @@ fn credentials_advice(chain: &str) -> String {
     }
     if lower.contains("assume") || lower.contains("credential_process") || lower.contains("credential process") {
         // A profile that names a role or a process: its own error says what failed.
-        let cause = chain.rsplit(": ").next().unwrap_or(chain);
-        return format!("no usable AWS credentials: the profile's credential source failed ({cause})");
+        return format!("no usable AWS credentials: the credential source failed ({})", provider_cause(chain));
     }
     "no usable AWS credentials were found (environment, profile files, SSO, container or instance metadata): \
      pass --profile NAME, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
         .into()
+}
+
+/// What a credential provider's error chain says went wrong: the service's code and message when the chain
+/// ends in the service's error (`Error { code: "AccessDenied", message: "…" }`, as an AssumeRole refusal
+/// does), else its last part.
+fn provider_cause(chain: &str) -> String {
+    let field = |name: &str| {
+        let start = chain.rfind(&format!("{name}: \""))? + name.len() + 3;
+        let end = chain[start..].find('"')?;
+        Some(&chain[start..start + end])
+    };
+    match (field("code"), field("message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        _ => chain.rsplit(": ").next().unwrap_or(chain).to_owned(),
+    }
 }
 
 /// Whether the request failed because no credentials could be loaded (before anything was sent).
@@ -464,6 +478,14 @@ impl Ctx {
 /// `aws_smithy_types::DateTime` → chrono.
 pub(crate) fn timestamp(value: &aws_smithy_types::DateTime) -> Option<crate::inventory::Timestamp> {
     chrono::DateTime::from_timestamp(value.secs(), value.subsec_nanos())
+}
+
+#[cfg(test)]
+#[test]
+fn an_assume_role_refusal_is_told_by_its_code_and_message() {
+    let chain = r#"dispatch failure: other: an error occurred while loading credentials: service error: unhandled error (AccessDenied): Error { code: "AccessDenied", message: "User is not authorized to perform: sts:AssumeRole" }"#;
+    assert_eq!(provider_cause(chain), "AccessDenied: User is not authorized to perform: sts:AssumeRole");
+    assert_eq!(provider_cause("a: b: the process exited 1"), "the process exited 1");
 }
 
 #[cfg(test)]

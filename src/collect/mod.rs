@@ -12,6 +12,8 @@ mod iam;
 mod kms;
 mod lambda;
 mod logs;
+pub mod org;
+mod organizations;
 pub mod operations;
 mod secretsmanager;
 mod sns;
@@ -98,7 +100,7 @@ macro_rules! client {
             $sdk::config::Builder::from($config)
                 .interceptor($scanner.guard())
                 .retry_classifier(crate::aws::ThrottlingClassifier)
-                .retry_partition(retry_partition($service, $region))
+                .retry_partition(retry_partition(&$scanner.retry_scope, $service, $region))
                 .build(),
         )
     };
@@ -193,11 +195,14 @@ pub struct Scanner {
     counters: Arc<CallCounters>,
     /// The caller, when [`Scanner::identify`] already asked.
     identity: Option<AccountIdentity>,
+    /// What sets this scan's retry partitions apart (the account, in an organization scan): a throttled
+    /// account drains its own retry quota, not the others'.
+    retry_scope: String,
 }
 
 impl Scanner {
     pub fn new(config: SdkConfig, options: ScanOptions, redactor: Redactor) -> Self {
-        Self { config, options, redactor, events: None, counters: Arc::default(), identity: None }
+        Self { config, options, redactor, events: None, counters: Arc::default(), identity: None, retry_scope: String::new() }
     }
 
     /// Asks who the credentials belong to, before the scan: a front end that must fail before it opens
@@ -209,6 +214,12 @@ impl Scanner {
         Ok(account)
     }
 
+    /// Retry partitions of their own (one per service and region of this scan), named by `scope`.
+    pub fn with_retry_scope(mut self, scope: &str) -> Self {
+        self.retry_scope = scope.to_owned();
+        self
+    }
+
     pub fn with_events(mut self, events: UnboundedSender<ScanEvent>) -> Self {
         self.events = Some(events);
         self
@@ -216,6 +227,12 @@ impl Scanner {
 
     fn guard(&self) -> ReadOnlyGuard {
         ReadOnlyGuard::new(self.counters.clone())
+    }
+
+    /// An Organizations client, guarded like every other.
+    fn organizations_client(&self, config: &SdkConfig) -> aws_sdk_organizations::Client {
+        let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+        client!(self, aws_sdk_organizations, config, "organizations", &region)
     }
 
     fn sts(&self, config: &SdkConfig) -> aws_sdk_sts::Client {

@@ -86,6 +86,19 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("logs", "ListTagsForResource"),
 ];
 
+/// (service, operation) of the calls an organization scan makes from the management account (or a delegated
+/// administrator) before it scans each account with [`OPERATIONS`] through the member role.
+pub const ORG_OPERATIONS: &[(&str, &str)] = &[
+    ("organizations", "DescribeOrganization"),
+    ("organizations", "ListAccounts"),
+    ("organizations", "ListRoots"),
+    ("organizations", "ListOrganizationalUnitsForParent"),
+    ("organizations", "ListAccountsForParent"),
+    ("organizations", "ListPolicies"),
+    ("organizations", "DescribePolicy"),
+    ("organizations", "ListTargetsForPolicy"),
+];
+
 /// The IAM permission an operation needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Permission {
@@ -150,10 +163,48 @@ pub fn least_privilege_policy() -> Value {
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
+/// `stance policy --org`: the management account's policy (the Organizations reads, and assuming the member
+/// role in every account) and the member role's (an account scan, as [`least_privilege_policy`]).
+pub fn org_policies(member_role: &str) -> Value {
+    let mut actions: Vec<String> = ORG_OPERATIONS
+        .iter()
+        .filter_map(|(service, operation)| match permission(service, operation) {
+            Permission::Action(action) => Some(action),
+            _ => None,
+        })
+        .collect();
+    actions.sort();
+    let management = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "StanceReadOrganization", "Effect": "Allow", "Action": actions, "Resource": "*"},
+        {"Sid": "StanceAssumeMemberRole", "Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": format!("arn:aws:iam::*:role/{member_role}")},
+    ]});
+    json!({
+        "management_account_policy": management,
+        "member_role_policy": least_privilege_policy(),
+        "member_role_trust": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::MANAGEMENT_ACCOUNT_ID:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "CHOOSE_ONE"}}
+        }]},
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::aws::is_permitted_operation;
+
+    #[test]
+    fn the_org_policies_read_the_organization_and_assume_only_the_member_role() {
+        let policies = org_policies("Auditor");
+        let management = &policies["management_account_policy"]["Statement"];
+        let reads = management[0]["Action"].as_array().unwrap();
+        assert_eq!(reads.len(), ORG_OPERATIONS.len());
+        assert!(reads.iter().all(|a| is_permitted_operation(a.as_str().unwrap().split(':').nth(1).unwrap())));
+        assert_eq!(management[1]["Resource"], "arn:aws:iam::*:role/Auditor");
+        assert_eq!(policies["member_role_policy"], least_privilege_policy());
+    }
 
     #[test]
     fn every_operation_is_a_read_and_the_policy_grants_nothing_else() {

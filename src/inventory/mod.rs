@@ -12,6 +12,7 @@ pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+pub mod org;
 mod policy;
 mod redact;
 pub mod regions;
@@ -141,6 +142,9 @@ macro_rules! inventory {
         pub struct Inventory {
             pub account: AccountIdentity,
             pub scan: ScanMetadata,
+            /// The account's place in its AWS Organization, when it was scanned as part of one.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub organization: Option<org::Membership>,
             // A service added after a snapshot was written is absent from it: empty, not an error.
             $(#[serde(default)] pub $field: $module::$model,)+
             /// Everything the scan could not see, sorted.
@@ -157,7 +161,7 @@ macro_rules! inventory {
 
         impl Inventory {
             /// The inventory's top-level fields, in file order.
-            pub const FIELDS: &'static [&'static str] = &["account", "scan", $(stringify!($field),)+ "coverage"];
+            pub const FIELDS: &'static [&'static str] = &["account", "scan", "organization", $(stringify!($field),)+ "coverage"];
 
             /// Each service's model, with its line of the table.
             pub fn models(&self) -> Vec<(&'static ServiceInfo, &dyn ServiceFacts)> {

@@ -50,8 +50,15 @@ pub fn principal_exposure(cx: &Context<'_>, view: &PrincipalView) -> Option<(Exp
     }
 }
 
+/// An SCP that takes away part of what the policies grant reduces the risk of what is left: a compensating
+/// control, shown among the score factors.
 fn risk(cx: &Context<'_>, view: &PrincipalView) -> RiskInputs {
-    RiskInputs { exposure: principal_exposure(cx, view), blast: Some(view.blast_radius()), ..RiskInputs::default() }
+    RiskInputs {
+        exposure: principal_exposure(cx, view),
+        blast: Some(view.blast_radius()),
+        compensating: view.bounded_by.clone(),
+        ..RiskInputs::default()
+    }
 }
 
 fn group_members(cx: &Context<'_>, view: &PrincipalView) -> Option<serde_json::Value> {
@@ -70,7 +77,7 @@ fn group_members(cx: &Context<'_>, view: &PrincipalView) -> Option<serde_json::V
 
 /// The statement that makes a principal privileged, and what it amounts to.
 pub fn privilege_evidence<'v>(cx: &Context<'_>, view: &'v PrincipalView) -> Option<(&'v Grant, String)> {
-    let c = &view.capability;
+    let c = view.on_paper();
     let full = cx.catalogue.len();
     if c.admin {
         let grant = view.permissions.grants.iter().filter(|g| g.unconstrained).max_by_key(|g| g.actions.len())?;
@@ -106,7 +113,8 @@ pub static ADMIN_PRIVILEGES: Rule = Rule {
     },
     check: |cx, _, out| {
         for view in principals(cx) {
-            if !view.capability.admin {
+            // On paper: an SCP that bounds an administrator is a compensating control, not a fix.
+            if !view.on_paper().admin {
                 continue;
             }
             // Users in an administrator group: the group carries the finding.
@@ -157,8 +165,9 @@ pub static PRIVILEGE_ESCALATION: Rule = Rule {
     },
     check: |cx, _, out| {
         for view in principals(cx) {
+            // The escalations that remain under the SCPs; an administrator on paper is iam-admin-privileges'.
             let c = &view.capability;
-            if c.admin || c.escalations.is_empty() {
+            if view.on_paper().admin || c.escalations.is_empty() {
                 continue;
             }
             // A user whose groups already escalate is reported on the group.

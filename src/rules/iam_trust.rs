@@ -101,7 +101,10 @@ pub static CROSS_ACCOUNT_NO_EXTERNAL_ID: Rule = Rule {
         for role in cx.inventory.iam.roles.values().filter(|r| !is_service_linked(&r.path)) {
             let Some(trust) = cx.trust_policies.get(&role.arn) else { continue };
             let openings = openings(cx, trust, &["sts:AssumeRole"], CROSS_ACCOUNT_RESTRICTING_KEYS);
-            for (opening, account) in openings.iter().filter_map(|o| Some((o, o.foreign_account()?))) {
+            // An account of the same organization is expected to be trusted; its paths are
+            // attack-path-cross-account's.
+            let foreign = openings.iter().filter_map(|o| Some((o, o.foreign_account()?)));
+            for (opening, account) in foreign.filter(|(_, account)| !cx.in_organization(account)) {
                 let statement = opening.statement;
                 let mut evidence = opening.evidence(
                     format!(

@@ -7,8 +7,12 @@ use crate::finding::Details;
 use serde_json::json;
 
 use super::{Draft, Evidence, Finding, Link, Rule, RuleMeta};
+use crate::analyze::policy::{Grant, Policy, TrustHop, admits_caller};
+use crate::analyze::{Context, PrincipalView};
+use crate::inventory::org::PeerRole;
 use crate::analyze::graph::EntryKind;
-use crate::score::{Exposure, RiskInputs};
+use crate::inventory::lambda::LambdaFunction;
+use crate::score::{BlastRadius, Exposure, RiskInputs};
 
 pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
     meta: RuleMeta {
@@ -21,36 +25,7 @@ pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
         ],
     },
     check: |cx, earlier, out| {
-        for entry in &cx.graph.entry_points {
-            if entry.exposure != Exposure::UnauthenticatedInternet || !entry.has_real_backend() {
-                continue;
-            }
-            let Some(function_arn) = &entry.function_arn else { continue };
-            // Every WebSocket route opens with $connect: a route to the same function is the same path.
-            if entry.kind == EntryKind::WebSocketRoute && !entry.label.starts_with("$connect ") {
-                let connect_function = cx
-                    .graph
-                    .entry_points
-                    .iter()
-                    .find(|e| e.parent_arn == entry.parent_arn && e.label.starts_with("$connect "))
-                    .and_then(|e| e.function_arn.as_ref());
-                if connect_function == Some(function_arn) {
-                    continue;
-                }
-            }
-            let Some(function) = cx.inventory.lambda.functions.get(function_arn) else { continue };
-            let chain = Chain {
-                entry_arn: &entry.arn,
-                region: &entry.region,
-                origin: "internet",
-                entry_label: entry.label.clone(),
-                exposure: (Exposure::UnauthenticatedInternet, format!("{} needs no credentials", entry.label)),
-                compensating: entry.compensating.clone(),
-                // A function URL's entry is the function itself (an alias's URL is a hop of its own).
-                before_function: if entry.arn == *function_arn { Vec::new() } else { vec![entry.arn.clone()] },
-                hop_labels: Vec::new(),
-                discriminator: "path".into(),
-            };
+        for (chain, function) in internet_chains(cx) {
             if let Some(draft) = privileged_chain(cx, earlier, chain, function) {
                 out.emit(draft);
             }
@@ -71,26 +46,168 @@ pub static PUBLIC_EVENT_TO_PRIVILEGED_LAMBDA: Rule = Rule {
         ],
     },
     check: |cx, earlier, out| {
-        for (source, route) in cx.graph.public_event_routes() {
-            let Some(function) = cx.inventory.lambda.functions.get(route.function_arn()) else { continue };
-            let upstream = &route.hops[..route.hops.len() - 1];
-            let chain = Chain {
-                entry_arn: &source.hop.arn,
-                region: &source.region,
-                origin: "any AWS principal",
-                entry_label: source.hop.label.clone(),
-                exposure: (Exposure::AnyAwsPrincipal, format!("{}: {}", source.hop.label, source.reason)),
-                compensating: Vec::new(),
-                before_function: upstream.iter().map(|h| h.arn.clone()).collect(),
-                hop_labels: route.hops.iter().map(|h| h.label.clone()).collect(),
-                discriminator: function.arn.clone(),
-            };
+        for (chain, function) in event_chains(cx) {
             if let Some(draft) = privileged_chain(cx, earlier, chain, function) {
                 out.emit(draft);
             }
         }
     },
 };
+
+pub static CROSS_ACCOUNT: Rule = Rule {
+    meta: RuleMeta {
+        id: "attack-path-cross-account",
+        title: "Unauthenticated entry point reaches a privileged role in another account of the organization",
+        rationale: "An open route or function URL, or a topic, queue or bus anyone can write to, invokes a function whose execution role may call sts:AssumeRole on a role in another account of the organization, and that role's trust admits it (the account's root, or the role itself) while the role is an administrator or can escalate privileges there. One bug in the function hands an anonymous attacker the other account: a sandbox's public function becomes production's administrator. Reported on the entry point, with every hop, the AssumeRole hop included. Found only in an organization scan (`stance scan --org`), which knows the other accounts' roles. A trust between two accounts of the organization is expected and not reported on its own, nor is one whose trusted side has no exposed entry point.",
+        remediation: "Break the chain at its cheapest link: authenticate the entry point; drop sts:AssumeRole from the function's role (or scope it to the roles it needs); narrow the far role's trust to the one principal that must assume it, with a condition it alone meets, and give that role least privilege.",
+        references: &[
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html",
+            "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html",
+        ],
+    },
+    check: |cx, earlier, out| {
+        let Some(membership) = &cx.inventory.organization else { return };
+        if membership.peers.is_empty() {
+            return;
+        }
+        let chains: Vec<(Chain<'_>, &LambdaFunction)> = internet_chains(cx).into_iter().chain(event_chains(cx)).collect();
+        for (chain, function) in &chains {
+            let Some(role) = function.role.as_ref().and_then(|arn| cx.principals.get(arn)) else { continue };
+            for peer in &membership.peers {
+                let Some(grant) = role.permissions.allows_on(cx.catalogue, "sts:AssumeRole", &peer.arn) else { continue };
+                let trust = Policy::from_document(&peer.trust_policy);
+                let Some(hop) = admits_caller(&trust, &role.arn, cx.account_id()) else { continue };
+                out.emit(cross_account_chain(earlier, chain, function, Hop { role, grant, peer, trust: &hop }));
+            }
+        }
+    },
+};
+
+/// The AssumeRole hop of a cross-account path: the function's role, the grant that lets it assume, the far
+/// role and how its trust admits the caller.
+struct Hop<'a> {
+    role: &'a PrincipalView,
+    grant: &'a Grant,
+    peer: &'a PeerRole,
+    trust: &'a TrustHop<'a>,
+}
+
+fn cross_account_chain(earlier: &[Finding], chain: &Chain<'_>, function: &LambdaFunction, hop: Hop<'_>) -> Draft {
+    let Hop { role, grant, peer, trust } = hop;
+    let mut path = chain.before_function.clone();
+    path.extend([function.arn.clone(), role.arn.clone(), peer.arn.clone()]);
+    let parts: Vec<&Finding> =
+        earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
+    let target = format!("{} in account {}", peer.name, peer.account);
+    let mut details = Details::new();
+    details.insert("entry_point".into(), json!(chain.entry_label));
+    if !chain.hop_labels.is_empty() {
+        details.insert("hops".into(), json!(chain.hop_labels));
+    }
+    details.insert("function".into(), json!(function.name));
+    details.insert("role".into(), json!(role.name));
+    details.insert("assumes".into(), json!(peer.arn));
+    details.insert("target_account".into(), json!(peer.account));
+    details.insert("target_trust_statement".into(), trust.statement.raw.clone());
+    details.insert("chained_findings".into(), json!(parts.iter().map(|f| &f.fingerprint).collect::<Vec<_>>()));
+    let origin = chain.origin;
+    let evidence = Evidence {
+        summary: format!(
+            "{origin} → {} → Lambda {} → role {} → sts:AssumeRole → role {target} ({})",
+            chain.entry_label, function.name, role.name, peer.reason
+        ),
+        location: Some(chain.entry_arn.to_owned()),
+        statement: Some(grant.statement.raw.clone()),
+        details,
+    };
+    let blast = if peer.admin { BlastRadius::Admin } else { BlastRadius::PrivilegeEscalation };
+    let mut compensating = chain.compensating.clone();
+    compensating.extend(trust.conditions.iter().map(|c| format!("the trust of {} requires {c}", peer.name)));
+    let risk = RiskInputs {
+        exposure: Some(chain.exposure.clone()),
+        blast: Some((blast, format!("{} (account {})", peer.reason, peer.account))),
+        compensating,
+        ..RiskInputs::default()
+    };
+    let title = format!(
+        "{} → {} → {} → {} → {target}",
+        capitalized(origin),
+        chain.entry_label,
+        function.name,
+        role.name
+    );
+    let discriminator = format!("{}>{}", chain.discriminator, peer.arn);
+    let mut draft = Draft::new(chain.entry_arn, chain.region, discriminator, title).evidence(evidence).risk(risk);
+    draft.path = path;
+    draft.chain_of = Some(parts.iter().map(|f| f.score).collect());
+    draft
+}
+
+fn capitalized(text: &str) -> String {
+    let mut letters = text.chars();
+    letters.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(letters).collect()
+}
+
+/// Every unauthenticated way from the internet to a function: open REST methods, HTTP and WebSocket routes
+/// (a WebSocket route to the function its `$connect` already reaches is that path), function URLs.
+fn internet_chains<'c>(cx: &'c Context<'_>) -> Vec<(Chain<'c>, &'c LambdaFunction)> {
+    let mut chains = Vec::new();
+    for entry in &cx.graph.entry_points {
+        if entry.exposure != Exposure::UnauthenticatedInternet || !entry.has_real_backend() {
+            continue;
+        }
+        let Some(function_arn) = &entry.function_arn else { continue };
+        // Every WebSocket route opens with $connect: a route to the same function is the same path.
+        if entry.kind == EntryKind::WebSocketRoute && !entry.label.starts_with("$connect ") {
+            let connect_function = cx
+                .graph
+                .entry_points
+                .iter()
+                .find(|e| e.parent_arn == entry.parent_arn && e.label.starts_with("$connect "))
+                .and_then(|e| e.function_arn.as_ref());
+            if connect_function == Some(function_arn) {
+                continue;
+            }
+        }
+        let Some(function) = cx.inventory.lambda.functions.get(function_arn) else { continue };
+        let chain = Chain {
+            entry_arn: &entry.arn,
+            region: &entry.region,
+            origin: "internet",
+            entry_label: entry.label.clone(),
+            exposure: (Exposure::UnauthenticatedInternet, format!("{} needs no credentials", entry.label)),
+            compensating: entry.compensating.clone(),
+            // A function URL's entry is the function itself (an alias's URL is a hop of its own).
+            before_function: if entry.arn == *function_arn { Vec::new() } else { vec![entry.arn.clone()] },
+            hop_labels: Vec::new(),
+            discriminator: "path".into(),
+        };
+        chains.push((chain, function));
+    }
+    chains
+}
+
+/// Every chain from a topic, queue or bus any AWS principal can write to, to a function.
+fn event_chains<'c>(cx: &'c Context<'_>) -> Vec<(Chain<'c>, &'c LambdaFunction)> {
+    let mut chains = Vec::new();
+    for (source, route) in cx.graph.public_event_routes() {
+        let Some(function) = cx.inventory.lambda.functions.get(route.function_arn()) else { continue };
+        let upstream = &route.hops[..route.hops.len() - 1];
+        let chain = Chain {
+            entry_arn: &source.hop.arn,
+            region: &source.region,
+            origin: "any AWS principal",
+            entry_label: source.hop.label.clone(),
+            exposure: (Exposure::AnyAwsPrincipal, format!("{}: {}", source.hop.label, source.reason)),
+            compensating: Vec::new(),
+            before_function: upstream.iter().map(|h| h.arn.clone()).collect(),
+            hop_labels: route.hops.iter().map(|h| h.label.clone()).collect(),
+            discriminator: function.arn.clone(),
+        };
+        chains.push((chain, function));
+    }
+    chains
+}
 
 /// Where a chain starts and how it reaches its function.
 struct Chain<'a> {
@@ -173,9 +290,7 @@ fn privileged_chain(
         unaudited: None,
     };
     let prize = if secrets.is_empty() { String::new() } else { format!(" → {} secret(s)", secrets.len()) };
-    let mut letters = origin.chars();
-    let capitalized: String = letters.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(letters).collect();
-    let title = format!("{capitalized} → {}{between} → {} → {}{prize}", chain.entry_label, function.name, role.name);
+    let title = format!("{} → {}{between} → {} → {}{prize}", capitalized(origin), chain.entry_label, function.name, role.name);
     let mut draft = Draft::new(chain.entry_arn, chain.region, chain.discriminator, title).evidence(evidence).risk(risk);
     draft.path = path;
     draft.chain_of = Some(parts.iter().map(|f| f.score).collect());

@@ -203,6 +203,8 @@ macro_rules! current {
             schema_version: u32,
             account: crate::inventory::AccountIdentity,
             scan: crate::inventory::ScanMetadata,
+            #[serde(default)]
+            organization: Option<crate::inventory::org::Membership>,
             $(#[serde(default)] $field: Option<crate::inventory::$module::$model>,)+
             coverage: Vec<crate::inventory::CoverageRecord>,
             findings: Vec<crate::finding::Finding>,
@@ -227,6 +229,7 @@ macro_rules! current {
                     inventory: Inventory {
                         account: self.account,
                         scan: self.scan,
+                        organization: self.organization,
                         $($field: self.$field.unwrap_or_default(),)+
                         coverage: self.coverage,
                         unscanned,
@@ -302,15 +305,37 @@ fn migrate(mut value: serde_json::Value, origin: &str) -> Result<serde_json::Val
 }
 
 /// The snapshots in a directory (`*.json`, `*.json.zst`), not recursing.
+/// An organization scan's index, beside its accounts' snapshots (`crate::org`).
+pub const ORG_INDEX: &str = "org.json";
+/// The organization as read, beside its accounts' snapshots.
+pub const ORGANIZATION_FILE: &str = "organization.json";
+/// The record of an account an organization scan could not scan: `ACCOUNT.unassumable.json`.
+pub const UNASSUMABLE_SUFFIX: &str = ".unassumable.json";
+
+/// Whether a file name is a snapshot's (`.json`, `.json.zst`), and not one of an organization scan's other
+/// files.
+pub fn is_snapshot_file(name: &str) -> bool {
+    (name.ends_with(".json") || name.ends_with(".json.zst"))
+        && name != ORG_INDEX
+        && name != ORGANIZATION_FILE
+        && !name.ends_with(UNASSUMABLE_SUFFIX)
+}
+
+/// The snapshots of a directory, sorted by name; an organization scan's directories inside it count too
+/// (`history` of a directory of organization runs).
 pub fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            name.ends_with(".json") || name.ends_with(".json.zst")
-        })
-        .collect();
+    let mut files = Vec::new();
+    for path in std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if path.is_file() && is_snapshot_file(name) {
+            files.push(path);
+        } else if path.is_dir() && path.join(ORGANIZATION_FILE).is_file() {
+            let inner = std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path()));
+            files.extend(inner.filter(|p| {
+                p.is_file() && is_snapshot_file(p.file_name().and_then(|n| n.to_str()).unwrap_or_default())
+            }));
+        }
+    }
     files.sort();
     Ok(files)
 }

@@ -10,4 +10,4 @@ pub mod principals;
 pub use catalogue::{AccessLevel, ActionSet, Catalogue, catalogue};
 pub use model::{ActionClause, Condition, Effect, Policy, PrincipalClause, Principals, ResourceClause, Statement};
 pub use permissions::{Capability, Expander, Grant, LevelSets, Permissions, PolicySource};
-pub use principals::{Admission, Admits, Opening, Who, admissions, openings};
+pub use principals::{Admission, Admits, Opening, TrustHop, Who, admissions, admits_caller, openings};

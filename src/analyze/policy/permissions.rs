@@ -68,13 +68,16 @@ pub struct Permissions {
     pub denied: ActionSet,
     /// What the permissions boundary allows at most (`None`: no boundary, or one that could not be read).
     pub boundary: Option<ActionSet>,
+    /// What the organization's service control policies allow at most (`None`: no SCP binds the account,
+    /// or its SCPs could not be read).
+    pub guardrail: Option<ActionSet>,
     /// Problems of the policies read (unreadable documents or statements).
     pub problems: Vec<String>,
 }
 
 impl Permissions {
     pub fn new(catalogue: &Catalogue) -> Self {
-        Self { grants: Vec::new(), denied: catalogue.empty_set(), boundary: None, problems: Vec::new() }
+        Self { grants: Vec::new(), denied: catalogue.empty_set(), boundary: None, guardrail: None, problems: Vec::new() }
     }
 
     pub fn add_policy(&mut self, expander: &mut Expander<'_>, source: PolicySource, policy: &Policy) {
@@ -107,10 +110,15 @@ impl Permissions {
 
     fn effective(&self, mut set: ActionSet) -> ActionSet {
         set.subtract(&self.denied);
-        if let Some(boundary) = &self.boundary {
-            set.intersect_with(boundary);
+        for ceiling in [&self.boundary, &self.guardrail].into_iter().flatten() {
+            set.intersect_with(ceiling);
         }
         set
+    }
+
+    /// The same permissions as if no SCP bound them: what the policies say on paper.
+    pub fn on_paper(&self) -> Permissions {
+        Permissions { guardrail: None, ..self.clone() }
     }
 
     /// Actions allowed on every resource without a condition.
@@ -134,7 +142,8 @@ impl Permissions {
     /// The grants that allow the catalogue action `index` with no restricting condition (on whatever resources
     /// they name); none when an unconstrained Deny or the permissions boundary takes the action away.
     pub fn grants_allowing(&self, index: usize) -> Vec<&Grant> {
-        if self.denied.contains(index) || self.boundary.as_ref().is_some_and(|b| !b.contains(index)) {
+        let outside = |ceiling: &Option<ActionSet>| ceiling.as_ref().is_some_and(|c| !c.contains(index));
+        if self.denied.contains(index) || outside(&self.boundary) || outside(&self.guardrail) {
             return Vec::new();
         }
         let allowing = self.grants.iter().filter(|g| g.actions.contains(index));
@@ -196,6 +205,11 @@ impl Capability {
 
     pub fn is_privileged(&self) -> bool {
         self.admin || self.near_admin || !self.escalations.is_empty()
+    }
+
+    /// What the verdicts say (admin, nearly, the escalation methods), to tell whether a bound changed them.
+    pub fn verdict(&self) -> (bool, bool, Vec<&'static str>) {
+        (self.admin, self.near_admin, self.escalations.iter().map(|e| e.id).collect())
     }
 }
 

@@ -132,6 +132,52 @@ pub fn admissions<'p>(policy: &'p Policy, actions: &[&str], restricting_keys: &[
     out
 }
 
+/// How a trust policy lets one principal of another account (`caller`, in `account`) assume the role.
+#[derive(Debug)]
+pub struct TrustHop<'p> {
+    pub statement: &'p Statement,
+    /// Conditions the caller must meet but can (an external id is not a secret), for the score factors.
+    pub conditions: Vec<String>,
+}
+
+/// Whether `policy` (a role's trust) lets the principal `caller` of `account` call `sts:AssumeRole`: it names
+/// the account, its root, the caller (by ARN or pattern) or anyone, and no condition rules the caller out. A
+/// condition on MFA does (a workload's session has none), as does an `aws:PrincipalArn` the caller does not
+/// match; any other condition (an external id, the organization's id) is one the caller can meet.
+pub fn admits_caller<'p>(policy: &'p Policy, caller: &str, account: &str) -> Option<TrustHop<'p>> {
+    let root = format!(":iam::{account}:root");
+    policy.statements.iter().filter(|s| s.effect == Effect::Allow && action_matches(s, &["sts:AssumeRole"])).find_map(
+        |statement| {
+            let named = match statement.principals.as_ref()? {
+                PrincipalClause::NotPrincipal(_) => true,
+                PrincipalClause::Principal(p) => {
+                    p.any
+                        || p.by_type.get("AWS").into_iter().flatten().any(|id| {
+                            id == "*" || id == account || id.ends_with(&root) || glob_match(&id.to_ascii_lowercase(), &caller.to_ascii_lowercase())
+                        })
+                }
+            };
+            if !named {
+                return None;
+            }
+            let mut conditions = Vec::new();
+            for condition in statement.restricting_conditions() {
+                let key = condition.key.to_ascii_lowercase();
+                if key == "aws:multifactorauthpresent" || key == "aws:multifactorauthage" {
+                    return None;
+                }
+                if key == "aws:principalarn"
+                    && !condition.values.iter().any(|v| glob_match(&v.to_ascii_lowercase(), &caller.to_ascii_lowercase()))
+                {
+                    return None;
+                }
+                conditions.push(format!("{} ({})", condition.key, condition.operator));
+            }
+            Some(TrustHop { statement, conditions })
+        },
+    )
+}
+
 /// The keys that tie a grant to an account: what an S3 grant needs, since a bucket ARN names no account.
 const SOURCE_ACCOUNT_KEYS: &[&str] = &["aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:SourceOwner"];
 
