@@ -140,7 +140,7 @@ async fn scps(ctx: &Ctx, client: &Client) -> Option<Vec<ServiceControlPolicy>> {
 #[cfg(test)]
 mod tests {
     use aws_sdk_organizations::operation::describe_organization::DescribeOrganizationOutput;
-    use aws_sdk_organizations::operation::list_accounts::{ListAccountsError, ListAccountsOutput};
+    use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
     use aws_sdk_organizations::types::{Account, Organization as SdkOrganization};
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
 
@@ -176,10 +176,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_account_listing_fails_unless_the_accounts_are_named() {
-        let refused = || {
-            mock!(Client::list_accounts)
-                .then_error(|| ListAccountsError::AccessDeniedException(Default::default()))
-        };
+        let refused =
+            || mock!(Client::list_accounts).then_http_response(|| json_error(400, "AccessDeniedException", "denied"));
         let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&describe(), &refused()]);
         let error = collect(&ctx(), &client, &[]).await.expect_err("nothing to scan");
         assert!(error.to_string().contains("--accounts"), "{error}");

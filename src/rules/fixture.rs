@@ -685,6 +685,22 @@ impl Fixture {
         self
     }
 
+    /// The account as a member of an organization (no SCP, no peers until `edit` adds them).
+    pub fn in_organization(mut self, edit: impl FnOnce(&mut crate::inventory::org::Membership)) -> Self {
+        let mut membership = crate::inventory::org::Membership {
+            organization: "o-test".into(),
+            management_account: "111111111111".into(),
+            account_name: "test".into(),
+            ou_path: "Root/workloads".into(),
+            accounts: vec!["111111111111".into(), ACCOUNT.into(), "222222222222".into()],
+            scps: Some(Vec::new()),
+            peers: Vec::new(),
+        };
+        edit(&mut membership);
+        self.inventory.organization = Some(membership);
+        self
+    }
+
     pub fn findings(&self, rule_id: &str) -> Vec<Finding> {
         self.findings_under(rule_id, analyze::settings::Settings::builtin())
     }

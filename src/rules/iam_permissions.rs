@@ -495,4 +495,45 @@ mod tests {
         assert_eq!(found.len(), 2, "{roles:?}");
         assert!(roles.contains(&"reader") && roles.contains(&"decrypter"));
     }
+
+    #[test]
+    fn an_scp_that_denies_iam_removes_escalation_and_is_the_admins_compensating_control() {
+        let deny_iam = |m: &mut crate::inventory::org::Membership| {
+            m.scps = Some(vec![crate::inventory::org::AppliedScp {
+                level: crate::inventory::org::Level::Unit("sandbox".into()),
+                id: "p-noiam".into(),
+                name: "DenyIAM".into(),
+                document: Some(doc(json!({"Statement": [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}))),
+            }]);
+        };
+        let account = || {
+            Fixture::new()
+                .managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", allow(json!("*"), json!("*")))
+                .role("boss", lambda_trust(), &[], &["arn:aws:iam::aws:policy/AdministratorAccess"])
+                .role("builder", lambda_trust(), &[("p", allow(json!("iam:CreatePolicyVersion"), json!("*")))], &[])
+        };
+        let free = account().in_organization(|_| {});
+        let bound = account().in_organization(deny_iam);
+        assert_eq!(free.findings("iam-privilege-escalation").len(), 1);
+        assert!(bound.findings("iam-privilege-escalation").is_empty(), "the SCP takes the escalation away");
+        let factor = |fixture: &Fixture| {
+            fixture.findings("iam-admin-privileges")[0]
+                .factors
+                .iter()
+                .find(|f| f.name == "compensating_control")
+                .map(|f| f.value.clone())
+        };
+        assert_eq!(factor(&free), None);
+        assert_eq!(factor(&bound).as_deref(), Some("SCP DenyIAM (p-noiam) on OU sandbox: denies iam:*"));
+        assert!(
+            free.findings("iam-admin-privileges")[0].score > bound.findings("iam-admin-privileges")[0].score,
+            "the bound administrator still shows, ranked lower"
+        );
+        // The management account is never bound by its organization's SCPs.
+        let management = account().in_organization(|m| {
+            deny_iam(m);
+            m.management_account = "123456789012".into();
+        });
+        assert_eq!(management.findings("iam-privilege-escalation").len(), 1);
+    }
 }

@@ -377,4 +377,69 @@ mod tests {
         assert!(parts.len() >= 2, "the public topic and the admin role are findings too");
         assert!(parts.iter().all(|p| p.score < found[0].score), "the chain outranks its parts");
     }
+
+    fn peer(trust_principal: &str) -> crate::inventory::org::PeerRole {
+        crate::inventory::org::PeerRole {
+            arn: "arn:aws:iam::222222222222:role/ops-admin".into(),
+            account: "222222222222".into(),
+            name: "ops-admin".into(),
+            admin: true,
+            reason: "ops-admin is an administrator".into(),
+            trust_policy: doc(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": trust_principal}, "Action": "sts:AssumeRole"}]})),
+        }
+    }
+
+    /// An open route to `hop`, whose role may assume ops-admin in 222222222222; a private function `quiet`
+    /// with the same permission.
+    fn cross_account(trust_principal: &str) -> Fixture {
+        let assume = allow(json!("sts:AssumeRole"), json!("arn:aws:iam::222222222222:role/ops-admin"));
+        Fixture::new()
+            .role("hopper", lambda_trust(), &[("assume", assume.clone())], &[])
+            .role("quiet-role", lambda_trust(), &[("assume", assume)], &[])
+            .function("hop", "hopper", |_| {})
+            .function("quiet", "quiet-role", |_| {})
+            .http_api("edge", "HTTP", &[("GET /hop", "NONE", false, Some("hop"))], true)
+            .in_organization(|m| m.peers.push(peer(trust_principal)))
+    }
+
+    #[test]
+    fn an_open_route_to_a_role_that_assumes_an_admin_role_in_another_account_is_one_cross_account_path() {
+        let fixture = cross_account("arn:aws:iam::123456789012:root");
+        let found = fixture.findings("attack-path-cross-account");
+        insta::assert_yaml_snapshot!(summary(&found));
+        assert_eq!(found.len(), 1, "the private function's role can assume too, but nothing reaches it");
+        let path = &found[0].path;
+        assert!(path[0].contains("/routes/"), "the entry point first: {path:?}");
+        assert_eq!(&path[1..], [function_arn("hop"), "arn:aws:iam::123456789012:role/hopper".into(), "arn:aws:iam::222222222222:role/ops-admin".into()]);
+        assert!(found[0].resource_arn.contains("/routes/"), "reported on the entry point");
+        assert_eq!(found[0].severity, crate::finding::Severity::Critical);
+    }
+
+    #[test]
+    fn a_trust_that_names_another_principal_or_needs_mfa_is_no_hop() {
+        assert!(cross_account("arn:aws:iam::123456789012:role/someone-else").findings("attack-path-cross-account").is_empty());
+        assert!(cross_account("arn:aws:iam::123456789012:role/hopper").findings("attack-path-cross-account").len() == 1);
+        let mfa = cross_account("arn:aws:iam::123456789012:root").in_organization(|m| {
+            let mut p = peer("arn:aws:iam::123456789012:root");
+            p.trust_policy = doc(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}));
+            m.peers.push(p);
+        });
+        assert!(mfa.findings("attack-path-cross-account").is_empty(), "a function's session has no MFA");
+        // Outside an organization scan there are no peers, and so no such path.
+        let mut alone = cross_account("arn:aws:iam::123456789012:root");
+        alone.inventory.organization = None;
+        assert!(alone.findings("attack-path-cross-account").is_empty());
+    }
+
+    #[test]
+    fn a_trust_of_an_account_in_the_organization_is_not_a_foreign_trust() {
+        let trusting = |account: &str| {
+            Fixture::new()
+                .role("ops", json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "sts:AssumeRole"}]}), &[], &[])
+                .in_organization(|_| {})
+                .findings("iam-role-cross-account-no-external-id")
+        };
+        assert!(trusting("222222222222").is_empty(), "a member of the same organization");
+        assert_eq!(trusting("999999999999").len(), 1, "an account outside it");
+    }
 }
