@@ -53,7 +53,7 @@ pub enum OrgScanError {
     Identity(#[from] ScanError),
     #[error(transparent)]
     Organization(#[from] OrgError),
-    #[error("no account to scan: the organization lists {listed}, and --accounts, --exclude-accounts and --shard leave none")]
+    #[error("no account to scan: the organization lists {listed}, and --accounts and --exclude-accounts leave none")]
     NoAccount { listed: usize },
 }
 
@@ -125,7 +125,8 @@ impl OrgScanner {
             accounts: organization.accounts.len(),
             selected: selected.len(),
         });
-        if selected.is_empty() {
+        // An empty shard is normal (a small organization, many workers): it has nothing to do.
+        if selected.is_empty() && self.options.shard.is_none() {
             return Err(OrgScanError::NoAccount { listed: organization.accounts.len() });
         }
         let organization_ref = &organization;
