@@ -25,6 +25,17 @@ record() { # FILE [scan arguments]
 record demo/account.cassette.json
 "$python" mocks/demo_account.py change "$endpoint" fix-bob-mfa lock-down-payments open-orders-url remove-root-alarm stop-audit-trail subscribe-billing-to-orders
 record demo/month-later.cassette.json --as-of "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)"
+# The demo organization, from an emulator of its own (one member role refused), evaluated as recorded.
+exec 3>&-
+kill $emulator 2>/dev/null || true
+start_emulator --account org --deny-assume 210000000003
+status=0
+env -i PATH="$PATH" HOME="$(mktemp -d)" AWS_ACCESS_KEY_ID=STANCEDEMO AWS_SECRET_ACCESS_KEY=demo \
+    AWS_EC2_METADATA_DISABLED=true ./target/debug/stance scan --org --endpoint-url "$endpoint" \
+    --region us-east-1 --max-attempts 1 --record demo/org.cassette.json.zst --out-dir "$(mktemp -d)" \
+    >/dev/null 2>&1 || status=$?
+# 3: the refused member role (and moto's unimplemented calls) are gaps, as recorded.
+[[ $status -eq 3 ]] || { echo "recording demo/org.cassette.json.zst failed (exit $status)" >&2; exit 1; }
 # What the recording was made from; tests/demo.rs compares it with the files as they are now.
-sha256sum mocks/demo_account.py mocks/requirements.txt >demo/recorded-from.sha256
+sha256sum mocks/demo_account.py mocks/demo_org.py mocks/requirements.txt >demo/recorded-from.sha256
 ls -l demo/

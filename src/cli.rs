@@ -88,9 +88,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-    /// Browse a snapshot in the TUI, or the comparison of two (`stance open OLD NEW`).
+    /// Browse a snapshot in the TUI, or the comparison of two (`stance open OLD NEW`), or an organization
+    /// scan's accounts (`stance open DIR`, or its `org.json`).
     Open {
-        /// The snapshot to browse (or the earlier one of a comparison).
+        /// The snapshot to browse (or the earlier one of a comparison), or an organization directory.
         snapshot: PathBuf,
         /// A newer snapshot: opens the comparison of the two.
         new: Option<PathBuf>,
@@ -128,6 +129,11 @@ pub enum Command {
         /// Show the account a month later instead of as first recorded.
         #[arg(long)]
         month_later: bool,
+        /// The demo organization instead: a management account and three members in two OUs, an SCP, a
+        /// cross-account attack path and a member role that cannot be assumed. With --out, DIR is written
+        /// as `stance scan --org --out-dir` writes it.
+        #[arg(long, conflicts_with_all = ["compare", "month_later"])]
+        org: bool,
         /// Write the snapshot to this file and print the summary, without the TUI.
         #[arg(long, value_name = "FILE", conflicts_with = "compare")]
         out: Option<PathBuf>,

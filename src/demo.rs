@@ -75,6 +75,66 @@ pub async fn snapshot(state: DemoState, config: &crate::config::Config) -> Resul
     Ok((Snapshot::assemble(inventory, config), replay))
 }
 
+/// The demo organization (`mocks/demo_org.py`): the management account's conversation and each account's.
+const ORGANIZATION: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/org.cassette.json.zst"));
+pub const ORG_CASSETTE: &str = "demo/org.cassette.json.zst";
+
+pub fn org_cassette() -> Result<crate::aws::cassette::OrgCassette, CassetteError> {
+    crate::aws::cassette::OrgCassette::from_bytes(ORG_CASSETTE, ORGANIZATION)
+}
+
+/// The demo organization scanned offline: each account's calls answered by its own recording.
+pub struct OrgDemo {
+    pub scan: crate::collect::org::OrgScan,
+    /// The replays, to tell whether the recordings are stale (organization first).
+    pub replays: Vec<ReplayClient>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrgDemoError {
+    #[error(transparent)]
+    Cassette(#[from] CassetteError),
+    #[error("the demo organization's scan failed: {0}")]
+    Scan(#[from] crate::collect::org::OrgScanError),
+}
+
+pub async fn org_scan() -> Result<OrgDemo, OrgDemoError> {
+    use crate::collect::org::{OrgScanOptions, OrgScanner};
+    let cassette = org_cassette()?;
+    let organization = ReplayClient::new(&cassette.organization);
+    let accounts: std::collections::BTreeMap<String, ReplayClient> =
+        cassette.accounts.iter().map(|(id, c)| (id.clone(), ReplayClient::new(c))).collect();
+    let recorded = &cassette.organization;
+    let home = recorded.regions.first().map(String::as_str).unwrap_or(crate::aws::DEFAULT_REGION);
+    let clock = std::time::SystemTime::from(recorded.recorded_at);
+    let base = crate::aws::offline_config_at(organization.http_client(), home, Some(clock));
+    let options = OrgScanOptions {
+        member_role: crate::collect::org::DEFAULT_MEMBER_ROLE.into(),
+        external_id: None,
+        accounts: Vec::new(),
+        exclude: Vec::new(),
+        account_concurrency: 4,
+        shard: None,
+        scan: ScanOptions {
+            regions: RegionSelection::Listed(recorded.regions.clone()),
+            concurrency: 16,
+            as_of: Some(recorded.as_of),
+            time_limit: None,
+        },
+    };
+    let clients: std::collections::BTreeMap<String, _> =
+        accounts.iter().map(|(id, replay)| (id.clone(), replay.http_client())).collect();
+    let scanner = OrgScanner::new(base, options, Redactor::from_key_material(REDACTION_KEY))
+        .with_http_for(std::sync::Arc::new(move |account: &str| clients.get(account).cloned()));
+    let mut scan = scanner.run().await?;
+    for inventory in &mut scan.inventories {
+        explain_emulator_gaps(inventory);
+    }
+    let mut replays = vec![organization];
+    replays.extend(accounts.into_values());
+    Ok(OrgDemo { scan, replays })
+}
+
 /// The demo account's own policy (demo/policy.toml): personal data stays in the EU, functions carry an
 /// owner tag.
 const POLICY: &str = include_str!("../demo/policy.toml");

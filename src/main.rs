@@ -61,7 +61,8 @@ fn main() -> ExitCode {
         }
         Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
         Some(Command::Open { snapshot, new, history }) => open(&snapshot, new.as_deref(), history.as_deref()),
-        Some(Command::Demo { compare, month_later, out, mutes }) => demo(compare, month_later, out, mutes, &runtime),
+        Some(Command::Demo { org: true, out, mutes, .. }) => demo_org(out, mutes, &runtime),
+        Some(Command::Demo { compare, month_later, out, mutes, .. }) => demo(compare, month_later, out, mutes, &runtime),
         Some(Command::Policy { org, member_role }) => {
             let policy = if org {
                 stance::collect::operations::org_policies(&member_role)
@@ -287,7 +288,9 @@ async fn org_scan(args: ScanArgs, config: stance::config::Config) -> Result<Exit
                 .map(|(account, recorder)| (account, recorder.cassette(started_at, as_of, regions.clone())))
                 .collect(),
         };
-        stance::fsutil::write_private_atomic(path, &org_cassette.to_json())
+        let json = org_cassette.to_json();
+        let bytes = if path.extension().is_some_and(|e| e == "zst") { zstd::encode_all(json.as_slice(), 19)? } else { json };
+        stance::fsutil::write_private_atomic(path, &bytes)
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("Recorded the organization and {} account(s) to {}", org_cassette.accounts.len(), path.display());
     }
@@ -614,11 +617,53 @@ fn history(dir: &std::path::Path, account: Option<&str>, format: ListFormat) -> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// The organization directory `path` names: the directory itself, or the one its `org.json` is in.
+fn org_dir_of(path: &std::path::Path) -> Option<PathBuf> {
+    let dir = if path.is_dir() {
+        path.to_owned()
+    } else if path.file_name().is_some_and(|n| n == stance::snapshot::ORG_INDEX) {
+        path.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_owned() })?
+    } else {
+        return None;
+    };
+    Some(dir)
+}
+
+/// `stance open DIR`: the accounts view of an organization scan.
+fn open_org(dir: &std::path::Path) -> Result<ExitCode> {
+    use stance::tui::AccountSource;
+    let index_path = dir.join(stance::snapshot::ORG_INDEX);
+    if !index_path.is_file() {
+        return Err(BadInput(format!(
+            "{}: no {} here: not an organization scan directory (`stance scan --org --out-dir`), or its workers'              index was never merged (`stance merge-index`)",
+            dir.display(),
+            stance::snapshot::ORG_INDEX
+        ))
+        .into());
+    }
+    let index = stance::org::OrgIndex::read(&index_path).map_err(|e| BadInput(e.to_string()))?;
+    let sources = index
+        .accounts
+        .iter()
+        .filter_map(|e| Some((e.account.clone(), AccountSource::File(dir.join(e.file.as_ref()?)))))
+        .collect();
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("`stance open` needs a terminal (for a report without one, use `stance export` or `stance diff`)");
+    }
+    stance::tui::run(stance::tui::App::organization(index, sources), None).context("the terminal UI failed")?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn open(
     path: &std::path::Path,
     newer: Option<&std::path::Path>,
     history: Option<&std::path::Path>,
 ) -> Result<ExitCode> {
+    if newer.is_none()
+        && let Some(dir) = org_dir_of(path)
+    {
+        return open_org(&dir);
+    }
     // One snapshot opens from its first part while the rest is read; a comparison needs both whole.
     let (mut app, rest) = match newer {
         None => {
@@ -799,6 +844,38 @@ fn demo(
     let code = scan_in_tui(runtime, scanner, config, None, stance::demo::explain_emulator_gaps)?;
     warn_stale(&replay.misses());
     Ok(code)
+}
+
+/// `stance demo --org`: the recorded demo organization, offline — the accounts view, or (`--out DIR`) the
+/// directory an organization scan writes.
+fn demo_org(out: Option<PathBuf>, mutes: Option<PathBuf>, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
+    let config = stance::demo::with_demo_policy(load_policy_file(mutes.as_deref(), None)?);
+    let demo = runtime.block_on(stance::demo::org_scan())?;
+    let misses: usize = demo.replays.iter().map(|r| r.misses().len()).sum();
+    if misses > 0 {
+        eprintln!(
+            "warning: the demo cassettes are stale: {misses} request(s) of the organization were not recorded; re-record with scripts/record-demo.sh"
+        );
+    }
+    let scan = demo.scan;
+    if let Some(dir) = out {
+        return finish_org_scan(&dir, scan, &config, None);
+    }
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the demo's TUI needs a terminal (without one, use `stance demo --org --out DIR`)");
+    }
+    let snapshots = stance::org::assess_all(scan.inventories, &config);
+    let files: Vec<(String, &Snapshot)> =
+        snapshots.iter().map(|s| (stance::org::snapshot_file(&s.inventory.account.account_id), s)).collect();
+    let index = stance::org::OrgIndex::build(&scan.organization, &files, &scan.unassumable);
+    let sources = snapshots
+        .into_iter()
+        .map(|s| (s.inventory.account.account_id.clone(), stance::tui::AccountSource::Loaded(Box::new(s))))
+        .collect();
+    let mut app = stance::tui::App::organization(index, sources);
+    app.mutes_path = mutes_path(config.file.as_deref());
+    stance::tui::run(app, None).context("the terminal UI failed")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list_rules(format: ListFormat) -> Result<ExitCode> {

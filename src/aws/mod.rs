@@ -132,13 +132,22 @@ pub async fn load_config(options: &AwsOptions) -> SdkConfig {
 /// instance metadata) and sends every request to `http_client`: for replaying a recorded account.
 /// Retries are off: a recorded failure is answered at once, as it was recorded.
 pub fn offline_config(http_client: SharedHttpClient, region: &str) -> SdkConfig {
+    offline_config_at(http_client, region, None)
+}
+
+/// [`offline_config`] with the clock stopped at `time`: a replayed organization scan's assumed-role
+/// credentials expire an hour after they were recorded, and a stopped clock keeps them valid.
+pub fn offline_config_at(http_client: SharedHttpClient, region: &str, time: Option<std::time::SystemTime>) -> SdkConfig {
     let credentials = aws_credential_types::Credentials::new("STANCEREPLAY", "replay", None, None, "stance-replay");
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .http_client(http_client)
-        .time_source(aws_smithy_async::time::SharedTimeSource::default())
+        .time_source(match time {
+            Some(at) => aws_smithy_async::time::SharedTimeSource::new(aws_smithy_async::time::StaticTimeSource::new(at)),
+            None => aws_smithy_async::time::SharedTimeSource::default(),
+        })
         .retry_config(RetryConfig::disabled())
         .timeout_config(TimeoutConfig::disabled());
     if let Some(sleep) = aws_smithy_async::rt::sleep::default_async_sleep() {

@@ -52,12 +52,12 @@ fn service_filter_help() -> String {
     format!("service: {} → … ({} in all)", first.join(" → "), services.len())
 }
 
-use View::{Compare, Compliance, Controls, Coverage, Detail, Findings, Overview, Paths, Resources};
+use View::{Accounts, Compare, Compliance, Controls, Coverage, Detail, Findings, Overview, Paths, Resources};
 
 /// The lists of findings.
 const FINDING_LISTS: &[View] = &[Findings, Paths, Compare];
 /// Every view with a list of rows.
-const LISTS: &[View] = &[Findings, Paths, Compare, Resources, Coverage, Compliance, Controls];
+const LISTS: &[View] = &[Accounts, Findings, Paths, Compare, Resources, Coverage, Compliance, Controls];
 /// Where a finding or a resource is selected.
 const SELECTING: &[View] = &[Overview, Findings, Paths, Compare, Resources, Coverage, Detail];
 /// Where a finding is selected.
@@ -81,6 +81,7 @@ const BINDINGS: &[Binding] = &[
     bind("Enter", "finding detail", Some("open"), FINDING_LISTS),
     bind("Enter", "the resource's findings and the paths through it", Some("its findings"), &[Resources]),
     bind("Enter", "the framework's controls", Some("its controls"), &[Compliance]),
+    bind("Enter", "the account's overview (Esc comes back here)", Some("open"), &[Accounts]),
     bind(
         "Enter",
         "the findings that fail the control (or the muted ones it passes with)",

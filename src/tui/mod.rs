@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 
-pub use app::{App, Feed};
+pub use app::{AccountSource, App, Feed, OrgBrowser};
 use theme::Theme;
 use views::Screen;
 

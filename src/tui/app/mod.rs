@@ -4,12 +4,14 @@ mod compliance;
 mod detail;
 mod input;
 mod lists;
+mod org;
 mod overview;
 mod resources;
 mod search;
 mod tools;
 
 pub use input::ellipsized;
+pub use org::{AccountSource, OrgBrowser};
 
 use crate::compliance::Status;
 use crate::diff::Diff;
@@ -73,6 +75,7 @@ macro_rules! views {
 
 views! {
     Progress => "scanning", None;
+    Accounts => "accounts", Some("accounts");
     Overview => "overview", Some("overview");
     Findings => "findings", Some("findings");
     Detail => "detail", None;
@@ -399,6 +402,9 @@ pub struct App {
     pub loading: bool,
     /// Why the rest of the snapshot could not be read: the TUI closes and says so.
     pub load_error: Option<String>,
+    /// An organization's accounts, when an organization scan was opened: the accounts view lists them and
+    /// Enter opens one's snapshot here.
+    pub org: Option<OrgBrowser>,
 }
 
 /// No filter: what views without a list of their own read.
@@ -505,6 +511,7 @@ impl App {
             filtered: None,
             loading: false,
             load_error: None,
+            org: None,
         };
         app.refresh();
         app
@@ -749,6 +756,7 @@ impl App {
             View::Coverage => (0..self.snapshot.inventory.coverage.len())
                 .filter(|&i| contains(&self.snapshot.inventory.coverage[i].to_string()))
                 .collect(),
+            View::Accounts => self.org.as_ref().map(|org| org.rows(query)).unwrap_or_default(),
             View::Compliance => (0..self.compliance.len())
                 .filter(|&i| contains(&self.compliance[i].id) || contains(&self.compliance[i].title))
                 .collect(),
@@ -778,7 +786,7 @@ impl App {
             View::Paths => ListKind::Paths,
             View::Compare if matches!(self.compare_tab, CompareTab::Drift | CompareTab::Controls) => ListKind::Other,
             View::Compare => ListKind::Compare(self.compare_tab),
-            View::Resources | View::Coverage | View::Compliance | View::Controls => ListKind::Other,
+            View::Resources | View::Coverage | View::Compliance | View::Controls | View::Accounts => ListKind::Other,
             _ => ListKind::All,
         }
     }
@@ -821,6 +829,15 @@ impl App {
         }
         self.leave_level();
         self.previous = if view == View::Overview { Vec::new() } else { vec![(View::Overview, 0)] };
+        // In an organization, every account's views sit below the accounts list.
+        if let Some(org) = &self.org
+            && view != View::Accounts
+        {
+            self.previous.insert(0, (View::Accounts, org.selected));
+        }
+        if view == View::Accounts {
+            self.previous.clear();
+        }
         self.view = view;
         self.selected = 0;
         self.refresh();
@@ -914,6 +931,7 @@ impl App {
                 | View::Coverage
                 | View::Compliance
                 | View::Controls
+                | View::Accounts
         )
     }
 
@@ -949,6 +967,7 @@ impl App {
             View::Detail => detail::handle(self, &action),
             View::Resources => resources::handle(self, &action),
             View::Compliance | View::Controls => compliance::handle(self, &action),
+            View::Accounts => org::handle(self, &action),
             View::Coverage => false,
         };
         if !handled {

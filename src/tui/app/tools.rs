@@ -64,6 +64,7 @@ pub(super) fn start_export(app: &mut App) {
         View::Coverage => "coverage-gaps",
         View::Compliance => "compliance",
         View::Controls => "controls",
+        View::Accounts => "accounts",
         View::Detail | View::Progress => return app.status = "e exports a list: Esc goes back to it".into(),
     };
     app.mode = Mode::Export;
@@ -163,6 +164,28 @@ pub(super) fn export(app: &mut App, path: &str) {
                 })
                 .collect();
             (rows.len(), table(&["framework", "control", "status", "findings", "title", "why"], rows, csv))
+        }
+        View::Accounts => {
+            use crate::finding::Severity;
+            let rows: Vec<Vec<String>> = app
+                .shown_accounts()
+                .map(|e| {
+                    vec![
+                        e.account.clone(),
+                        e.name.clone(),
+                        e.ou_path.clone(),
+                        e.posture.map(|p| p.to_string()).unwrap_or_default(),
+                        e.count(Severity::Critical).to_string(),
+                        e.count(Severity::High).to_string(),
+                        e.coverage_gaps.to_string(),
+                        e.cross_account_paths.to_string(),
+                        e.error.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let header =
+                ["account", "name", "ou", "posture", "critical", "high", "gaps", "cross-account paths", "not scanned"];
+            (rows.len(), table(&header, rows, csv))
         }
         View::Overview => {
             let shown: Vec<&crate::finding::Finding> = app.top_risks().collect();

@@ -107,7 +107,16 @@ pub fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     // What the title column is left with: the fixed columns and one space between each.
     let title_width = usize::from(spare.saturating_sub(12));
     let hop_width = usize::from(spare * 3 / 5);
-    let name = |arn: &str| app.snapshot.inventory.describe(arn).unwrap_or_else(|| arn.to_owned());
+    let name = |arn: &str| {
+        app.snapshot.inventory.describe(arn).unwrap_or_else(|| {
+            // A role in another account: the far end of a cross-account path.
+            let mut parts = arn.splitn(6, ':').skip(4);
+            match (parts.next(), parts.next().and_then(|r| r.strip_prefix("role/"))) {
+                (Some(account), Some(role)) if arn.starts_with("arn:") => format!("role {role} in account {account}"),
+                _ => arn.to_owned(),
+            }
+        })
+    };
     let (offset, window) = super::table_window(table_area, app.selected);
     let rows: Vec<Row> = shown
         .iter()

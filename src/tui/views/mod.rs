@@ -1,5 +1,6 @@
 //! Rendering: a pure function of [`App`] state into a buffer.
 
+mod accounts;
 mod compliance;
 mod coverage;
 mod detail;
@@ -49,6 +50,9 @@ impl Widget for &Screen<'_> {
             Span::styled(" stance ", self.theme.title()),
             Span::raw(if app.view == View::Progress {
                 String::new()
+            } else if app.view == View::Accounts {
+                let org = app.org.as_ref().map(|o| o.index.organization.as_str()).unwrap_or_default();
+                format!("organization {org} · ")
             } else {
                 // Time-based findings are judged at `as_of` (`--as-of`, a replayed recording): say so when
                 // that is another day than the scan's.
@@ -76,6 +80,7 @@ impl Widget for &Screen<'_> {
         .render(header, buf);
         match app.view {
             View::Progress => progress::render(app, self.theme, body, buf),
+            View::Accounts => accounts::render(app, self.theme, body, buf),
             View::Overview => overview::render(app, self.theme, body, buf),
             View::Findings | View::Paths | View::Compare => lists::render(app, self.theme, body, buf),
             View::Detail => detail::render(app, self.theme, body, buf),
