@@ -30,11 +30,13 @@ exec 3>&-
 kill $emulator 2>/dev/null || true
 start_emulator --account org --deny-assume 210000000003
 status=0
-env -i PATH="$PATH" HOME="$(mktemp -d)" AWS_ACCESS_KEY_ID=STANCEDEMO AWS_SECRET_ACCESS_KEY=demo \
+scratch="$(mktemp -d)"
+env -i PATH="$PATH" HOME="$scratch" AWS_ACCESS_KEY_ID=STANCEDEMO AWS_SECRET_ACCESS_KEY=demo \
     AWS_EC2_METADATA_DISABLED=true ./target/debug/stance scan --org --endpoint-url "$endpoint" \
-    --region us-east-1 --max-attempts 1 --record demo/org.cassette.json.zst --out-dir "$(mktemp -d)" \
+    --region us-east-1 --max-attempts 1 --record demo/org.cassette.json.zst --out-dir "$scratch/org" \
     >/dev/null 2>&1 || status=$?
 # 3: the refused member role (and moto's unimplemented calls) are gaps, as recorded.
+rm -rf "$scratch"
 [[ $status -eq 3 ]] || { echo "recording demo/org.cassette.json.zst failed (exit $status)" >&2; exit 1; }
 # What the recording was made from; tests/demo.rs compares it with the files as they are now.
 sha256sum mocks/demo_account.py mocks/demo_org.py mocks/requirements.txt >demo/recorded-from.sha256

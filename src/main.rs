@@ -476,6 +476,9 @@ fn diff(
     format: DiffFormat,
     fail_on_new: Option<stance::rules::Severity>,
 ) -> Result<ExitCode> {
+    if old.is_dir() || new.is_dir() {
+        return org_diff(old, new, format, fail_on_new);
+    }
     let (old, new) = (read_snapshot(old)?, read_snapshot(new)?);
     if old.inventory.account.account_id != new.inventory.account.account_id {
         eprintln!(
@@ -499,15 +502,56 @@ fn diff(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The snapshots of an organization directory (`stance scan --org --out-dir`), by account.
+fn read_org_snapshots(dir: &std::path::Path) -> Result<Vec<Snapshot>> {
+    let org = stance::org::read_dir(dir).map_err(|e| BadInput(e.to_string()))?;
+    Ok(org.snapshots.into_iter().map(|(_, s)| s).collect())
+}
+
+/// `stance diff OLD_DIR NEW_DIR`: account by account, and the accounts added and removed.
+fn org_diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    format: DiffFormat,
+    fail_on_new: Option<stance::rules::Severity>,
+) -> Result<ExitCode> {
+    for path in [old, new] {
+        if !path.is_dir() {
+            return Err(BadInput(format!(
+                "{}: an organization scan compares with another directory, not with one snapshot",
+                path.display()
+            ))
+            .into());
+        }
+    }
+    let diff = stance::diff::org::org_diff(&read_org_snapshots(old)?, &read_org_snapshots(new)?);
+    match format {
+        DiffFormat::Text => print!("{}", stance::diff::org::text(&diff)),
+        DiffFormat::Markdown => print!("{}", stance::diff::org::markdown(&diff)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
+    }
+    if let Some(threshold) = fail_on_new {
+        let failing = diff.new_at_or_above(threshold);
+        if !failing.is_empty() {
+            eprintln!("{} new finding(s) at or above {threshold}: failing (--fail-on-new {threshold})", failing.len());
+            return Ok(ExitCode::from(EXIT_FINDINGS));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn export(path: &std::path::Path, format: ExportFormat, out: Option<&std::path::Path>) -> Result<ExitCode> {
-    let snapshot = read_snapshot(path)?;
     let format = match format {
         ExportFormat::Ocsf => stance::export::Format::Ocsf,
         ExportFormat::Sarif => stance::export::Format::Sarif,
         ExportFormat::Markdown => stance::export::Format::Markdown,
         ExportFormat::Csv => stance::export::Format::Csv,
     };
-    let bytes = stance::export::export(&snapshot, format).map_err(anyhow::Error::msg)?;
+    let bytes = if path.is_dir() {
+        stance::export::export_all(&read_org_snapshots(path)?, format).map_err(anyhow::Error::msg)?
+    } else {
+        stance::export::export(&read_snapshot(path)?, format).map_err(anyhow::Error::msg)?
+    };
     match out {
         Some(out) => {
             stance::fsutil::write_private_atomic(out, &bytes).with_context(|| format!("writing {}", out.display()))?

@@ -1,6 +1,7 @@
 //! Comparing two snapshots: new, resolved and changed findings (matched by fingerprint), inventory drift
 //! (resources added and removed, security-relevant attributes changed), and the posture delta.
 
+pub mod org;
 mod render;
 pub mod words;
 

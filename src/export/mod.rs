@@ -27,6 +27,48 @@ pub fn export(snapshot: &Snapshot, format: Format) -> Result<Vec<u8>, String> {
     }
 }
 
+/// The export of several accounts' snapshots (an organization scan) as one file: OCSF events of every
+/// account in one array, one SARIF run per account, the Markdown reports one after another, and one CSV
+/// table with the account as its first column.
+pub fn export_all(snapshots: &[Snapshot], format: Format) -> Result<Vec<u8>, String> {
+    match format {
+        Format::Ocsf => {
+            let events: Vec<serde_json::Value> = snapshots.iter().flat_map(ocsf::findings).collect();
+            serde_json::to_vec_pretty(&events).map_err(|e| e.to_string())
+        }
+        Format::Sarif => {
+            let mut logs = snapshots.iter().map(sarif::log);
+            let Some(mut combined) = logs.next() else { return Err("no snapshot to export".into()) };
+            for log in logs {
+                if let (Some(runs), Some(more)) = (combined["runs"].as_array_mut(), log["runs"].as_array()) {
+                    runs.extend(more.iter().cloned());
+                }
+            }
+            serde_json::to_vec_pretty(&combined).map_err(|e| e.to_string())
+        }
+        Format::Markdown => Ok(snapshots.iter().map(markdown::report).collect::<Vec<_>>().join("\n").into_bytes()),
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let mut header_written = false;
+            for snapshot in snapshots {
+                let table = csv_format::table(snapshot)?;
+                let mut reader = csv::Reader::from_reader(table.as_slice());
+                if !header_written {
+                    let header = reader.headers().map_err(|e| e.to_string())?.clone();
+                    writer.write_record(std::iter::once("account").chain(header.iter())).map_err(|e| e.to_string())?;
+                    header_written = true;
+                }
+                let account = snapshot.inventory.account.account_id.as_str();
+                for record in reader.records() {
+                    let record = record.map_err(|e| e.to_string())?;
+                    writer.write_record(std::iter::once(account).chain(record.iter())).map_err(|e| e.to_string())?;
+                }
+            }
+            writer.into_inner().map_err(|e| e.to_string())
+        }
+    }
+}
+
 /// Text made safe for a Markdown table cell (shared by the export and the `stance diff` comment).
 pub fn markdown_cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
