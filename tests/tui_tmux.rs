@@ -169,6 +169,31 @@ fn the_demo_in_tmux() {
     assert!(screen.contains("Function URL of orders-api"), "the new finding a month later:\n{screen}");
 }
 
+/// The demo organization, offline: the accounts worst first, one not scanned; Enter opens the sandbox,
+/// whose paths include the one into prod; Esc twice comes back to the accounts.
+#[test]
+fn the_demo_organization_in_tmux() {
+    let tmux = Tmux::start(&format!("{} demo --org; sleep 30", env!("CARGO_BIN_EXE_stance")), 120, 40);
+    let accounts = tmux.wait_for("worst first");
+    assert!(accounts.contains("organization o-stancedemo"), "{accounts}");
+    assert!(accounts.contains("210000000003 shared-services    not scanned"), "{accounts}");
+    let sandbox_row = accounts.lines().position(|l| l.contains("210000000002 sandbox")).expect("sandbox listed");
+    let prod_row = accounts.lines().position(|l| l.contains("210000000001 prod")).expect("prod listed");
+    assert!(sandbox_row < prod_row, "worst first:\n{accounts}");
+    tmux.keys(&["Enter"]);
+    let overview = tmux.wait_for("Top risks");
+    assert!(overview.contains("account 210000000002"), "{overview}");
+    tmux.keys(&[":"]);
+    tmux.text("paths");
+    tmux.keys(&["Enter"]);
+    let paths = tmux.wait_for("attack paths");
+    assert!(paths.contains("role ops-admin in account 210000000001"), "the cross-account path:\n{paths}");
+    tmux.keys(&["Escape", "Escape"]);
+    let back = tmux.wait_for("worst first");
+    assert!(back.contains("210000000001 prod"), "{back}");
+    tmux.keys(&["q"]);
+}
+
 /// The daily loop on the demo: search from resources and come back with every count right, Esc one level
 /// up, copy over OSC 52, and a mute that shows at once and the next time.
 #[test]

@@ -143,6 +143,57 @@ mod tests {
             .join("\n")
     }
 
+    /// An organization: the accounts worst first; Enter opens one in the usual views, Esc (or `:accounts`)
+    /// comes back; an account that was not scanned says why.
+    #[test]
+    fn the_accounts_view_opens_an_account_and_comes_back() {
+        use crate::inventory::org::{OrgAccount, Organization};
+        let shop = snapshot(true);
+        let account = |id: &str, name: &str| OrgAccount { id: id.into(), name: name.into(), parent: Some("r-1".into()) };
+        let org = Organization {
+            id: "o-test".into(),
+            management_account: "111111111111".into(),
+            root: "r-1".into(),
+            accounts: vec![account("123456789012", "shop"), account("222222222222", "sandbox")],
+            ..Organization::default()
+        };
+        let refused = crate::org::Unassumable {
+            account: "222222222222".into(),
+            name: "sandbox".into(),
+            role_arn: "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole".into(),
+            error: "AccessDenied: not authorized to perform sts:AssumeRole".into(),
+            at: now(),
+        };
+        let index = crate::org::OrgIndex::build(&org, &[("123456789012.json.zst".into(), &shop)], &[refused]);
+        let sources = [("123456789012".to_owned(), AccountSource::Loaded(Box::new(shop)))].into_iter().collect();
+        let mut app = App::organization(index, sources);
+        assert_eq!(app.view, View::Accounts);
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("accounts_{w}x{h}"), render(&app, w, h).backend());
+        }
+        app.handle(Action::Open);
+        assert_eq!((app.view, app.snapshot.inventory.account.account_id.as_str()), (View::Overview, "123456789012"));
+        assert!(screen_text(&app, 120, 40).contains("account 123456789012"));
+        // Sideways to the paths, then back up: the overview, then the accounts.
+        for action in [Action::StartCommand, Action::Input('p'), Action::Submit] {
+            app.handle(action);
+        }
+        assert_eq!(app.view, View::Paths);
+        app.handle(Action::Back);
+        app.handle(Action::Back);
+        assert_eq!(app.view, View::Accounts);
+        app.handle(Action::Down);
+        app.handle(Action::Open);
+        assert_eq!(app.view, View::Accounts);
+        assert!(app.status.contains("222222222222 was not scanned: AccessDenied"), "{}", app.status);
+        // Without an organization there is no accounts view.
+        let mut single = App::new(snapshot(true), None);
+        for action in [Action::StartCommand, Action::Input('a'), Action::Input('c'), Action::Submit] {
+            single.handle(action);
+        }
+        assert_eq!(single.view, View::Overview);
+    }
+
     /// Each view at both sizes the TUI must work in.
     #[test]
     fn every_view_at_80x24_and_120x40() {

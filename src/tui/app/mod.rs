@@ -75,7 +75,6 @@ macro_rules! views {
 
 views! {
     Progress => "scanning", None;
-    Accounts => "accounts", Some("accounts");
     Overview => "overview", Some("overview");
     Findings => "findings", Some("findings");
     Detail => "detail", None;
@@ -85,6 +84,8 @@ views! {
     Compare => "compare", Some("compare");
     Compliance => "compliance", Some("compliance");
     Controls => "controls", None;
+    // An organization's accounts (the first view of an organization scan).
+    Accounts => "accounts", Some("accounts");
 }
 
 impl View {
@@ -825,6 +826,10 @@ impl App {
     /// Switches to `view` sideways (the `:` prompt): one level below the overview, whatever came before.
     pub(super) fn switch(&mut self, view: View) {
         if view == self.view {
+            return;
+        }
+        if view == View::Accounts && self.org.is_none() {
+            self.status = ":accounts lists an organization's accounts: open an organization scan's directory".into();
             return;
         }
         self.leave_level();
