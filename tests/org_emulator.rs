@@ -141,35 +141,86 @@ fn outcome(dir: &Path) -> (BTreeMap<String, Vec<String>>, Value) {
     (accounts, read_json(&dir.join("org.json")))
 }
 
+/// The shipped examples' documents, as JSON (read with the emulator's Python, which has PyYAML).
+fn documents(path: &Path) -> Vec<Value> {
+    let script = "import json, sys, yaml\nprint(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1]))]))";
+    let output = std::process::Command::new(support::python()).args(["-c", script]).arg(path).output().expect("python");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+}
+
+/// Runs one worker of a job array: its arguments as shipped (the mount point moved into `dir`), the emulator
+/// as the endpoint (`AWS_ENDPOINT_URL`, so the arguments stay as they are), and its index in `index_var`.
+fn worker(emulator: &Emulator, dir: &Path, args: &[String], mount: &str, index: Option<(&str, u32)>) -> (Option<i32>, String) {
+    let args: Vec<String> = args.iter().map(|a| a.replacen(mount, &dir.join("mnt").display().to_string(), 1)).collect();
+    let mut command = support::stance_command(dir);
+    command.env("AWS_ENDPOINT_URL", &emulator.endpoint).args(&args).args(["--max-attempts", "1"]);
+    if args.first().is_some_and(|a| a == "merge-index") {
+        command = support::stance_command(dir);
+        command.args(&args);
+    }
+    if let Some((name, value)) = index {
+        command.env(name, value.to_string());
+    }
+    let output = command.output().expect("stance");
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// The shipped Kubernetes Indexed Job and AWS Batch job definition (docs/org/), run worker by worker as
+/// their engines would, then merged: the same snapshots and index as one unsharded scan.
 #[test]
-fn three_shards_and_a_merged_index_give_what_one_run_gives() {
+fn the_shipped_job_arrays_split_the_organization_as_one_run_would() {
     let emulator = org_emulator();
     let dir = tempfile::tempdir().unwrap();
     let whole = org_scan(&emulator, dir.path(), "whole", &[]);
     assert_eq!(whole.status.code(), Some(3), "{}", String::from_utf8_lossy(&whole.stderr));
-    let mut scanned = Vec::new();
-    for k in 0..3 {
-        let shard = format!("{k}/3");
-        let out = org_scan(&emulator, dir.path(), "sharded", &["--shard", &shard]);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        // A shard may hold none of the four accounts: it has nothing to do, and says so.
-        assert!(matches!(out.status.code(), Some(0 | 3)), "{shard}: {stderr}");
-        scanned.push(stderr);
+    let expected = outcome(&dir.path().join("whole"));
+    assert_eq!(expected.0.len(), 4);
+
+    // Kubernetes: `completions` pods, each with JOB_COMPLETION_INDEX, then the merge Job.
+    let k8s = dir.path().join("k8s");
+    std::fs::create_dir_all(&k8s).unwrap();
+    let docs = documents(&support::repo().join("docs/org/k8s-indexed-job.yaml"));
+    let scan = &docs[0]["spec"];
+    assert_eq!(scan["completionMode"], "Indexed");
+    let pods = scan["completions"].as_u64().unwrap() as u32;
+    let args = strings(&scan["template"]["spec"]["containers"][0]["args"]);
+    let mut per_shard = Vec::new();
+    for index in 0..pods {
+        let (code, stderr) = worker(&emulator, &k8s, &args, "/out", Some(("JOB_COMPLETION_INDEX", index)));
+        assert!(matches!(code, Some(0 | 3)), "pod {index}: {stderr}");
+        let line = stderr.lines().find(|l| l.contains("active account(s), scanning")).expect("the plan line");
+        per_shard.push(line.rsplit(' ').next().unwrap().parse::<usize>().unwrap());
     }
-    let per_shard: Vec<usize> = scanned
-        .iter()
-        .map(|stderr| {
-            let line = stderr.lines().find(|l| l.contains("active account(s), scanning")).expect("the plan line");
-            line.rsplit(' ').next().unwrap().parse().unwrap()
-        })
-        .collect();
     assert_eq!(per_shard.iter().sum::<usize>(), 4, "every account in exactly one shard: {per_shard:?}");
     assert!(per_shard.iter().filter(|n| **n > 0).count() >= 2, "the work is split: {per_shard:?}");
-    let merged = stance(&["merge-index", "sharded"], dir.path());
-    assert_eq!(merged.status.code(), Some(3), "{}", String::from_utf8_lossy(&merged.stderr));
-    let (whole_accounts, whole_index) = outcome(&dir.path().join("whole"));
-    let (sharded_accounts, sharded_index) = outcome(&dir.path().join("sharded"));
-    assert_eq!(whole_accounts.len(), 4);
-    assert_eq!(whole_accounts, sharded_accounts, "the same findings, scores included, for every account");
-    assert_eq!(whole_index, sharded_index, "the same index");
+    let merge = strings(&docs[1]["spec"]["template"]["spec"]["containers"][0]["args"]);
+    let (code, stderr) = worker(&emulator, &k8s, &merge, "/out", None);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(outcome(&k8s.join("mnt/org")), expected, "the Indexed Job gives what one run gives");
+
+    // AWS Batch: an array job of `shards` children with AWS_BATCH_JOB_ARRAY_INDEX, `Ref::` parameters
+    // substituted as Batch does, then the same definition with the merge command.
+    let batch = dir.path().join("batch");
+    std::fs::create_dir_all(&batch).unwrap();
+    let definition: Value =
+        serde_json::from_slice(&std::fs::read(support::repo().join("docs/org/batch-job-definition.json")).unwrap()).unwrap();
+    let parameters = definition["parameters"].as_object().unwrap();
+    let substitute = |arg: &str| {
+        parameters.iter().fold(arg.to_owned(), |a, (name, value)| a.replace(&format!("Ref::{name}"), value.as_str().unwrap()))
+    };
+    let command: Vec<String> = strings(&definition["containerProperties"]["command"]).iter().map(|a| substitute(a)).collect();
+    let children: u32 = parameters["shards"].as_str().unwrap().parse().unwrap();
+    for index in 0..children {
+        let (code, stderr) = worker(&emulator, &batch, &command, "/mnt/stance", Some(("AWS_BATCH_JOB_ARRAY_INDEX", index)));
+        assert!(matches!(code, Some(0 | 3)), "child {index}: {stderr}");
+    }
+    let merge = vec!["merge-index".to_owned(), substitute("Ref::outdir")];
+    let (code, stderr) = worker(&emulator, &batch, &merge, "/mnt/stance", None);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(outcome(&batch.join("mnt/org")), expected, "the array job gives what one run gives");
 }
