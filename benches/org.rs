@@ -80,7 +80,8 @@ fn main() {
         },
     };
     let scan = |only: Vec<String>, concurrency: usize| {
-        let scanner = OrgScanner::new(config.clone(), options(only, concurrency), Redactor::from_key_material(b"bench"));
+        let scanner =
+            OrgScanner::new(config.clone(), options(only, concurrency), Redactor::from_key_material(b"bench"));
         let started = Instant::now();
         let scan = runtime.block_on(scanner.run()).expect("organization scan");
         (started.elapsed().as_secs_f64(), scan)
@@ -113,7 +114,10 @@ fn main() {
     );
     eprintln!(
         "emulator: {} requests, max in flight {}, emulator CPU {}s; analysis of every account {analysis_s:.2}s; peak RSS {:.0} MiB",
-        stats["requests"], stats["max_in_flight"], stats["cpu_s"], peak_rss_mib()
+        stats["requests"],
+        stats["max_in_flight"],
+        stats["cpu_s"],
+        peak_rss_mib()
     );
     println!(
         "{}",

@@ -62,7 +62,9 @@ fn main() -> ExitCode {
         Some(Command::History { dir, account, format }) => history(&dir, account.as_deref(), format),
         Some(Command::Open { snapshot, new, history }) => open(&snapshot, new.as_deref(), history.as_deref()),
         Some(Command::Demo { org: true, out, mutes, .. }) => demo_org(out, mutes, &runtime),
-        Some(Command::Demo { compare, month_later, out, mutes, .. }) => demo(compare, month_later, out, mutes, &runtime),
+        Some(Command::Demo { compare, month_later, out, mutes, .. }) => {
+            demo(compare, month_later, out, mutes, &runtime)
+        }
         Some(Command::Policy { org, member_role }) => {
             let policy = if org {
                 stance::collect::operations::org_policies(&member_role)
@@ -289,9 +291,9 @@ async fn org_scan(args: ScanArgs, config: stance::config::Config) -> Result<Exit
                 .collect(),
         };
         let json = org_cassette.to_json();
-        let bytes = if path.extension().is_some_and(|e| e == "zst") { zstd::encode_all(json.as_slice(), 19)? } else { json };
-        stance::fsutil::write_private_atomic(path, &bytes)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let bytes =
+            if path.extension().is_some_and(|e| e == "zst") { zstd::encode_all(json.as_slice(), 19)? } else { json };
+        stance::fsutil::write_private_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("Recorded the organization and {} account(s) to {}", org_cassette.accounts.len(), path.display());
     }
     finish_org_scan(&out_dir, scan, &config, args.fail_on)
@@ -315,7 +317,9 @@ fn finish_org_scan(
             .map(|s| s.analysis.findings.iter().filter(|f| f.severity >= threshold && f.muted.is_none()).count())
             .sum();
         if failing > 0 {
-            eprintln!("{failing} finding(s) at or above {threshold} across the organization: failing (--fail-on {threshold})");
+            eprintln!(
+                "{failing} finding(s) at or above {threshold} across the organization: failing (--fail-on {threshold})"
+            );
             return Ok(ExitCode::from(EXIT_FINDINGS));
         }
     }
@@ -325,7 +329,10 @@ fn finish_org_scan(
 fn print_org_index(index: &stance::org::OrgIndex) {
     use stance::rules::Severity;
     eprintln!("Organization {} (management account {}):", index.organization, index.management_account);
-    eprintln!("  {:<12} {:<20} {:>7} {:>4} {:>4} {:>5} {:>5}  OU", "ACCOUNT", "NAME", "POSTURE", "CRIT", "HIGH", "GAPS", "XACCT");
+    eprintln!(
+        "  {:<12} {:<20} {:>7} {:>4} {:>4} {:>5} {:>5}  OU",
+        "ACCOUNT", "NAME", "POSTURE", "CRIT", "HIGH", "GAPS", "XACCT"
+    );
     for entry in &index.accounts {
         match &entry.error {
             Some(error) => eprintln!("  {:<12} {:<20} not scanned: {error}", entry.account, entry.name),
@@ -692,7 +699,9 @@ fn open_org(dir: &std::path::Path) -> Result<ExitCode> {
         .filter_map(|e| Some((e.account.clone(), AccountSource::File(dir.join(e.file.as_ref()?)))))
         .collect();
     if !std::io::stdout().is_terminal() {
-        anyhow::bail!("`stance open` needs a terminal (for a report without one, use `stance export` or `stance diff`)");
+        anyhow::bail!(
+            "`stance open` needs a terminal (for a report without one, use `stance export` or `stance diff`)"
+        );
     }
     stance::tui::run(stance::tui::App::organization(index, sources), None).context("the terminal UI failed")?;
     Ok(ExitCode::SUCCESS)

@@ -27,7 +27,9 @@ pub const INDEX_SCHEMA_VERSION: u32 = 1;
 pub enum OrgFileError {
     #[error("{path}: {message}")]
     Io { path: String, message: String },
-    #[error("{path}: not an organization scan directory: no {ORGANIZATION_FILE} (written by `stance scan --org --out-dir`)")]
+    #[error(
+        "{path}: not an organization scan directory: no {ORGANIZATION_FILE} (written by `stance scan --org --out-dir`)"
+    )]
     NotAnOrgDir { path: String },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
@@ -63,7 +65,8 @@ impl Shard {
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
         let (index, count) =
             text.split_once('/').ok_or_else(|| format!("`{text}`: expected K/N, such as 0/3, or auto/N"))?;
-        let count: u32 = count.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("`{text}`: N must be a positive number"))?;
+        let count: u32 =
+            count.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("`{text}`: N must be a positive number"))?;
         let index: u32 = if index == "auto" {
             let (name, value) = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"]
                 .iter()
@@ -107,7 +110,10 @@ pub fn select<'o>(
 
 /// For every account, the privileged roles of the other accounts whose trust admits it: named by account
 /// (its root or any of its principals), or anyone in the organization (`aws:PrincipalOrgID`).
-pub fn peers(inventories: &[Inventory], settings: &crate::analyze::settings::Settings) -> BTreeMap<String, Vec<PeerRole>> {
+pub fn peers(
+    inventories: &[Inventory],
+    settings: &crate::analyze::settings::Settings,
+) -> BTreeMap<String, Vec<PeerRole>> {
     let mut out: BTreeMap<String, Vec<PeerRole>> = BTreeMap::new();
     for inventory in inventories {
         let Some(membership) = &inventory.organization else { continue };
@@ -120,8 +126,16 @@ pub fn peers(inventories: &[Inventory], settings: &crate::analyze::settings::Set
             for admission in admissions(trust, &["sts:AssumeRole"], &[]) {
                 for who in &admission.who {
                     match who {
-                        Who::Account(id) if id != owner && membership.accounts.contains(id) => admitted.push(id.clone()),
-                        Who::Anyone if admission.statement.has_condition_on(&["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"]).len() == admission.statement.restricting_conditions().count() => {
+                        Who::Account(id) if id != owner && membership.accounts.contains(id) => {
+                            admitted.push(id.clone())
+                        }
+                        Who::Anyone
+                            if admission
+                                .statement
+                                .has_condition_on(&["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"])
+                                .len()
+                                == admission.statement.restricting_conditions().count() =>
+                        {
                             admitted.extend(membership.accounts.iter().filter(|a| *a != owner).cloned());
                         }
                         _ => {}
@@ -213,7 +227,10 @@ impl OrgIndex {
             let membership = inventory.organization.as_ref();
             accounts.push(IndexEntry {
                 account: id.clone(),
-                name: membership.map(|m| m.account_name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| org.account(id).map(|a| a.name.clone()).unwrap_or_default()),
+                name: membership
+                    .map(|m| m.account_name.clone())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| org.account(id).map(|a| a.name.clone()).unwrap_or_default()),
                 ou_path: membership.map_or_else(|| org.ou_path(id), |m| m.ou_path.clone()),
                 file: Some(file.clone()),
                 error: None,
@@ -241,7 +258,14 @@ impl OrgIndex {
             });
         }
         accounts.sort_by(|a, b| {
-            let rank = |e: &IndexEntry| (e.posture.is_none(), e.posture, std::cmp::Reverse(e.count(Severity::Critical)), std::cmp::Reverse(e.count(Severity::High)));
+            let rank = |e: &IndexEntry| {
+                (
+                    e.posture.is_none(),
+                    e.posture,
+                    std::cmp::Reverse(e.count(Severity::Critical)),
+                    std::cmp::Reverse(e.count(Severity::High)),
+                )
+            };
             rank(a).cmp(&rank(b)).then_with(|| a.account.cmp(&b.account))
         });
         OrgIndex {
@@ -262,10 +286,19 @@ impl OrgIndex {
             message: format!("not an organization index ({e})"),
         })?;
         if index.format != INDEX_FORMAT {
-            return Err(OrgFileError::Invalid { path: path.display().to_string(), message: format!("format is `{}`, expected `{INDEX_FORMAT}`", index.format) });
+            return Err(OrgFileError::Invalid {
+                path: path.display().to_string(),
+                message: format!("format is `{}`, expected `{INDEX_FORMAT}`", index.format),
+            });
         }
         if index.schema_version > INDEX_SCHEMA_VERSION {
-            return Err(OrgFileError::Invalid { path: path.display().to_string(), message: format!("schema version {} is newer than this stance reads ({INDEX_SCHEMA_VERSION}): upgrade stance", index.schema_version) });
+            return Err(OrgFileError::Invalid {
+                path: path.display().to_string(),
+                message: format!(
+                    "schema version {} is newer than this stance reads ({INDEX_SCHEMA_VERSION}): upgrade stance",
+                    index.schema_version
+                ),
+            });
         }
         Ok(index)
     }
@@ -302,7 +335,8 @@ pub fn write_dir(
         let file = snapshot_file(&snapshot.inventory.account.account_id);
         snapshot.write(&dir.join(&file))?;
         // A stale failure record of this account (an earlier run) no longer holds.
-        let _ = std::fs::remove_file(dir.join(format!("{}{UNASSUMABLE_SUFFIX}", snapshot.inventory.account.account_id)));
+        let _ =
+            std::fs::remove_file(dir.join(format!("{}{UNASSUMABLE_SUFFIX}", snapshot.inventory.account.account_id)));
         files.push((file, snapshot));
     }
     for failed in unassumable {
@@ -383,7 +417,9 @@ mod tests {
     #[test]
     fn shards_split_the_accounts_once_each_and_do_not_move_when_accounts_are_added() {
         let accounts: Vec<String> = (0..300).map(|i| format!("{:012}", 100_000_000_000u64 + i * 7919)).collect();
-        let shard_of = |account: &str, count: u32| (0..count).filter(|i| Shard { index: *i, count }.includes(account)).collect::<Vec<_>>();
+        let shard_of = |account: &str, count: u32| {
+            (0..count).filter(|i| Shard { index: *i, count }.includes(account)).collect::<Vec<_>>()
+        };
         let mut sizes = [0usize; 3];
         for account in &accounts {
             let shards = shard_of(account, 3);

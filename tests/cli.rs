@@ -273,7 +273,12 @@ fn compliance_reports_every_format_and_gates_on_score_and_controls() {
 /// The demo organization written as an organization scan writes it (offline).
 fn demo_org(dir: &std::path::Path, out: &str) {
     let output = stance_in(dir, &["demo", "--org", "--out", out]);
-    assert_eq!(output.status.code(), Some(3), "partial: a member role is refused\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "partial: a member role is refused\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -302,7 +307,8 @@ fn organization_directories_diff_export_history_and_merge() {
     assert!(csv.status.success(), "{}", String::from_utf8_lossy(&csv.stderr));
     let table = String::from_utf8_lossy(&csv.stdout);
     assert!(table.starts_with("account,fingerprint,"), "{table}");
-    let accounts: std::collections::BTreeSet<&str> = table.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+    let accounts: std::collections::BTreeSet<&str> =
+        table.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
     assert_eq!(accounts.into_iter().collect::<Vec<_>>(), ["123456789012", "210000000002"]);
     let sarif = stance_in(d, &["export", "runs/week2", "--format", "sarif"]);
     let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
@@ -312,15 +318,18 @@ fn organization_directories_diff_export_history_and_merge() {
     let history = stance_in(d, &["history", "runs", "--format", "json"]);
     assert!(history.status.success(), "{}", String::from_utf8_lossy(&history.stderr));
     let parsed: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
-    let per_account = |account: &str| parsed["entries"].as_array().unwrap().iter().filter(|e| e["account_id"] == account).count();
+    let per_account =
+        |account: &str| parsed["entries"].as_array().unwrap().iter().filter(|e| e["account_id"] == account).count();
     assert_eq!((per_account("210000000002"), per_account("123456789012"), per_account("210000000001")), (2, 1, 1));
     assert!(parsed["skipped"].as_array().unwrap().is_empty(), "the index files are not snapshots: {parsed}");
 
     // The index rebuilt from the files: the removed account is gone, the refused one stays recorded.
     let merged = stance_in(d, &["merge-index", "runs/week2"]);
     assert_eq!(merged.status.code(), Some(3), "{}", String::from_utf8_lossy(&merged.stderr));
-    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("runs/week2/org.json")).unwrap()).unwrap();
-    let listed: Vec<&str> = index["accounts"].as_array().unwrap().iter().map(|a| a["account"].as_str().unwrap()).collect();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("runs/week2/org.json")).unwrap()).unwrap();
+    let listed: Vec<&str> =
+        index["accounts"].as_array().unwrap().iter().map(|a| a["account"].as_str().unwrap()).collect();
     assert_eq!(listed, ["210000000002", "123456789012", "210000000003"]);
     let not_org = stance_in(d, &["merge-index", "runs"]);
     assert_eq!(not_org.status.code(), Some(5));
@@ -333,6 +342,9 @@ fn policy_org_prints_the_management_and_member_policies() {
     assert!(output.status.success());
     let policies: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let management = policies["management_account_policy"].to_string();
-    assert!(management.contains("organizations:ListAccounts") && management.contains("role/StanceAudit"), "{management}");
+    assert!(
+        management.contains("organizations:ListAccounts") && management.contains("role/StanceAudit"),
+        "{management}"
+    );
     assert!(policies["member_role_policy"].to_string().contains("lambda:ListFunctions"));
 }

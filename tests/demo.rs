@@ -248,3 +248,46 @@ fn the_demo_analysis_matches_its_stored_expectation() {
         panic!("{file}: the demo's analysis changed ({first}); bless a deliberate change with STANCE_BLESS=1");
     }
 }
+
+/// The demo organization: every account's requests answered by its own recording and every recording used;
+/// a fresh emulator organization gives the same accounts, inventories, findings and refusals.
+#[test]
+fn the_demo_organization_replays_in_full_and_matches_a_fresh_emulator() {
+    let demo = on_scan_stack(|| {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(stance::demo::org_scan()).expect("the bundled organization replays")
+    });
+    for replay in &demo.replays {
+        assert!(replay.misses().is_empty(), "{RERECORD}\nnot recorded: {:?}", replay.misses());
+        assert!(replay.unused().is_empty(), "{RERECORD}\nrecorded, never asked for: {:?}", replay.unused());
+    }
+    let config = stance::demo::with_demo_policy(Default::default());
+    let recorded = stance::org::assess_all(demo.scan.inventories.clone(), &config);
+    assert_eq!(recorded.len(), 3, "the management account and two members; the third member's role is refused");
+    assert_eq!(demo.scan.unassumable.iter().map(|u| u.account.as_str()).collect::<Vec<_>>(), ["210000000003"]);
+
+    let emulator = Emulator::start(&["--account", "org", "--deny-assume", "210000000003"]);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = repo().join("demo/policy.toml").display().to_string();
+    let args = [
+        "scan",
+        "--org",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--region",
+        "us-east-1",
+        "--max-attempts",
+        "1",
+        "--out-dir",
+        "org",
+        "--policy",
+        &policy,
+    ];
+    let scan = support::stance(&args, dir.path());
+    assert_eq!(scan.status.code(), Some(3), "{}", String::from_utf8_lossy(&scan.stderr));
+    for snapshot in &recorded {
+        let account = &snapshot.inventory.account.account_id;
+        let live = Snapshot::read(&dir.path().join(format!("org/{account}.json.zst"))).unwrap();
+        assert_eq!(shape(&live), shape(snapshot), "{RERECORD} (account {account} differs from the recording)");
+    }
+}

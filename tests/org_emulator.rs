@@ -20,15 +20,26 @@ fn org_emulator() -> Emulator {
 }
 
 fn org_scan(emulator: &Emulator, dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
-    let mut args =
-        vec!["scan", "--org", "--endpoint-url", &emulator.endpoint, "--region", "us-east-1", "--max-attempts", "1", "--out-dir", out];
+    let mut args = vec![
+        "scan",
+        "--org",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--region",
+        "us-east-1",
+        "--max-attempts",
+        "1",
+        "--out-dir",
+        out,
+    ];
     args.extend_from_slice(extra);
     stance(&args, dir)
 }
 
 fn read_json(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let bytes = if path.extension().is_some_and(|e| e == "zst") { zstd::decode_all(bytes.as_slice()).unwrap() } else { bytes };
+    let bytes =
+        if path.extension().is_some_and(|e| e == "zst") { zstd::decode_all(bytes.as_slice()).unwrap() } else { bytes };
     serde_json::from_slice(&bytes).unwrap()
 }
 
@@ -82,8 +93,12 @@ fn an_org_scan_inventories_every_member_it_can_assume_and_finds_the_path_across_
     let prod = read_json(&org.join(format!("{PROD}.json.zst")));
 
     // The path: the public function URL in the sandbox → its role → sts:AssumeRole → prod's ops-admin.
-    let paths: Vec<&Value> =
-        sandbox["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "attack-path-cross-account").collect();
+    let paths: Vec<&Value> = sandbox["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "attack-path-cross-account")
+        .collect();
     assert_eq!(paths.len(), 1, "{:?}", findings(&sandbox));
     let path: Vec<&str> = paths[0]["path"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect();
     assert_eq!(
@@ -111,12 +126,16 @@ fn an_org_scan_inventories_every_member_it_can_assume_and_finds_the_path_across_
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule_id"] == "iam-admin-privileges" && f["resource_arn"].as_str().unwrap().ends_with("role/playground-role"))
+        .find(|f| {
+            f["rule_id"] == "iam-admin-privileges"
+                && f["resource_arn"].as_str().unwrap().ends_with("role/playground-role")
+        })
         .expect("the administrator on paper is still reported");
     let factors = admin["factors"].to_string();
     assert!(factors.contains("SCP DenyIAM") && factors.contains("denies iam:*"), "{factors}");
     // The snapshot records the SCPs applied, level by level.
-    let scps: Vec<&str> = sandbox["organization"]["scps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let scps: Vec<&str> =
+        sandbox["organization"]["scps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert!(scps.contains(&"DenyIAM") && scps.contains(&"FullAWSAccess"), "{scps:?}");
     let management = read_json(&org.join(format!("{MANAGEMENT}.json.zst")));
     assert_eq!(management["organization"]["scps"], serde_json::json!([]), "SCPs never bind the management account");
@@ -130,8 +149,12 @@ fn outcome(dir: &Path) -> (BTreeMap<String, Vec<String>>, Value) {
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         if let Some(account) = name.strip_suffix(".json.zst") {
             let snapshot = read_json(&path);
-            let mut fingerprints: Vec<String> =
-                snapshot["findings"].as_array().unwrap().iter().map(|f| format!("{} {}", f["fingerprint"], f["score"])).collect();
+            let mut fingerprints: Vec<String> = snapshot["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| format!("{} {}", f["fingerprint"], f["score"]))
+                .collect();
             fingerprints.sort();
             accounts.insert(account.to_owned(), fingerprints);
         } else if let Some(account) = name.strip_suffix(".unassumable.json") {
@@ -155,7 +178,13 @@ fn strings(value: &Value) -> Vec<String> {
 
 /// Runs one worker of a job array: its arguments as shipped (the mount point moved into `dir`), the emulator
 /// as the endpoint (`AWS_ENDPOINT_URL`, so the arguments stay as they are), and its index in `index_var`.
-fn worker(emulator: &Emulator, dir: &Path, args: &[String], mount: &str, index: Option<(&str, u32)>) -> (Option<i32>, String) {
+fn worker(
+    emulator: &Emulator,
+    dir: &Path,
+    args: &[String],
+    mount: &str,
+    index: Option<(&str, u32)>,
+) -> (Option<i32>, String) {
     let args: Vec<String> = args.iter().map(|a| a.replacen(mount, &dir.join("mnt").display().to_string(), 1)).collect();
     let mut command = support::stance_command(dir);
     command.env("AWS_ENDPOINT_URL", &emulator.endpoint).args(&args).args(["--max-attempts", "1"]);
@@ -208,15 +237,20 @@ fn the_shipped_job_arrays_split_the_organization_as_one_run_would() {
     let batch = dir.path().join("batch");
     std::fs::create_dir_all(&batch).unwrap();
     let definition: Value =
-        serde_json::from_slice(&std::fs::read(support::repo().join("docs/org/batch-job-definition.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(support::repo().join("docs/org/batch-job-definition.json")).unwrap())
+            .unwrap();
     let parameters = definition["parameters"].as_object().unwrap();
     let substitute = |arg: &str| {
-        parameters.iter().fold(arg.to_owned(), |a, (name, value)| a.replace(&format!("Ref::{name}"), value.as_str().unwrap()))
+        parameters
+            .iter()
+            .fold(arg.to_owned(), |a, (name, value)| a.replace(&format!("Ref::{name}"), value.as_str().unwrap()))
     };
-    let command: Vec<String> = strings(&definition["containerProperties"]["command"]).iter().map(|a| substitute(a)).collect();
+    let command: Vec<String> =
+        strings(&definition["containerProperties"]["command"]).iter().map(|a| substitute(a)).collect();
     let children: u32 = parameters["shards"].as_str().unwrap().parse().unwrap();
     for index in 0..children {
-        let (code, stderr) = worker(&emulator, &batch, &command, "/mnt/stance", Some(("AWS_BATCH_JOB_ARRAY_INDEX", index)));
+        let (code, stderr) =
+            worker(&emulator, &batch, &command, "/mnt/stance", Some(("AWS_BATCH_JOB_ARRAY_INDEX", index)));
         assert!(matches!(code, Some(0 | 3)), "child {index}: {stderr}");
     }
     let merge = vec!["merge-index".to_owned(), substitute("Ref::outdir")];

@@ -59,7 +59,9 @@ pub fn guardrail(membership: &Membership, account: &str, expander: &mut Expander
                 match statement.effect {
                     Effect::Allow => allowed.union_with(&actions),
                     // A deny with a condition (an exempted break-glass role, a region) is not counted.
-                    Effect::Deny if statement.resources.is_all() && statement.restricting_conditions().next().is_none() => {
+                    Effect::Deny
+                        if statement.resources.is_all() && statement.restricting_conditions().next().is_none() =>
+                    {
                         ceiling.subtract(&actions);
                         limits.push(ScpLimit {
                             description: describe(&[scp], level, &format!("denies {}", actions_text(statement))),
@@ -97,7 +99,12 @@ mod tests {
     use crate::inventory::PolicyDocument;
 
     fn applied(level: Level, id: &str, document: &str) -> AppliedScp {
-        AppliedScp { level, id: id.into(), name: id.trim_start_matches("p-").into(), document: Some(PolicyDocument::parse(document)) }
+        AppliedScp {
+            level,
+            id: id.into(),
+            name: id.trim_start_matches("p-").into(),
+            document: Some(PolicyDocument::parse(document)),
+        }
     }
 
     const FULL: &str = r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
@@ -112,9 +119,17 @@ mod tests {
         let mut expander = Expander::new(catalogue);
         let membership = member(vec![
             applied(Level::Root, "p-FullAWSAccess", FULL),
-            applied(Level::Unit("sandbox".into()), "p-noiam", r#"{"Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#),
+            applied(
+                Level::Unit("sandbox".into()),
+                "p-noiam",
+                r#"{"Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#,
+            ),
             applied(Level::Unit("sandbox".into()), "p-FullAWSAccess", FULL),
-            applied(Level::Account, "p-onlylambda", r#"{"Statement":[{"Effect":"Allow","Action":["lambda:*","iam:*","s3:Get*"],"Resource":"*"}]}"#),
+            applied(
+                Level::Account,
+                "p-onlylambda",
+                r#"{"Statement":[{"Effect":"Allow","Action":["lambda:*","iam:*","s3:Get*"],"Resource":"*"}]}"#,
+            ),
         ]);
         let guard = guardrail(&membership, "222222222222", &mut expander).expect("bound");
         let has = |action: &str| guard.ceiling.contains(catalogue.lookup(action).expect(action));
@@ -134,7 +149,11 @@ mod tests {
         unreadable.document = None;
         let membership = member(vec![
             applied(Level::Root, "p-FullAWSAccess", FULL),
-            applied(Level::Root, "p-regions", r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]}}}]}"#),
+            applied(
+                Level::Root,
+                "p-regions",
+                r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]}}}]}"#,
+            ),
             unreadable,
         ]);
         let guard = guardrail(&membership, "222222222222", &mut expander).expect("bound");

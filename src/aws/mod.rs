@@ -137,7 +137,11 @@ pub fn offline_config(http_client: SharedHttpClient, region: &str) -> SdkConfig 
 
 /// [`offline_config`] with the clock stopped at `time`: a replayed organization scan's assumed-role
 /// credentials expire an hour after they were recorded, and a stopped clock keeps them valid.
-pub fn offline_config_at(http_client: SharedHttpClient, region: &str, time: Option<std::time::SystemTime>) -> SdkConfig {
+pub fn offline_config_at(
+    http_client: SharedHttpClient,
+    region: &str,
+    time: Option<std::time::SystemTime>,
+) -> SdkConfig {
     let credentials = aws_credential_types::Credentials::new("STANCEREPLAY", "replay", None, None, "stance-replay");
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -145,7 +149,9 @@ pub fn offline_config_at(http_client: SharedHttpClient, region: &str, time: Opti
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .http_client(http_client)
         .time_source(match time {
-            Some(at) => aws_smithy_async::time::SharedTimeSource::new(aws_smithy_async::time::StaticTimeSource::new(at)),
+            Some(at) => {
+                aws_smithy_async::time::SharedTimeSource::new(aws_smithy_async::time::StaticTimeSource::new(at))
+            }
             None => aws_smithy_async::time::SharedTimeSource::default(),
         })
         .retry_config(RetryConfig::disabled())
@@ -165,10 +171,12 @@ pub fn offline_config_at(http_client: SharedHttpClient, region: &str, time: Opti
 /// accounts); empty for a single account.
 pub fn retry_partition(scope: &str, service: &str, region: &str) -> aws_sdk_sts::config::retry::RetryPartition {
     use aws_sdk_sts::config::retry::{RetryPartition, TokenBucket};
-    let name = if scope.is_empty() { format!("stance-{service}-{region}") } else { format!("stance-{scope}-{service}-{region}") };
-    RetryPartition::custom(name)
-        .token_bucket(TokenBucket::builder().throttling_retry_cost(0).build())
-        .build()
+    let name = if scope.is_empty() {
+        format!("stance-{service}-{region}")
+    } else {
+        format!("stance-{scope}-{service}-{region}")
+    };
+    RetryPartition::custom(name).token_bucket(TokenBucket::builder().throttling_retry_cost(0).build()).build()
 }
 
 /// The same configuration pointed at another region.

@@ -12,9 +12,9 @@ mod iam;
 mod kms;
 mod lambda;
 mod logs;
+pub mod operations;
 pub mod org;
 mod organizations;
-pub mod operations;
 mod secretsmanager;
 mod sns;
 mod sqs;
@@ -202,7 +202,15 @@ pub struct Scanner {
 
 impl Scanner {
     pub fn new(config: SdkConfig, options: ScanOptions, redactor: Redactor) -> Self {
-        Self { config, options, redactor, events: None, counters: Arc::default(), identity: None, retry_scope: String::new() }
+        Self {
+            config,
+            options,
+            redactor,
+            events: None,
+            counters: Arc::default(),
+            identity: None,
+            retry_scope: String::new(),
+        }
     }
 
     /// Asks who the credentials belong to, before the scan: a front end that must fail before it opens

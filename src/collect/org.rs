@@ -109,7 +109,8 @@ impl OrgScanner {
     pub async fn run(&self) -> Result<OrgScan, OrgScanError> {
         let mut base_scanner = Scanner::new(self.base.clone(), self.options.scan.clone(), self.redactor.clone());
         let caller = base_scanner.identify().await?;
-        let client = base_scanner.organizations_client(&for_region(&self.base, organizations_region(&caller.partition)));
+        let client =
+            base_scanner.organizations_client(&for_region(&self.base, organizations_region(&caller.partition)));
         let ctx = Ctx::new(self.options.scan.concurrency, self.redactor.clone(), None);
         let mut organization = organizations::collect(&ctx, &client, &self.options.accounts).await?;
         organization.coverage = ctx.into_coverage();

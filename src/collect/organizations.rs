@@ -38,8 +38,7 @@ fn is_active(account: &aws_sdk_organizations::types::Account) -> bool {
 /// The organization. `known_accounts`: when ListAccounts is refused, these accounts (from `--accounts`) are
 /// scanned without the tree, instead of failing.
 pub(crate) async fn collect(ctx: &Ctx, client: &Client, known_accounts: &[String]) -> Result<Organization, OrgError> {
-    let described =
-        ctx.send(client.describe_organization().send()).await.map_err(|f| OrgError::Describe(f.message))?;
+    let described = ctx.send(client.describe_organization().send()).await.map_err(|f| OrgError::Describe(f.message))?;
     let organization = described.organization();
     let mut org = Organization {
         id: organization.and_then(|o| o.id()).unwrap_or_default().to_owned(),
@@ -53,7 +52,13 @@ pub(crate) async fn collect(ctx: &Ctx, client: &Client, known_accounts: &[String
                 .iter()
                 .flat_map(|p| p.accounts())
                 .filter(|a| is_active(a))
-                .filter_map(|a| Some(OrgAccount { id: a.id()?.to_owned(), name: a.name().unwrap_or_default().to_owned(), parent: None }))
+                .filter_map(|a| {
+                    Some(OrgAccount {
+                        id: a.id()?.to_owned(),
+                        name: a.name().unwrap_or_default().to_owned(),
+                        parent: None,
+                    })
+                })
                 .collect();
         }
         (_, Some(failure)) if known_accounts.is_empty() => return Err(OrgError::Accounts(failure.message)),
@@ -121,7 +126,8 @@ async fn scps(ctx: &Ctx, client: &Client) -> Option<Vec<ServiceControlPolicy>> {
                 ctx.fetch(call("DescribePolicy").on(&id), described),
                 ctx.pages(call("ListTargetsForPolicy").on(&id), targets)
             );
-            let document = described.as_ref().and_then(|d| d.policy()).and_then(|p| p.content()).map(PolicyDocument::parse);
+            let document =
+                described.as_ref().and_then(|d| d.policy()).and_then(|p| p.content()).map(PolicyDocument::parse);
             let targets = targets.map(|pages| {
                 let mut ids: Vec<String> =
                     pages.iter().flat_map(|p| p.targets()).filter_map(|t| t.target_id().map(str::to_owned)).collect();
@@ -164,8 +170,10 @@ mod tests {
                 .build()
         });
         let roots = mock!(Client::list_roots).then_http_response(|| json_error(400, "AccessDeniedException", "no"));
-        let policies = mock!(Client::list_policies).then_http_response(|| json_error(400, "AccessDeniedException", "no"));
-        let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&describe(), &accounts, &roots, &policies]);
+        let policies =
+            mock!(Client::list_policies).then_http_response(|| json_error(400, "AccessDeniedException", "no"));
+        let client =
+            mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&describe(), &accounts, &roots, &policies]);
         let ctx = ctx();
         let org = collect(&ctx, &client, &[]).await.expect("readable");
         assert_eq!(org.accounts.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["222222222222"]);
@@ -183,7 +191,8 @@ mod tests {
         assert!(error.to_string().contains("--accounts"), "{error}");
 
         let roots = mock!(Client::list_roots).then_http_response(|| json_error(400, "AccessDeniedException", "no"));
-        let policies = mock!(Client::list_policies).then_http_response(|| json_error(400, "AccessDeniedException", "no"));
+        let policies =
+            mock!(Client::list_policies).then_http_response(|| json_error(400, "AccessDeniedException", "no"));
         let client =
             mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&describe(), &refused(), &roots, &policies]);
         let ctx = ctx();

@@ -149,7 +149,10 @@ impl Organization {
         if self.account(account).and_then(|a| a.parent.as_ref()).is_none() {
             return "?".into();
         }
-        std::iter::once("Root").chain(self.units_above(account).iter().map(|u| u.name.as_str())).collect::<Vec<_>>().join("/")
+        std::iter::once("Root")
+            .chain(self.units_above(account).iter().map(|u| u.name.as_str()))
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     /// The SCPs that bind `account`: those attached to the root, to each OU above it and to the account.
@@ -202,7 +205,9 @@ mod tests {
             id: id.into(),
             name: id.trim_start_matches("p-").into(),
             aws_managed: id == FULL_AWS_ACCESS,
-            document: Some(PolicyDocument::parse(r#"{"Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#)),
+            document: Some(PolicyDocument::parse(
+                r#"{"Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#,
+            )),
             targets: Some(targets.iter().map(|t| (*t).to_owned()).collect()),
         };
         Organization {

@@ -7,11 +7,11 @@ use crate::finding::Details;
 use serde_json::json;
 
 use super::{Draft, Evidence, Finding, Link, Rule, RuleMeta};
+use crate::analyze::graph::EntryKind;
 use crate::analyze::policy::{Grant, Policy, TrustHop, admits_caller};
 use crate::analyze::{Context, PrincipalView};
-use crate::inventory::org::PeerRole;
-use crate::analyze::graph::EntryKind;
 use crate::inventory::lambda::LambdaFunction;
+use crate::inventory::org::PeerRole;
 use crate::score::{BlastRadius, Exposure, RiskInputs};
 
 pub static PUBLIC_API_TO_PRIVILEGED_LAMBDA: Rule = Rule {
@@ -70,11 +70,14 @@ pub static CROSS_ACCOUNT: Rule = Rule {
         if membership.peers.is_empty() {
             return;
         }
-        let chains: Vec<(Chain<'_>, &LambdaFunction)> = internet_chains(cx).into_iter().chain(event_chains(cx)).collect();
+        let chains: Vec<(Chain<'_>, &LambdaFunction)> =
+            internet_chains(cx).into_iter().chain(event_chains(cx)).collect();
         for (chain, function) in &chains {
             let Some(role) = function.role.as_ref().and_then(|arn| cx.principals.get(arn)) else { continue };
             for peer in &membership.peers {
-                let Some(grant) = role.permissions.allows_on(cx.catalogue, "sts:AssumeRole", &peer.arn) else { continue };
+                let Some(grant) = role.permissions.allows_on(cx.catalogue, "sts:AssumeRole", &peer.arn) else {
+                    continue;
+                };
                 let trust = Policy::from_document(&peer.trust_policy);
                 let Some(hop) = admits_caller(&trust, &role.arn, cx.account_id()) else { continue };
                 out.emit(cross_account_chain(earlier, chain, function, Hop { role, grant, peer, trust: &hop }));
@@ -129,13 +132,8 @@ fn cross_account_chain(earlier: &[Finding], chain: &Chain<'_>, function: &Lambda
         compensating,
         ..RiskInputs::default()
     };
-    let title = format!(
-        "{} → {} → {} → {} → {target}",
-        capitalized(origin),
-        chain.entry_label,
-        function.name,
-        role.name
-    );
+    let title =
+        format!("{} → {} → {} → {} → {target}", capitalized(origin), chain.entry_label, function.name, role.name);
     let discriminator = format!("{}>{}", chain.discriminator, peer.arn);
     let mut draft = Draft::new(chain.entry_arn, chain.region, discriminator, title).evidence(evidence).risk(risk);
     draft.path = path;
@@ -290,7 +288,8 @@ fn privileged_chain(
         unaudited: None,
     };
     let prize = if secrets.is_empty() { String::new() } else { format!(" → {} secret(s)", secrets.len()) };
-    let title = format!("{} → {}{between} → {} → {}{prize}", capitalized(origin), chain.entry_label, function.name, role.name);
+    let title =
+        format!("{} → {}{between} → {} → {}{prize}", capitalized(origin), chain.entry_label, function.name, role.name);
     let mut draft = Draft::new(chain.entry_arn, chain.region, chain.discriminator, title).evidence(evidence).risk(risk);
     draft.path = path;
     draft.chain_of = Some(parts.iter().map(|f| f.score).collect());
@@ -385,7 +384,9 @@ mod tests {
             name: "ops-admin".into(),
             admin: true,
             reason: "ops-admin is an administrator".into(),
-            trust_policy: doc(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": trust_principal}, "Action": "sts:AssumeRole"}]})),
+            trust_policy: doc(
+                json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": trust_principal}, "Action": "sts:AssumeRole"}]}),
+            ),
         }
     }
 
@@ -410,15 +411,28 @@ mod tests {
         assert_eq!(found.len(), 1, "the private function's role can assume too, but nothing reaches it");
         let path = &found[0].path;
         assert!(path[0].contains("/routes/"), "the entry point first: {path:?}");
-        assert_eq!(&path[1..], [function_arn("hop"), "arn:aws:iam::123456789012:role/hopper".into(), "arn:aws:iam::222222222222:role/ops-admin".into()]);
+        assert_eq!(
+            &path[1..],
+            [
+                function_arn("hop"),
+                "arn:aws:iam::123456789012:role/hopper".into(),
+                "arn:aws:iam::222222222222:role/ops-admin".into()
+            ]
+        );
         assert!(found[0].resource_arn.contains("/routes/"), "reported on the entry point");
         assert_eq!(found[0].severity, crate::finding::Severity::Critical);
     }
 
     #[test]
     fn a_trust_that_names_another_principal_or_needs_mfa_is_no_hop() {
-        assert!(cross_account("arn:aws:iam::123456789012:role/someone-else").findings("attack-path-cross-account").is_empty());
-        assert!(cross_account("arn:aws:iam::123456789012:role/hopper").findings("attack-path-cross-account").len() == 1);
+        assert!(
+            cross_account("arn:aws:iam::123456789012:role/someone-else")
+                .findings("attack-path-cross-account")
+                .is_empty()
+        );
+        assert!(
+            cross_account("arn:aws:iam::123456789012:role/hopper").findings("attack-path-cross-account").len() == 1
+        );
         let mfa = cross_account("arn:aws:iam::123456789012:root").in_organization(|m| {
             let mut p = peer("arn:aws:iam::123456789012:root");
             p.trust_policy = doc(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}));

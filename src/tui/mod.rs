@@ -149,7 +149,8 @@ mod tests {
     fn the_accounts_view_opens_an_account_and_comes_back() {
         use crate::inventory::org::{OrgAccount, Organization};
         let shop = snapshot(true);
-        let account = |id: &str, name: &str| OrgAccount { id: id.into(), name: name.into(), parent: Some("r-1".into()) };
+        let account =
+            |id: &str, name: &str| OrgAccount { id: id.into(), name: name.into(), parent: Some("r-1".into()) };
         let org = Organization {
             id: "o-test".into(),
             management_account: "111111111111".into(),

@@ -77,7 +77,13 @@ pub struct Permissions {
 
 impl Permissions {
     pub fn new(catalogue: &Catalogue) -> Self {
-        Self { grants: Vec::new(), denied: catalogue.empty_set(), boundary: None, guardrail: None, problems: Vec::new() }
+        Self {
+            grants: Vec::new(),
+            denied: catalogue.empty_set(),
+            boundary: None,
+            guardrail: None,
+            problems: Vec::new(),
+        }
     }
 
     pub fn add_policy(&mut self, expander: &mut Expander<'_>, source: PolicySource, policy: &Policy) {

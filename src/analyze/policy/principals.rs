@@ -153,7 +153,10 @@ pub fn admits_caller<'p>(policy: &'p Policy, caller: &str, account: &str) -> Opt
                 PrincipalClause::Principal(p) => {
                     p.any
                         || p.by_type.get("AWS").into_iter().flatten().any(|id| {
-                            id == "*" || id == account || id.ends_with(&root) || glob_match(&id.to_ascii_lowercase(), &caller.to_ascii_lowercase())
+                            id == "*"
+                                || id == account
+                                || id.ends_with(&root)
+                                || glob_match(&id.to_ascii_lowercase(), &caller.to_ascii_lowercase())
                         })
                 }
             };
@@ -167,7 +170,10 @@ pub fn admits_caller<'p>(policy: &'p Policy, caller: &str, account: &str) -> Opt
                     return None;
                 }
                 if key == "aws:principalarn"
-                    && !condition.values.iter().any(|v| glob_match(&v.to_ascii_lowercase(), &caller.to_ascii_lowercase()))
+                    && !condition
+                        .values
+                        .iter()
+                        .any(|v| glob_match(&v.to_ascii_lowercase(), &caller.to_ascii_lowercase()))
                 {
                     return None;
                 }
