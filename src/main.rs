@@ -494,19 +494,35 @@ fn diff(
         );
     }
     let diff = stance::diff::diff(&old, &new);
+    print_diff(&diff, format, stance::diff::text, stance::diff::markdown)?;
+    Ok(gate_new(fail_on_new, |threshold| diff.new_at_or_above(threshold).len()))
+}
+
+/// A comparison (of two snapshots or two organization scans) in the format asked for.
+fn print_diff<D: serde::Serialize>(
+    diff: &D,
+    format: DiffFormat,
+    text: fn(&D) -> String,
+    markdown: fn(&D) -> String,
+) -> Result<()> {
     match format {
-        DiffFormat::Text => print!("{}", stance::diff::text(&diff)),
-        DiffFormat::Markdown => print!("{}", stance::diff::markdown(&diff)),
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
+        DiffFormat::Text => print!("{}", text(diff)),
+        DiffFormat::Markdown => print!("{}", markdown(diff)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(diff)?),
     }
+    Ok(())
+}
+
+/// `--fail-on-new`: exit 4 when `failing(threshold)` new findings are at or above it.
+fn gate_new(fail_on_new: Option<stance::rules::Severity>, failing: impl Fn(stance::rules::Severity) -> usize) -> ExitCode {
     if let Some(threshold) = fail_on_new {
-        let failing = diff.new_at_or_above(threshold);
-        if !failing.is_empty() {
-            eprintln!("{} new finding(s) at or above {threshold}: failing (--fail-on-new {threshold})", failing.len());
-            return Ok(ExitCode::from(EXIT_FINDINGS));
+        let failing = failing(threshold);
+        if failing > 0 {
+            eprintln!("{failing} new finding(s) at or above {threshold}: failing (--fail-on-new {threshold})");
+            return ExitCode::from(EXIT_FINDINGS);
         }
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 /// The snapshots of an organization directory (`stance scan --org --out-dir`), by account.
@@ -532,19 +548,8 @@ fn org_diff(
         }
     }
     let diff = stance::diff::org::org_diff(&read_org_snapshots(old)?, &read_org_snapshots(new)?);
-    match format {
-        DiffFormat::Text => print!("{}", stance::diff::org::text(&diff)),
-        DiffFormat::Markdown => print!("{}", stance::diff::org::markdown(&diff)),
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
-    }
-    if let Some(threshold) = fail_on_new {
-        let failing = diff.new_at_or_above(threshold);
-        if !failing.is_empty() {
-            eprintln!("{} new finding(s) at or above {threshold}: failing (--fail-on-new {threshold})", failing.len());
-            return Ok(ExitCode::from(EXIT_FINDINGS));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    print_diff(&diff, format, stance::diff::org::text, stance::diff::org::markdown)?;
+    Ok(gate_new(fail_on_new, |threshold| diff.new_at_or_above(threshold).len()))
 }
 
 fn export(path: &std::path::Path, format: ExportFormat, out: Option<&std::path::Path>) -> Result<ExitCode> {

@@ -168,16 +168,21 @@ pub enum CassetteError {
     Invalid { path: String, detail: String },
 }
 
+/// A cassette file's JSON: as it is, or unpacked when it is a zstd frame.
+fn decompressed(name: &str, bytes: &[u8]) -> Result<Vec<u8>, CassetteError> {
+    if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        zstd::decode_all(bytes)
+            .map_err(|e| CassetteError::Invalid { path: name.to_owned(), detail: format!("bad zstd stream: {e}") })
+    } else {
+        Ok(bytes.to_vec())
+    }
+}
+
 impl Cassette {
     /// Parses a cassette (plain JSON, or zstd-compressed JSON); `name` labels errors.
     pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Self, CassetteError> {
         let invalid = |detail: String| CassetteError::Invalid { path: name.to_owned(), detail };
-        let json = if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            zstd::decode_all(bytes).map_err(|e| invalid(format!("bad zstd stream: {e}")))?
-        } else {
-            bytes.to_vec()
-        };
-        let cassette: Cassette = serde_json::from_slice(&json).map_err(|e| invalid(e.to_string()))?;
+        let cassette: Cassette = serde_json::from_slice(&decompressed(name, bytes)?).map_err(|e| invalid(e.to_string()))?;
         if cassette.format != CASSETTE_FORMAT || cassette.version != CASSETTE_VERSION {
             return Err(invalid(format!(
                 "format {:?} version {}, expected {CASSETTE_FORMAT:?} version {CASSETTE_VERSION}",
@@ -213,12 +218,8 @@ pub struct OrgCassette {
 impl OrgCassette {
     pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Self, CassetteError> {
         let invalid = |detail: String| CassetteError::Invalid { path: name.to_owned(), detail };
-        let json = if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            zstd::decode_all(bytes).map_err(|e| invalid(format!("bad zstd stream: {e}")))?
-        } else {
-            bytes.to_vec()
-        };
-        let cassette: OrgCassette = serde_json::from_slice(&json).map_err(|e| invalid(e.to_string()))?;
+        let cassette: OrgCassette =
+            serde_json::from_slice(&decompressed(name, bytes)?).map_err(|e| invalid(e.to_string()))?;
         let all = std::iter::once(&cassette.organization).chain(cassette.accounts.values());
         if let Some(bad) = all.into_iter().find(|c| c.format != CASSETTE_FORMAT || c.version != CASSETTE_VERSION) {
             return Err(invalid(format!(

@@ -99,20 +99,11 @@ fn cross_account_chain(earlier: &[Finding], chain: &Chain<'_>, function: &Lambda
     let Hop { role, grant, peer, trust } = hop;
     let mut path = chain.before_function.clone();
     path.extend([function.arn.clone(), role.arn.clone(), peer.arn.clone()]);
-    let parts: Vec<&Finding> =
-        earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
+    let (parts, mut details) = chain_details(earlier, chain, &path, function, &role.name);
     let target = format!("{} in account {}", peer.name, peer.account);
-    let mut details = Details::new();
-    details.insert("entry_point".into(), json!(chain.entry_label));
-    if !chain.hop_labels.is_empty() {
-        details.insert("hops".into(), json!(chain.hop_labels));
-    }
-    details.insert("function".into(), json!(function.name));
-    details.insert("role".into(), json!(role.name));
     details.insert("assumes".into(), json!(peer.arn));
     details.insert("target_account".into(), json!(peer.account));
     details.insert("target_trust_statement".into(), trust.statement.raw.clone());
-    details.insert("chained_findings".into(), json!(parts.iter().map(|f| &f.fingerprint).collect::<Vec<_>>()));
     let origin = chain.origin;
     let evidence = Evidence {
         summary: format!(
@@ -139,6 +130,28 @@ fn cross_account_chain(earlier: &[Finding], chain: &Chain<'_>, function: &Lambda
     draft.path = path;
     draft.chain_of = Some(parts.iter().map(|f| f.score).collect());
     draft
+}
+
+/// The findings on `path` an attack path chains (the links), and the details every path's evidence shares:
+/// the entry point, the hops, the function, its role and the chained findings.
+fn chain_details<'e>(
+    earlier: &'e [Finding],
+    chain: &Chain<'_>,
+    path: &[String],
+    function: &LambdaFunction,
+    role: &str,
+) -> (Vec<&'e Finding>, Details) {
+    let parts: Vec<&Finding> =
+        earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
+    let mut details = Details::new();
+    details.insert("entry_point".into(), json!(chain.entry_label));
+    if !chain.hop_labels.is_empty() {
+        details.insert("hops".into(), json!(chain.hop_labels));
+    }
+    details.insert("function".into(), json!(function.name));
+    details.insert("role".into(), json!(role));
+    details.insert("chained_findings".into(), json!(parts.iter().map(|f| &f.fingerprint).collect::<Vec<_>>()));
+    (parts, details)
 }
 
 fn capitalized(text: &str) -> String {
@@ -245,17 +258,8 @@ fn privileged_chain(
     let mut path = chain.before_function.clone();
     path.extend([function.arn.clone(), role_arn.clone()]);
     path.extend(secrets.iter().map(|s| (*s).to_owned()));
-    let parts: Vec<&Finding> =
-        earlier.iter().filter(|f| path.contains(&f.resource_arn) && f.category.link() == Link::Link).collect();
+    let (parts, mut details) = chain_details(earlier, &chain, &path, function, &role.name);
     let (blast, what) = role.blast_radius();
-    let mut details = Details::new();
-    details.insert("entry_point".into(), json!(chain.entry_label));
-    if !chain.hop_labels.is_empty() {
-        details.insert("hops".into(), json!(chain.hop_labels));
-    }
-    details.insert("function".into(), json!(function.name));
-    details.insert("role".into(), json!(role.name));
-    details.insert("chained_findings".into(), json!(parts.iter().map(|f| &f.fingerprint).collect::<Vec<_>>()));
     if !secrets.is_empty() {
         let names: Vec<&str> = role.readable_secrets.iter().map(|s| s.secret_name.as_str()).collect();
         details.insert("readable_secrets".into(), json!(names));
