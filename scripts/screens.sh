@@ -31,4 +31,8 @@ shoot search "$open" / p a y m e n t s
 shoot help "$open" : f i n d i n g s Enter '?'
 shoot compliance "$open" : c o m p l i a n c e Enter Enter G
 shoot compare "./target/debug/stance open $work/before.json $work/after.json"
+# The demo organization: its accounts, then the sandbox's attack paths, one into prod.
+./target/debug/stance demo --org --out "$work/org" 2>/dev/null || [[ $? -eq 3 ]]
+shoot accounts "./target/debug/stance open $work/org"
+shoot org-paths "./target/debug/stance open $work/org" Enter : p a t h s Enter
 echo "wrote $(ls assets/screens | wc -l) screens to assets/screens/" >&2
