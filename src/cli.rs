@@ -18,23 +18,25 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan an account (read-only), analyze it, and write the posture snapshot (no TUI; for scripts and CI).
+    /// Scan an account (read-only), analyze it, and write the posture snapshot (no TUI; for scripts and CI);
+    /// with --org, every account of the AWS Organization (docs/organizations.md).
     ///
     /// Exit status: 0 the scan saw everything; 3 it finished with coverage gaps (denied or failed calls,
-    /// listed on stderr and recorded in the output); 4 an unmuted finding at or above --fail-on exists
+    /// listed on stderr and recorded in the output) or, with --org, an account could not be scanned; 4 an unmuted finding at or above --fail-on exists
     /// (checked first); 5 the policy file cannot be read; 1 it failed (no usable credentials, an unwritable
     /// output); 2 bad arguments.
     Scan(ScanArgs),
     /// Scan with the TUI showing progress, then browse the result (the default without a subcommand).
     Tui(ScanArgs),
-    /// Compare two snapshots: new, resolved and changed findings, inventory drift, posture change.
+    /// Compare two snapshots: new, resolved and changed findings, inventory drift, posture change; or two
+    /// organization scans' directories, account by account, with the accounts added and removed.
     ///
     /// Exit status: 0; 4 when --fail-on-new finds a new unmuted finding at or above its severity;
     /// 5 when a snapshot cannot be read.
     Diff {
-        /// The earlier snapshot (`.json` or `.json.zst`).
+        /// The earlier snapshot (`.json` or `.json.zst`), or organization directory.
         old: PathBuf,
-        /// The later snapshot.
+        /// The later snapshot, or organization directory.
         new: PathBuf,
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
@@ -44,7 +46,8 @@ pub enum Command {
     },
     /// Export a snapshot for other tools.
     Export {
-        /// The snapshot to export (`.json` or `.json.zst`).
+        /// The snapshot to export (`.json` or `.json.zst`), or an organization scan's directory (every account
+        /// in one file: one SARIF run each, an `account` column in CSV).
         snapshot: PathBuf,
         #[arg(long, value_enum)]
         format: ExportFormat,
@@ -80,7 +83,8 @@ pub enum Command {
     },
     /// The snapshots of a directory in time order, with posture and finding counts.
     History {
-        /// A directory of snapshots (`.json`, `.json.zst`); unreadable files are listed as skipped.
+        /// A directory of snapshots (`.json`, `.json.zst`) or of organization scans' directories; unreadable files
+        /// are listed as skipped.
         dir: PathBuf,
         /// Only this account.
         #[arg(long)]

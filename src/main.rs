@@ -773,6 +773,9 @@ fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
     if args.record.is_some() {
         anyhow::bail!("--record works with `stance scan`");
     }
+    if args.org {
+        anyhow::bail!("an organization is scanned with `stance scan --org --out-dir DIR`, then browsed with `stance open DIR`");
+    }
     let (mut scanner, _) = runtime.block_on(build_scanner(&args))?;
     // Without credentials the TUI would open on a scan that cannot start: fail first, as `scan` does.
     runtime.block_on(scanner.identify()).context("scan failed")?;
