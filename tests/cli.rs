@@ -331,6 +331,16 @@ fn organization_directories_diff_export_history_and_merge() {
     let listed: Vec<&str> =
         index["accounts"].as_array().unwrap().iter().map(|a| a["account"].as_str().unwrap()).collect();
     assert_eq!(listed, ["210000000002", "123456789012", "210000000003"]);
+    // A damaged file of the directory is one line naming it, exit 5, and nothing is rewritten.
+    std::fs::write(d.join("runs/week1/organization.json"), "{\"id\": 7").unwrap();
+    let corrupt = stance_in(d, &["merge-index", "runs/week1"]);
+    assert_eq!(corrupt.status.code(), Some(5));
+    let message = String::from_utf8_lossy(&corrupt.stderr);
+    assert!(message.contains("organization.json") && message.lines().count() == 1, "{message}");
+    std::fs::write(d.join("runs/week2/org.json"), "[]").unwrap();
+    let open = stance_in(d, &["open", "runs/week2"]);
+    assert_eq!(open.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&open.stderr).contains("org.json: not an organization index"));
     let not_org = stance_in(d, &["merge-index", "runs"]);
     assert_eq!(not_org.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&not_org.stderr).contains("not an organization scan directory"));
