@@ -77,9 +77,9 @@ fn group_members(cx: &Context<'_>, view: &PrincipalView) -> Option<serde_json::V
 
 /// The statement that makes a principal privileged, and what it amounts to.
 pub fn privilege_evidence<'v>(cx: &Context<'_>, view: &'v PrincipalView) -> Option<(&'v Grant, String)> {
-    let c = view.on_paper();
+    // An administrator on paper is shown as one (an SCP that bounds it is a factor); the rest as it stands.
     let full = cx.catalogue.len();
-    if c.admin {
+    if view.on_paper().admin {
         let grant = view.permissions.grants.iter().filter(|g| g.unconstrained).max_by_key(|g| g.actions.len())?;
         let what = if grant.actions.len() == full {
             "allows every action on every resource"
@@ -88,6 +88,7 @@ pub fn privilege_evidence<'v>(cx: &Context<'_>, view: &'v PrincipalView) -> Opti
         };
         return Some((grant, what.to_owned()));
     }
+    let c = &view.capability;
     if let Some(escalation) = c.escalations.first() {
         let first = cx.catalogue.lookup(escalation.actions[0])?;
         let grant = view.permissions.grants.iter().find(|g| g.unconstrained && g.actions.contains(first))?;
