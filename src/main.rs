@@ -514,7 +514,10 @@ fn print_diff<D: serde::Serialize>(
 }
 
 /// `--fail-on-new`: exit 4 when `failing(threshold)` new findings are at or above it.
-fn gate_new(fail_on_new: Option<stance::rules::Severity>, failing: impl Fn(stance::rules::Severity) -> usize) -> ExitCode {
+fn gate_new(
+    fail_on_new: Option<stance::rules::Severity>,
+    failing: impl Fn(stance::rules::Severity) -> usize,
+) -> ExitCode {
     if let Some(threshold) = fail_on_new {
         let failing = failing(threshold);
         if failing > 0 {
@@ -774,7 +777,9 @@ fn tui(args: ScanArgs, runtime: &tokio::runtime::Runtime) -> Result<ExitCode> {
         anyhow::bail!("--record works with `stance scan`");
     }
     if args.org {
-        anyhow::bail!("an organization is scanned with `stance scan --org --out-dir DIR`, then browsed with `stance open DIR`");
+        anyhow::bail!(
+            "an organization is scanned with `stance scan --org --out-dir DIR`, then browsed with `stance open DIR`"
+        );
     }
     let (mut scanner, _) = runtime.block_on(build_scanner(&args))?;
     // Without credentials the TUI would open on a scan that cannot start: fail first, as `scan` does.

@@ -182,7 +182,8 @@ impl Cassette {
     /// Parses a cassette (plain JSON, or zstd-compressed JSON); `name` labels errors.
     pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Self, CassetteError> {
         let invalid = |detail: String| CassetteError::Invalid { path: name.to_owned(), detail };
-        let cassette: Cassette = serde_json::from_slice(&decompressed(name, bytes)?).map_err(|e| invalid(e.to_string()))?;
+        let cassette: Cassette =
+            serde_json::from_slice(&decompressed(name, bytes)?).map_err(|e| invalid(e.to_string()))?;
         if cassette.format != CASSETTE_FORMAT || cassette.version != CASSETTE_VERSION {
             return Err(invalid(format!(
                 "format {:?} version {}, expected {CASSETTE_FORMAT:?} version {CASSETTE_VERSION}",
