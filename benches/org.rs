@@ -21,15 +21,6 @@ use stance::collect::org::{DEFAULT_MEMBER_ROLE, OrgScanOptions, OrgScanner};
 use stance::collect::{RegionSelection, ScanOptions};
 use stance::inventory::Redactor;
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -117,7 +108,7 @@ fn main() {
         stats["requests"],
         stats["max_in_flight"],
         stats["cpu_s"],
-        peak_rss_mib()
+        support::peak_rss_mib()
     );
     println!(
         "{}",
@@ -125,7 +116,7 @@ fn main() {
             "accounts": scanned, "latency_ms": latency, "account_concurrency": account_concurrency,
             "slowest_single_s": slowest, "mean_single_s": mean, "org_wall_s": wall, "bound_s": bound, "met": met,
             "requests": stats["requests"], "emulator_cpu_s": stats["cpu_s"], "analysis_s": analysis_s,
-            "peak_rss_mib": peak_rss_mib(),
+            "peak_rss_mib": support::peak_rss_mib(),
         })
     );
     if !met {

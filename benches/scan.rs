@@ -31,15 +31,6 @@ fn cpu_seconds() -> f64 {
     ticks / 100.0
 }
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
 fn main() {
     // `cargo test` runs bench targets with --bench absent only when asked; stay quiet then.
     if std::env::args().any(|a| a == "--list") {
@@ -96,7 +87,7 @@ fn main() {
             (inventory, started.elapsed(), cpu_seconds() - cpu)
         });
         let (inventory, wall, cpu) = inventory;
-        let scan_rss = peak_rss_mib();
+        let scan_rss = support::peak_rss_mib();
         let stats = emulator.stats();
         let emulator_cpu = stats["cpu_s"].as_f64().unwrap_or_default() - emulator_cpu;
         let sent = inventory.scan.requests.attempts;
@@ -127,7 +118,7 @@ fn main() {
             analysed.elapsed().as_secs_f64(),
             snapshot.analysis.findings.len(),
             bytes as f64 / 1_048_576.0,
-            peak_rss_mib()
+            support::peak_rss_mib()
         );
         println!(
             "{}",
@@ -138,7 +129,7 @@ fn main() {
                 "secrets": inventory.secretsmanager.secrets.len(), "parameters": inventory.ssm.parameters.len(),
                 "keys": inventory.kms.keys.len(),
                 "emulator_cpu_s": emulator_cpu, "emulator_max_in_flight": stats["max_in_flight"],
-                "peak_rss_mib_scan": scan_rss, "peak_rss_mib_snapshot": peak_rss_mib(),
+                "peak_rss_mib_scan": scan_rss, "peak_rss_mib_snapshot": support::peak_rss_mib(),
             })
         );
     }

@@ -266,24 +266,10 @@ fn the_demo_organization_replays_in_full_and_matches_a_fresh_emulator() {
     assert_eq!(recorded.len(), 3, "the management account and two members; the third member's role is refused");
     assert_eq!(demo.scan.unassumable.iter().map(|u| u.account.as_str()).collect::<Vec<_>>(), ["210000000003"]);
 
-    let emulator = Emulator::start(&["--account", "org", "--deny-assume", "210000000003"]);
+    let emulator = support::org_emulator();
     let dir = tempfile::tempdir().unwrap();
     let policy = repo().join("demo/policy.toml").display().to_string();
-    let args = [
-        "scan",
-        "--org",
-        "--endpoint-url",
-        &emulator.endpoint,
-        "--region",
-        "us-east-1",
-        "--max-attempts",
-        "1",
-        "--out-dir",
-        "org",
-        "--policy",
-        &policy,
-    ];
-    let scan = support::stance(&args, dir.path());
+    let scan = support::org_scan(&emulator, dir.path(), "org", &["--policy", &policy]);
     assert_eq!(scan.status.code(), Some(3), "{}", String::from_utf8_lossy(&scan.stderr));
     for snapshot in &recorded {
         let account = &snapshot.inventory.account.account_id;

@@ -8,33 +8,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use support::{Emulator, stance};
+use support::{Emulator, org_emulator, org_scan, stance};
 
 const PROD: &str = "210000000001";
 const SANDBOX: &str = "210000000002";
 const SHARED: &str = "210000000003";
 const MANAGEMENT: &str = "123456789012";
-
-fn org_emulator() -> Emulator {
-    Emulator::start(&["--account", "org", "--deny-assume", SHARED])
-}
-
-fn org_scan(emulator: &Emulator, dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "scan",
-        "--org",
-        "--endpoint-url",
-        &emulator.endpoint,
-        "--region",
-        "us-east-1",
-        "--max-attempts",
-        "1",
-        "--out-dir",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    stance(&args, dir)
-}
 
 fn read_json(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

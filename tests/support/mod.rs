@@ -189,3 +189,36 @@ pub fn scan_endpoint(endpoint: &str, dir: &Path, out: &str, extra: &[&str]) -> O
     args.extend_from_slice(extra);
     stance(&args, dir)
 }
+
+/// The demo organization (`mocks/demo_org.py`) with the shared-services member role refused.
+pub fn org_emulator() -> Emulator {
+    Emulator::start(&["--account", "org", "--deny-assume", "210000000003"])
+}
+
+/// `stance scan --org` of an organization emulator's us-east-1 into `out`, in `dir`; extra arguments appended.
+pub fn org_scan(emulator: &Emulator, dir: &Path, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "scan",
+        "--org",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--region",
+        "us-east-1",
+        "--max-attempts",
+        "1",
+        "--out-dir",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    stance(&args, dir)
+}
+
+/// This process's peak resident memory (the benchmarks report it).
+pub fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
