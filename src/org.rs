@@ -391,12 +391,19 @@ pub fn read_dir(dir: &Path) -> Result<OrgDir, OrgFileError> {
 /// changes) and the index rebuilt from the files.
 pub fn merge_index(dir: &Path, config: &Config) -> Result<OrgIndex, OrgFileError> {
     let OrgDir { organization, snapshots, unassumable } = read_dir(dir)?;
-    let before: Vec<Snapshot> = snapshots.iter().map(|(_, s)| s.clone()).collect();
-    let paths: Vec<PathBuf> = snapshots.iter().map(|(p, _)| p.clone()).collect();
-    let inventories = snapshots.into_iter().map(|(_, s)| s.inventory).collect();
+    // What decides whether a file is rewritten: its findings and what it knew of the organization (the
+    // inventories themselves move into the analysis, not copied).
+    let mut paths = Vec::new();
+    let mut before = Vec::new();
+    let mut inventories = Vec::new();
+    for (path, snapshot) in snapshots {
+        paths.push(path);
+        before.push((snapshot.analysis.findings, snapshot.inventory.organization.clone()));
+        inventories.push(snapshot.inventory);
+    }
     let after = assess_all(inventories, config);
-    for ((path, old), new) in paths.iter().zip(&before).zip(&after) {
-        if old.analysis.findings != new.analysis.findings || old.inventory.organization != new.inventory.organization {
+    for ((path, (findings, organization)), new) in paths.iter().zip(&before).zip(&after) {
+        if *findings != new.analysis.findings || *organization != new.inventory.organization {
             new.write(path)?;
         }
     }

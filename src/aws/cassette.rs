@@ -168,6 +168,13 @@ pub enum CassetteError {
     Invalid { path: String, detail: String },
 }
 
+/// Pretty JSON with a final newline, so a re-recording diffs readably.
+fn pretty_json(value: &impl Serialize) -> Vec<u8> {
+    let mut json = serde_json::to_vec_pretty(value).unwrap_or_default();
+    json.push(b'\n');
+    json
+}
+
 /// A cassette file's JSON: as it is, or unpacked when it is a zstd frame.
 fn decompressed(name: &str, bytes: &[u8]) -> Result<Vec<u8>, CassetteError> {
     if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
@@ -201,9 +208,7 @@ impl Cassette {
 
     /// Pretty JSON, one interaction after another in request order, so a re-recording diffs readably.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();
-        json.push(b'\n');
-        json
+        pretty_json(self)
     }
 }
 
@@ -232,9 +237,7 @@ impl OrgCassette {
     }
 
     pub fn to_json(&self) -> Vec<u8> {
-        let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();
-        json.push(b'\n');
-        json
+        pretty_json(self)
     }
 }
 
